@@ -1,0 +1,41 @@
+import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
+import { logMetrics } from '@aws-lambda-powertools/metrics/middleware';
+import { captureLambdaHandler } from '@aws-lambda-powertools/tracer/middleware';
+import middy, { type MiddlewareObj } from '@middy/core';
+import type { Context } from 'aws-lambda';
+import { logger, metrics, tracer } from './powertools.js';
+
+export interface OpsHandlerOptions {
+  /** JMESPath into the event for the correlation id (Step Functions execution, SNS message id, ...). */
+  readonly correlationIdPath?: string;
+}
+
+/**
+ * Logs a failure once with its cause and rethrows it, so Lambda retries, DLQs and Step Functions
+ * Catch all see it. Nothing is swallowed here: handlers that must answer (Slack) catch for themselves.
+ */
+export function errorBoundary(): MiddlewareObj {
+  return {
+    onError: async (request) => {
+      const error = request.error;
+      logger.error('Invocation failed', {
+        error,
+        cause: error instanceof Error ? error.cause : undefined,
+      });
+      metrics.addMetric('InvocationFailed', 'Count', 1);
+    },
+  };
+}
+
+/** The middy stack every handler of this project uses: context-aware logs, flushed metrics, traces. */
+export function opsHandler<TEvent, TResult>(
+  lambdaHandler: (event: TEvent, context: Context) => Promise<TResult>,
+  options: OpsHandlerOptions = {},
+) {
+  return middy<TEvent, TResult>()
+    .use(captureLambdaHandler(tracer))
+    .use(injectLambdaContext(logger, { correlationIdPath: options.correlationIdPath, resetKeys: true }))
+    .use(logMetrics(metrics, { captureColdStartMetric: true }))
+    .use(errorBoundary())
+    .handler(lambdaHandler);
+}

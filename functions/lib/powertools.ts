@@ -1,0 +1,8 @@
+import { Logger } from '@aws-lambda-powertools/logger';
+import { Metrics } from '@aws-lambda-powertools/metrics';
+import { Tracer } from '@aws-lambda-powertools/tracer';
+
+/** One Logger, Metrics and Tracer per process, shared by every module (service name from POWERTOOLS_SERVICE_NAME). */
+export const logger = new Logger();
+export const metrics = new Metrics({ namespace: process.env.POWERTOOLS_METRICS_NAMESPACE ?? 'FinanceHub/Ops' });
+export const tracer = new Tracer();

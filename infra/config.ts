@@ -1,0 +1,312 @@
+/**
+ * Every figure of the architecture document (`shared/seed-architecture.md`), once, typed.
+ * Staging and production differ only where this file says so.
+ */
+
+export type EnvironmentName = 'staging' | 'production';
+export const ENVIRONMENTS: readonly EnvironmentName[] = ['staging', 'production'];
+
+export type ServiceName = 'frontend' | 'backend' | 'worker';
+export const SERVICES: readonly ServiceName[] = ['frontend', 'backend', 'worker'];
+
+export interface ServiceConfig {
+  /** vCPU units as ECS counts them (1024 = 1 vCPU). */
+  readonly cpu: number;
+  readonly memoryMiB: number;
+  /** Container port behind the ALB; undefined for the worker, which takes no traffic. */
+  readonly containerPort?: number;
+  /** Path the ALB (or, for the worker, the container health check) probes. */
+  readonly healthCheckPath?: string;
+  readonly minCapacity: number;
+  readonly maxCapacity: number;
+  /** Ceiling a scaling override may raise max capacity to. */
+  readonly overrideMaxCeiling: number;
+  readonly environment: Readonly<Record<string, string>>;
+}
+
+export interface AutoscalingConfig {
+  readonly targetCpuPercent: number;
+  readonly scaleOutCpuPercent: number;
+  readonly scaleOutAfterMinutes: number;
+  readonly scaleInCpuPercent: number;
+  readonly scaleInAfterMinutes: number;
+}
+
+export interface NetworkConfig {
+  readonly vpcCidr: string;
+  readonly availabilityZones: readonly string[];
+  readonly publicSubnetCidrs: readonly string[];
+  readonly privateSubnetCidrs: readonly string[];
+  readonly databaseSubnetCidrs: readonly string[];
+  /** NAT gateways: one per AZ in production for AZ independence, one in staging to save cost. */
+  readonly natGateways: number;
+  readonly flowLogRetentionDays: number;
+}
+
+export interface DatabaseConfig {
+  readonly engineMajorVersion: '15';
+  readonly instanceType: string;
+  readonly allocatedStorageGiB: number;
+  readonly storageType: 'gp3';
+  readonly multiAz: boolean;
+  readonly readReplicas: number;
+  readonly backupRetentionDays: number;
+  /** ddd:hh24:mi-ddd:hh24:mi in UTC. */
+  readonly preferredMaintenanceWindow: string;
+  readonly preferredBackupWindow: string;
+  readonly deletionProtection: boolean;
+  readonly databaseName: string;
+  readonly applicationUsername: string;
+  readonly masterUsername: string;
+  readonly port: number;
+}
+
+export interface CacheConfig {
+  readonly engineVersion: string;
+  readonly nodeType: string;
+  readonly replicasPerNodeGroup: number;
+  readonly automaticFailover: boolean;
+  readonly evictionPolicy: 'allkeys-lru';
+  readonly port: number;
+}
+
+export interface StorageConfig {
+  readonly staticGlacierAfterDays: number;
+  readonly uploadMaxBytes: number;
+  readonly backupRetentionDays: number;
+  readonly efsMountPath: string;
+  /** Provisioned throughput in MiB/s. */
+  readonly efsThroughputMiBps: number;
+  readonly efsBackupRetentionDays: number;
+}
+
+export interface EdgeConfig {
+  readonly domainName: string;
+  /** Route53 hosted zone of `domainName`; imported by id (no lookups at synth time). */
+  readonly hostedZoneId: string;
+  /** Record names (relative to the zone) that point at this environment. */
+  readonly recordNames: readonly string[];
+  readonly staticCacheSeconds: number;
+  readonly defaultCacheSeconds: number;
+  readonly wafRateLimitPer5Minutes: number;
+}
+
+export interface AlarmConfig {
+  readonly cpuPercent: number;
+  readonly memoryPercent: number;
+  readonly errorRatePercent: number;
+  readonly p95LatencySeconds: number;
+}
+
+export interface ObservabilityConfig {
+  readonly logRetentionDays: number;
+  readonly xraySamplingRate: number;
+  readonly alarms: AlarmConfig;
+}
+
+export interface RecoveryConfig {
+  readonly rpoMinutes: number;
+  readonly rtoMinutes: number;
+  readonly snapshotMaxAgeHours: number;
+  readonly efsRecoveryPointMaxAgeHours: number;
+  readonly replicaLagMaxSeconds: number;
+  readonly drillCriticalTables: readonly string[];
+  readonly drillRowCountTolerancePercent: number;
+  readonly drillInstanceMaxAgeHours: number;
+  readonly failoverTargets: {
+    readonly databaseFailoverSeconds: number;
+    readonly cacheFailoverSeconds: number;
+    readonly applicationHealthySeconds: number;
+  };
+}
+
+export interface SecretsConfig {
+  readonly rotationDays: number;
+  readonly passwordLength: number;
+  readonly passwordExcludeCharacters: string;
+}
+
+export interface RemediationConfig {
+  readonly cooldownMinutes: number;
+  readonly scaleOutStep: number;
+  readonly scaleOutDurationMinutes: number;
+  readonly maxOverrideMinutes: number;
+  readonly allowAutomaticRollback: boolean;
+  readonly deploymentRecentMinutes: number;
+}
+
+export interface SlackConfig {
+  /** Secrets Manager secret holding `{ opsWebhookUrl, incidentsWebhookUrl, signingSecret }`. */
+  readonly secretName: string;
+  readonly flapWindowMinutes: number;
+}
+
+export interface EnvironmentConfig {
+  readonly name: EnvironmentName;
+  readonly account: string;
+  readonly region: string;
+  readonly drRegion: string;
+  /** Prefix of every physical name, so staging and production never collide. */
+  readonly prefix: string;
+  readonly network: NetworkConfig;
+  readonly database: DatabaseConfig;
+  readonly cache: CacheConfig;
+  readonly storage: StorageConfig;
+  readonly services: Readonly<Record<ServiceName, ServiceConfig>>;
+  readonly autoscaling: AutoscalingConfig;
+  readonly edge: EdgeConfig;
+  readonly observability: ObservabilityConfig;
+  readonly recovery: RecoveryConfig;
+  readonly secrets: SecretsConfig;
+  readonly remediation: RemediationConfig;
+  readonly slack: SlackConfig;
+  /** Image tag deployed to every service (context `imageTag`). */
+  readonly imageTag: string;
+}
+
+/** Values a user sets per deployment, through CDK context (`-c key=value`) or cdk.json. */
+export interface DeploymentContext {
+  readonly stagingAccount: string;
+  readonly productionAccount: string;
+  readonly hostedZoneId: string;
+  readonly domainName: string;
+  readonly imageTag: string;
+}
+
+export const DEFAULT_CONTEXT: DeploymentContext = {
+  stagingAccount: '111111111111',
+  productionAccount: '222222222222',
+  hostedZoneId: 'Z0000000000000FINHUB',
+  domainName: 'financehub.com',
+  imageTag: 'latest',
+};
+
+const WORKER_QUEUES = 'default,high-priority,low-priority';
+
+function services(): Record<ServiceName, ServiceConfig> {
+  return {
+    frontend: {
+      cpu: 1024,
+      memoryMiB: 2048,
+      containerPort: 3000,
+      healthCheckPath: '/health',
+      minCapacity: 2,
+      maxCapacity: 10,
+      overrideMaxCeiling: 20,
+      environment: {},
+    },
+    backend: {
+      cpu: 2048,
+      memoryMiB: 4096,
+      containerPort: 8000,
+      healthCheckPath: '/api/health',
+      minCapacity: 2,
+      maxCapacity: 10,
+      overrideMaxCeiling: 20,
+      environment: {},
+    },
+    worker: {
+      cpu: 1024,
+      memoryMiB: 2048,
+      minCapacity: 2,
+      maxCapacity: 5,
+      overrideMaxCeiling: 10,
+      environment: { DRAMATIQ_QUEUES: WORKER_QUEUES },
+    },
+  };
+}
+
+export function environmentConfig(name: EnvironmentName, context: DeploymentContext = DEFAULT_CONTEXT): EnvironmentConfig {
+  const production = name === 'production';
+  return {
+    name,
+    account: production ? context.productionAccount : context.stagingAccount,
+    region: 'us-east-1',
+    drRegion: 'us-west-2',
+    prefix: `financehub-${name}`,
+    network: {
+      vpcCidr: '10.0.0.0/16',
+      availabilityZones: ['us-east-1a', 'us-east-1b'],
+      publicSubnetCidrs: ['10.0.1.0/24', '10.0.2.0/24'],
+      privateSubnetCidrs: ['10.0.10.0/24', '10.0.11.0/24'],
+      databaseSubnetCidrs: ['10.0.20.0/24', '10.0.21.0/24'],
+      natGateways: production ? 2 : 1,
+      flowLogRetentionDays: production ? 365 : 30,
+    },
+    database: {
+      engineMajorVersion: '15',
+      instanceType: 'db.t3.large',
+      allocatedStorageGiB: 500,
+      storageType: 'gp3',
+      multiAz: true,
+      readReplicas: 1,
+      backupRetentionDays: 30,
+      preferredMaintenanceWindow: 'sun:03:00-sun:04:00',
+      preferredBackupWindow: '01:00-02:00',
+      deletionProtection: production,
+      databaseName: 'financehub',
+      applicationUsername: 'financehub_app',
+      masterUsername: 'financehub_admin',
+      port: 5432,
+    },
+    cache: {
+      engineVersion: '7.1',
+      nodeType: 'cache.t3.medium',
+      replicasPerNodeGroup: 1,
+      automaticFailover: true,
+      evictionPolicy: 'allkeys-lru',
+      port: 6379,
+    },
+    storage: {
+      staticGlacierAfterDays: 90,
+      uploadMaxBytes: 10 * 1024 * 1024,
+      backupRetentionDays: 365,
+      efsMountPath: '/mnt/efs',
+      efsThroughputMiBps: 1,
+      efsBackupRetentionDays: 7,
+    },
+    services: services(),
+    autoscaling: {
+      targetCpuPercent: 50,
+      scaleOutCpuPercent: 70,
+      scaleOutAfterMinutes: 2,
+      scaleInCpuPercent: 30,
+      scaleInAfterMinutes: 5,
+    },
+    edge: {
+      domainName: context.domainName,
+      hostedZoneId: context.hostedZoneId,
+      recordNames: production ? ['', 'www', 'api'] : ['staging'],
+      staticCacheSeconds: 365 * 24 * 3600,
+      defaultCacheSeconds: 3600,
+      wafRateLimitPer5Minutes: 2000,
+    },
+    observability: {
+      logRetentionDays: production ? 7 : 1,
+      xraySamplingRate: 0.1,
+      alarms: { cpuPercent: 80, memoryPercent: 85, errorRatePercent: 5, p95LatencySeconds: 2 },
+    },
+    recovery: {
+      rpoMinutes: 15,
+      rtoMinutes: 4 * 60,
+      snapshotMaxAgeHours: 26,
+      efsRecoveryPointMaxAgeHours: 26,
+      replicaLagMaxSeconds: 300,
+      drillCriticalTables: ['accounts_user', 'ledger_transaction', 'ledger_account'],
+      drillRowCountTolerancePercent: 1,
+      drillInstanceMaxAgeHours: 24,
+      failoverTargets: { databaseFailoverSeconds: 120, cacheFailoverSeconds: 60, applicationHealthySeconds: 300 },
+    },
+    secrets: { rotationDays: 30, passwordLength: 32, passwordExcludeCharacters: '"@/\\\'`' },
+    remediation: {
+      cooldownMinutes: 30,
+      scaleOutStep: 2,
+      scaleOutDurationMinutes: 60,
+      maxOverrideMinutes: 24 * 60,
+      allowAutomaticRollback: !production,
+      deploymentRecentMinutes: 30,
+    },
+    slack: { secretName: `financehub-${name}/slack`, flapWindowMinutes: 15 },
+    imageTag: context.imageTag,
+  };
+}

@@ -1,0 +1,116 @@
+import * as path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { Duration, RemovalPolicy, Validations } from 'aws-cdk-lib';
+import * as ec2 from 'aws-cdk-lib/aws-ec2';
+import type * as kms from 'aws-cdk-lib/aws-kms';
+import * as lambda from 'aws-cdk-lib/aws-lambda';
+import * as nodejs from 'aws-cdk-lib/aws-lambda-nodejs';
+import * as logs from 'aws-cdk-lib/aws-logs';
+import * as sqs from 'aws-cdk-lib/aws-sqs';
+import { Construct } from 'constructs';
+import type { EnvironmentConfig } from '../config.js';
+
+const repositoryRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
+
+/** Where a function's handler lives: `functions/<name>/handler.ts`. */
+export function handlerEntry(functionName: string): string {
+  return path.join(repositoryRoot, 'functions', functionName, 'handler.ts');
+}
+
+/** esbuild settings shared by the CDK app and the benchmark, so the bench measures what ships. */
+export const BUNDLING: nodejs.BundlingOptions = {
+  format: nodejs.OutputFormat.ESM,
+  target: 'node22',
+  minify: true,
+  sourceMap: true,
+  sourcesContent: false,
+  mainFields: ['module', 'main'],
+  // The AWS SDK is bundled (not taken from the runtime) so the version we test is the version that runs.
+  externalModules: [],
+  // Some CommonJS dependencies call require(); ESM bundles need it defined.
+  banner: "import { createRequire as __cr } from 'module'; const require = __cr(import.meta.url);",
+};
+
+export interface OpsFunctionProps {
+  /** Folder under `functions/` holding `handler.ts`; also the function's service name in logs. */
+  readonly functionName: string;
+  /** Environment the function serves: names, log retention and tags come from it. */
+  readonly config: EnvironmentConfig;
+  /** Plain configuration passed as environment variables (never secrets). */
+  readonly environment?: Record<string, string>;
+  /** @default 30 seconds */
+  readonly timeout?: Duration;
+  /** @default 256 */
+  readonly memorySize?: number;
+  /** Puts the function in the VPC's private subnets with this security group. @default outside the VPC */
+  readonly vpc?: ec2.IVpc;
+  readonly securityGroups?: ec2.ISecurityGroup[];
+  /** Caps concurrency where a runaway would hurt (a loop of remediation, a flood of Slack calls). @default unreserved */
+  readonly reservedConcurrentExecutions?: number;
+  /** Key that encrypts the dead-letter queue and log group. @default AWS managed keys */
+  readonly encryptionKey?: kms.IKey;
+  readonly description?: string;
+}
+
+/**
+ * A Lambda function as every function of this project runs: Node.js 22 on arm64, ESM bundled by esbuild with
+ * the AWS SDK inside, minified with source maps, X-Ray active, Powertools configured, a log group with the
+ * environment's retention, and a dead-letter queue for failed asynchronous invocations.
+ */
+export class OpsFunction extends nodejs.NodejsFunction {
+  public readonly deadLetterQueue: sqs.IQueue;
+  public readonly logGroup: logs.ILogGroup;
+
+  constructor(scope: Construct, id: string, props: OpsFunctionProps) {
+    const { config } = props;
+    const physicalName = `${config.prefix}-${props.functionName}`;
+    const logGroup = new logs.LogGroup(scope, `${id}LogGroup`, {
+      logGroupName: `/aws/lambda/${physicalName}`,
+      retention: config.observability.logRetentionDays as logs.RetentionDays,
+      encryptionKey: props.encryptionKey,
+      removalPolicy: RemovalPolicy.DESTROY,
+    });
+    const deadLetterQueue = new sqs.Queue(scope, `${id}DeadLetters`, {
+      queueName: `${physicalName}-dlq`,
+      retentionPeriod: Duration.days(14),
+      encryption: props.encryptionKey ? sqs.QueueEncryption.KMS : sqs.QueueEncryption.SQS_MANAGED,
+      encryptionMasterKey: props.encryptionKey,
+      enforceSSL: true,
+    });
+
+    super(scope, id, {
+      functionName: physicalName,
+      description: props.description,
+      entry: handlerEntry(props.functionName),
+      handler: 'handler',
+      runtime: lambda.Runtime.NODEJS_22_X,
+      architecture: lambda.Architecture.ARM_64,
+      memorySize: props.memorySize ?? 256,
+      timeout: props.timeout ?? Duration.seconds(30),
+      tracing: lambda.Tracing.ACTIVE,
+      logGroup,
+      deadLetterQueueEnabled: true,
+      deadLetterQueue,
+      reservedConcurrentExecutions: props.reservedConcurrentExecutions,
+      vpc: props.vpc,
+      vpcSubnets: props.vpc ? { subnetType: ec2.SubnetType.PRIVATE_WITH_EGRESS } : undefined,
+      securityGroups: props.securityGroups,
+      bundling: BUNDLING,
+      environment: {
+        NODE_OPTIONS: '--enable-source-maps',
+        POWERTOOLS_SERVICE_NAME: props.functionName,
+        POWERTOOLS_METRICS_NAMESPACE: 'FinanceHub/Ops',
+        POWERTOOLS_LOG_LEVEL: 'INFO',
+        ENVIRONMENT: config.name,
+        ...props.environment,
+      },
+    });
+    this.deadLetterQueue = deadLetterQueue;
+    this.logGroup = logGroup;
+
+    Validations.of(deadLetterQueue).acknowledge({
+      id: 'AwsSolutions-SQS3',
+      reason: 'This queue is itself the dead-letter queue of the function; a DLQ of a DLQ has nothing to catch.',
+    });
+  }
+}
