@@ -139,6 +139,8 @@ export interface SlackConfig {
   /** Secrets Manager secret holding `{ opsWebhookUrl, incidentsWebhookUrl, signingSecret }`. */
   readonly secretName: string;
   readonly flapWindowMinutes: number;
+  /** How long a production action waits for a second person's approval in Slack. */
+  readonly approvalMinutes: number;
 }
 
 export interface EnvironmentConfig {
@@ -306,7 +308,7 @@ export function environmentConfig(name: EnvironmentName, context: DeploymentCont
       allowAutomaticRollback: !production,
       deploymentRecentMinutes: 30,
     },
-    slack: { secretName: `financehub-${name}/slack`, flapWindowMinutes: 15 },
+    slack: { secretName: `financehub-${name}/slack`, flapWindowMinutes: 15, approvalMinutes: 15 },
     imageTag: context.imageTag,
   };
 }

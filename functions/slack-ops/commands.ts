@@ -1,0 +1,180 @@
+import { z } from 'zod';
+import type { WorkflowName } from '../lib/workflows.js';
+
+const environment = z.enum(['staging', 'production'], { error: 'environment must be staging or production' });
+const service = z.enum(['frontend', 'backend', 'worker'], { error: 'service must be frontend, backend or worker' });
+const count = (name: string) =>
+  z.coerce.number({ error: `${name} must be a whole number` }).int(`${name} must be a whole number`);
+
+export interface ScalingLimits {
+  /** Highest max capacity an override may set, per service. */
+  readonly maxCeiling: Readonly<Record<z.infer<typeof service>, number>>;
+  readonly maxDurationMinutes: number;
+}
+
+export type OpsCommand =
+  | { readonly name: 'help' }
+  | { readonly name: 'status'; readonly environment: z.infer<typeof environment> }
+  | {
+      readonly name: 'scale';
+      readonly environment: z.infer<typeof environment>;
+      readonly service: z.infer<typeof service>;
+      readonly min: number;
+      readonly max: number;
+      readonly durationMinutes: number;
+      readonly reason: string;
+    }
+  | {
+      readonly name: 'scale-revert';
+      readonly environment: z.infer<typeof environment>;
+      readonly service: z.infer<typeof service>;
+      readonly reason: string;
+    }
+  | { readonly name: 'verify-backups' | 'restore-drill' | 'failover-drill'; readonly environment: z.infer<typeof environment> };
+
+/** An operator typed something we cannot act on; the message says how to type it. Nothing was changed. */
+export class CommandError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'CommandError';
+  }
+}
+
+export const USAGE = [
+  '`/ops help`: this list',
+  '`/ops status <env>`: workflows running now',
+  '`/ops scale <env> <service> <min> <max> <minutes> <reason>`: override autoscaling bounds for a while',
+  '`/ops scale-revert <env> <service> [reason]`: end an override now, back to the baseline',
+  '`/ops verify-backups <env>`: run the backup verification now',
+  '`/ops restore-drill <env>`: restore the latest backup to a temporary instance, verify, delete it',
+  '`/ops failover-drill <env>`: force database and cache failover and measure recovery',
+  '`<env>` is staging or production; production scale, scale-revert and failover-drill need a second person to approve.',
+].join('\n');
+
+function parse<T>(schema: z.ZodType<T>, value: unknown): T {
+  const result = schema.safeParse(value);
+  if (!result.success) throw new CommandError(result.error.issues.map((issue) => issue.message).join('; '));
+  return result.data;
+}
+
+function expectArgs(words: readonly string[], atLeast: number, usage: string): void {
+  if (words.length < atLeast) throw new CommandError(`Not enough arguments. Usage: ${usage}`);
+}
+
+/** Parses the text after `/ops` into a command, checking every number against the limits before anything starts. */
+export function parseCommand(text: string, limits: ScalingLimits): OpsCommand {
+  const [first = 'help', ...args] = text.trim().split(/\s+/).filter((word) => word.length > 0);
+  const verb = first.toLowerCase();
+  switch (verb) {
+    case 'help':
+      return { name: 'help' };
+    case 'status':
+      expectArgs(args, 1, '`/ops status <env>`');
+      return { name: 'status', environment: parse(environment, args[0]) };
+    case 'verify-backups':
+    case 'restore-drill':
+    case 'failover-drill':
+      expectArgs(args, 1, `\`/ops ${verb} <env>\``);
+      return { name: verb as 'verify-backups' | 'restore-drill' | 'failover-drill', environment: parse(environment, args[0]) };
+    case 'scale-revert':
+      expectArgs(args, 2, '`/ops scale-revert <env> <service> [reason]`');
+      return {
+        name: 'scale-revert',
+        environment: parse(environment, args[0]),
+        service: parse(service, args[1]),
+        reason: args.slice(2).join(' ') || 'early revert requested from Slack',
+      };
+    case 'scale': {
+      expectArgs(args, 6, '`/ops scale <env> <service> <min> <max> <minutes> <reason>`');
+      const svc = parse(service, args[1]);
+      const ceiling = limits.maxCeiling[svc];
+      const min = parse(count('min').min(1, 'min must be at least 1'), args[2]);
+      const max = parse(count('max').max(ceiling, `max must be at most ${ceiling} for ${svc}`), args[3]);
+      if (min > max) throw new CommandError(`min (${min}) must not exceed max (${max})`);
+      const durationMinutes = parse(
+        count('minutes')
+          .min(1, 'minutes must be at least 1')
+          .max(limits.maxDurationMinutes, `minutes must be at most ${limits.maxDurationMinutes}`),
+        args[4],
+      );
+      return {
+        name: 'scale',
+        environment: parse(environment, args[0]),
+        service: svc,
+        min,
+        max,
+        durationMinutes,
+        reason: args.slice(5).join(' '),
+      };
+    }
+    default:
+      throw new CommandError(`Unknown command \`${verb}\`. Commands:\n${USAGE}`);
+  }
+}
+
+/** Commands that act on production and so need a second person's approval there. */
+export function needsApproval(command: OpsCommand): boolean {
+  return (
+    'environment' in command &&
+    command.environment === 'production' &&
+    (command.name === 'scale' || command.name === 'scale-revert' || command.name === 'failover-drill')
+  );
+}
+
+export interface WorkflowStart {
+  readonly workflow: WorkflowName;
+  readonly input: Record<string, unknown>;
+}
+
+/** What a command starts: the workflow and its input, as the state machine expects it. */
+export function workflowFor(command: OpsCommand, requestedBy: string, approvedBy?: string): WorkflowStart | undefined {
+  switch (command.name) {
+    case 'scale':
+      return {
+        workflow: 'scaling-override',
+        input: {
+          environment: command.environment,
+          service: command.service,
+          min: command.min,
+          max: command.max,
+          durationMinutes: command.durationMinutes,
+          reason: command.reason,
+          requestedBy,
+          ...(approvedBy ? { approvedBy } : {}),
+        },
+      };
+    case 'scale-revert':
+      return {
+        workflow: 'scaling-override',
+        input: { action: 'revert', environment: command.environment, service: command.service, reason: command.reason, requestedBy },
+      };
+    case 'verify-backups':
+      return { workflow: 'backup-verification', input: { environment: command.environment, requestedBy } };
+    case 'restore-drill':
+      return { workflow: 'restore-drill', input: { environment: command.environment, requestedBy } };
+    case 'failover-drill':
+      return {
+        workflow: 'failover-drill',
+        input: { environment: command.environment, requestedBy, ...(approvedBy ? { approvedBy } : {}) },
+      };
+    case 'help':
+    case 'status':
+      return undefined;
+  }
+}
+
+/** One line an operator reads back: what the command will do. */
+export function describeCommand(command: OpsCommand): string {
+  switch (command.name) {
+    case 'scale':
+      return `scale ${command.service} in ${command.environment} to min ${command.min}, max ${command.max} for ${command.durationMinutes} min (${command.reason})`;
+    case 'scale-revert':
+      return `revert the scaling override of ${command.service} in ${command.environment} to its baseline`;
+    case 'status':
+      return `list the workflows running in ${command.environment}`;
+    case 'help':
+      return 'show the commands';
+    default:
+      return `run the ${command.name} in ${command.environment}`;
+  }
+}

@@ -1,0 +1,119 @@
+import { CfnOutput, Duration, RemovalPolicy, Stack } from 'aws-cdk-lib';
+import * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
+import type * as ec2 from 'aws-cdk-lib/aws-ec2';
+import * as events from 'aws-cdk-lib/aws-events';
+import * as targets from 'aws-cdk-lib/aws-events-targets';
+import * as iam from 'aws-cdk-lib/aws-iam';
+import type * as kms from 'aws-cdk-lib/aws-kms';
+import * as lambda from 'aws-cdk-lib/aws-lambda';
+import type * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
+import * as ssm from 'aws-cdk-lib/aws-ssm';
+import { Construct } from 'constructs';
+import { WORKFLOWS, stateMachineName } from '../../functions/lib/workflows.js';
+import { type EnvironmentConfig, SERVICES } from '../config.js';
+import { OpsFunction } from './ops-function.js';
+
+export interface SlackOpsCommandProps {
+  readonly config: EnvironmentConfig;
+  /** Secret holding the Slack app's `signingSecret` (and the webhooks the notifier uses). */
+  readonly slackSecret: secretsmanager.ISecret;
+  readonly vpc: ec2.IVpc;
+  readonly securityGroup: ec2.ISecurityGroup;
+  /** Encrypts the approvals table, the dead-letter queues and the log groups. */
+  readonly encryptionKey: kms.IKey;
+}
+
+/**
+ * The `/ops` slash command of one environment: a function URL Slack posts to (commands and button clicks), a
+ * table of pending approvals and follow-ups, the authorization policy parameter, and the follow-up function that
+ * posts each execution's outcome back to the Slack conversation that started it.
+ */
+export class SlackOpsCommand extends Construct {
+  public readonly url: lambda.FunctionUrl;
+  public readonly table: dynamodb.Table;
+  public readonly authorizationParameter: ssm.StringParameter;
+
+  constructor(scope: Construct, id: string, props: SlackOpsCommandProps) {
+    super(scope, id);
+    const { config } = props;
+    const { account, region } = Stack.of(this);
+
+    this.table = new dynamodb.Table(this, 'Approvals', {
+      tableName: `${config.prefix}-slack-approvals`,
+      partitionKey: { name: 'id', type: dynamodb.AttributeType.STRING },
+      billingMode: dynamodb.BillingMode.PAY_PER_REQUEST,
+      timeToLiveAttribute: 'expiresAt',
+      encryption: dynamodb.TableEncryption.CUSTOMER_MANAGED,
+      encryptionKey: props.encryptionKey,
+      pointInTimeRecoverySpecification: { pointInTimeRecoveryEnabled: true },
+      removalPolicy: RemovalPolicy.DESTROY,
+    });
+
+    this.authorizationParameter = new ssm.StringParameter(this, 'Authorization', {
+      parameterName: `/${config.prefix}/slack/authorization`,
+      description: 'Slack user ids allowed to run /ops commands (operators) and approve production actions (approvers)',
+      stringValue: JSON.stringify({ operators: [], approvers: [], commands: {} }),
+    });
+
+    const stateMachineArns = WORKFLOWS.map(
+      (workflow) => `arn:aws:states:${region}:${account}:stateMachine:${stateMachineName(config.prefix, workflow)}`,
+    );
+    const functionDefaults = {
+      config,
+      vpc: props.vpc,
+      securityGroups: [props.securityGroup],
+      encryptionKey: props.encryptionKey,
+    };
+
+    const command = new OpsFunction(this, 'Command', {
+      ...functionDefaults,
+      functionName: 'slack-ops',
+      description: 'Verifies, authorizes and starts /ops slash commands; approval buttons for risky production actions',
+      timeout: Duration.seconds(10),
+      // A flood of forged requests must not starve the account's concurrency; Slack's real rate is far lower.
+      reservedConcurrentExecutions: 10,
+      environment: {
+        ACCOUNT_ID: account,
+        NAME_PREFIX: config.prefix,
+        TABLE_NAME: this.table.tableName,
+        SLACK_SECRET_ARN: props.slackSecret.secretArn,
+        AUTHORIZATION_PARAMETER: this.authorizationParameter.parameterName,
+        SCALING_LIMITS: JSON.stringify({
+          maxCeiling: Object.fromEntries(SERVICES.map((service) => [service, config.services[service].overrideMaxCeiling])),
+          maxDurationMinutes: config.remediation.maxOverrideMinutes,
+        }),
+        APPROVAL_MINUTES: String(config.slack.approvalMinutes),
+      },
+    });
+    this.table.grantReadWriteData(command);
+    props.slackSecret.grantRead(command);
+    this.authorizationParameter.grantRead(command);
+    command.addToRolePolicy(
+      new iam.PolicyStatement({ actions: ['states:StartExecution', 'states:ListExecutions'], resources: stateMachineArns }),
+    );
+    // Slack cannot sign AWS requests: the function verifies Slack's own HMAC signature on every request.
+    this.url = command.addFunctionUrl({ authType: lambda.FunctionUrlAuthType.NONE });
+    new CfnOutput(this, 'SlackRequestUrl', {
+      description: 'Paste into the Slack app as the /ops Request URL and the Interactivity Request URL',
+      value: this.url.url,
+    });
+
+    const followUp = new OpsFunction(this, 'FollowUp', {
+      ...functionDefaults,
+      functionName: 'slack-followup',
+      description: 'Posts the outcome of an execution started from Slack back to that conversation',
+      environment: { TABLE_NAME: this.table.tableName },
+    });
+    this.table.grantReadData(followUp);
+    new events.Rule(this, 'ExecutionFinished', {
+      ruleName: `${config.prefix}-slack-followup`,
+      description: 'Outcome of every ops workflow execution, for the Slack follow-up',
+      eventPattern: {
+        source: ['aws.states'],
+        detailType: ['Step Functions Execution Status Change'],
+        detail: { status: ['SUCCEEDED', 'FAILED', 'TIMED_OUT', 'ABORTED'], stateMachineArn: stateMachineArns },
+      },
+      targets: [new targets.LambdaFunction(followUp, { retryAttempts: 4, maxEventAge: Duration.hours(1) })],
+    });
+  }
+}
