@@ -41,6 +41,11 @@ export interface NetworkConfig {
   /** NAT gateways: one per AZ in production for AZ independence, one in staging to save cost. */
   readonly natGateways: number;
   readonly flowLogRetentionDays: number;
+  /**
+   * Interface endpoints for the AWS APIs the ops functions call most (rotation must reach Secrets Manager
+   * privately); everything else goes through the NAT gateways over TLS.
+   */
+  readonly interfaceEndpoints: readonly string[];
 }
 
 export interface DatabaseConfig {
@@ -84,8 +89,12 @@ export interface EdgeConfig {
   readonly domainName: string;
   /** Route53 hosted zone of `domainName`; imported by id (no lookups at synth time). */
   readonly hostedZoneId: string;
-  /** Record names (relative to the zone) that point at this environment. */
-  readonly recordNames: readonly string[];
+  /** Record names (relative to the zone, '' = apex) that browsers use: aliases of the CloudFront distribution. */
+  readonly cdnRecordNames: readonly string[];
+  /** Record names that reach the load balancer directly (the mobile apps' API). */
+  readonly albRecordNames: readonly string[];
+  /** The name CloudFront uses to reach the load balancer over TLS (covered by the wildcard certificate). */
+  readonly originRecordName: string;
   readonly staticCacheSeconds: number;
   readonly defaultCacheSeconds: number;
   readonly wafRateLimitPer5Minutes: number;
@@ -98,10 +107,18 @@ export interface AlarmConfig {
   readonly p95LatencySeconds: number;
 }
 
+export interface AlarmEvaluation {
+  readonly periodSeconds: number;
+  readonly evaluationPeriods: number;
+  readonly datapointsToAlarm: number;
+}
+
 export interface ObservabilityConfig {
   readonly logRetentionDays: number;
   readonly xraySamplingRate: number;
   readonly alarms: AlarmConfig;
+  /** Alarms fire when `datapointsToAlarm` of the last `evaluationPeriods` periods breach (3 of 5 minutes). */
+  readonly alarmEvaluation: AlarmEvaluation;
 }
 
 export interface RecoveryConfig {
@@ -234,6 +251,7 @@ export function environmentConfig(name: EnvironmentName, context: DeploymentCont
       databaseSubnetCidrs: ['10.0.20.0/24', '10.0.21.0/24'],
       natGateways: production ? 2 : 1,
       flowLogRetentionDays: production ? 365 : 30,
+      interfaceEndpoints: ['secretsmanager', 'ssm', 'sns', 'states', 'monitoring', 'logs', 'kms', 'sts'],
     },
     database: {
       engineMajorVersion: '15',
@@ -278,7 +296,9 @@ export function environmentConfig(name: EnvironmentName, context: DeploymentCont
     edge: {
       domainName: context.domainName,
       hostedZoneId: context.hostedZoneId,
-      recordNames: production ? ['', 'www', 'api'] : ['staging'],
+      cdnRecordNames: production ? ['', 'www'] : ['staging'],
+      albRecordNames: production ? ['api'] : [],
+      originRecordName: production ? 'origin' : 'staging-origin',
       staticCacheSeconds: 365 * 24 * 3600,
       defaultCacheSeconds: 3600,
       wafRateLimitPer5Minutes: 2000,
@@ -287,6 +307,7 @@ export function environmentConfig(name: EnvironmentName, context: DeploymentCont
       logRetentionDays: production ? 7 : 1,
       xraySamplingRate: 0.1,
       alarms: { cpuPercent: 80, memoryPercent: 85, errorRatePercent: 5, p95LatencySeconds: 2 },
+      alarmEvaluation: { periodSeconds: 60, evaluationPeriods: 5, datapointsToAlarm: 3 },
     },
     recovery: {
       rpoMinutes: 15,

@@ -1,5 +1,6 @@
 import { App, Validations } from 'aws-cdk-lib';
 import { AwsSolutionsChecks, NIST80053R5Checks, PCIDSS321Checks } from 'cdk-nag';
+import { acknowledge } from './nag.js';
 import { DEFAULT_CONTEXT, type DeploymentContext, ENVIRONMENTS, type EnvironmentConfig, environmentConfig } from './config.js';
 import { ComputeStack } from './stacks/compute-stack.js';
 import { DataStack } from './stacks/data-stack.js';
@@ -49,15 +50,31 @@ export function buildEnvironment(app: App, config: EnvironmentConfig): Environme
   const data = new DataStack(app, `${prefix}-Data`, { config, env, network, dr });
   const edge = new EdgeStack(app, `${prefix}-Edge`, { config, env, network, data });
   const compute = new ComputeStack(app, `${prefix}-Compute`, { config, env, network, data, edge });
-  const observability = new ObservabilityStack(app, `${prefix}-Observability`, { config, env, data, edge, compute });
+  const observability = new ObservabilityStack(app, `${prefix}-Observability`, { config, env, network, data, edge, compute });
   const ops = new OpsStack(app, `${prefix}-Ops`, { config, env, network, data, edge, compute, observability });
   return { config, network, data, edge, compute, observability, ops, dr };
 }
 
+/** CDK feature flags this app is written for (set before any construct exists). */
+export const FEATURE_FLAGS: Record<string, boolean> = {
+  '@aws-cdk/aws-iam:minimizePolicies': true,
+  '@aws-cdk/aws-cloudfront:defaultSecurityPolicyTLSv1.2_2021': true,
+  '@aws-cdk/aws-secretsmanager:useAttachedSecretResourcePolicyForSecretTargetAttachments': true,
+  '@aws-cdk/aws-ecs:disableExplicitDeploymentControllerForCircuitBreaker': true,
+  '@aws-cdk/aws-s3:serverAccessLogsUseBucketPolicy': true,
+  '@aws-cdk/aws-lambda-nodejs:useLatestRuntimeVersion': true,
+};
+
 /** The whole FinanceHub app: staging and production, each with its DR stack, checked by the cdk-nag packs. */
 export function buildFinanceHub(app: App): EnvironmentStacks[] {
+  for (const [flag, value] of Object.entries(FEATURE_FLAGS)) app.node.setContext(flag, value);
   const context = deploymentContext(app);
   const environments = ENVIRONMENTS.map((name) => buildEnvironment(app, environmentConfig(name, context)));
   Validations.of(app).addPlugins(new AwsSolutionsChecks(app), new PCIDSS321Checks(app), new NIST80053R5Checks(app));
+  acknowledge(
+    app,
+    'CDK attaches each role\'s least-privilege statements as an AWS::IAM::Policy bound to that one role; shared managed policies would widen access.',
+    ['IAMNoInlinePolicy'],
+  );
   return environments;
 }

@@ -1,7 +1,8 @@
 import * as path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { Duration, RemovalPolicy, Validations } from 'aws-cdk-lib';
+import { Duration, RemovalPolicy } from 'aws-cdk-lib';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
+import * as iam from 'aws-cdk-lib/aws-iam';
 import type * as kms from 'aws-cdk-lib/aws-kms';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as nodejs from 'aws-cdk-lib/aws-lambda-nodejs';
@@ -9,6 +10,7 @@ import * as logs from 'aws-cdk-lib/aws-logs';
 import * as sqs from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
 import type { EnvironmentConfig } from '../config.js';
+import { acknowledge } from '../nag.js';
 
 const repositoryRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
 
@@ -45,10 +47,13 @@ export interface OpsFunctionProps {
   /** Puts the function in the VPC's private subnets with this security group. @default outside the VPC */
   readonly vpc?: ec2.IVpc;
   readonly securityGroups?: ec2.ISecurityGroup[];
-  /** Caps concurrency where a runaway would hurt (a loop of remediation, a flood of Slack calls). @default unreserved */
+  /**
+   * Caps concurrency so a runaway (a remediation loop, a flood of Slack calls) cannot starve the account.
+   * @default 5: ops functions run a handful of times a day, one execution at a time
+   */
   readonly reservedConcurrentExecutions?: number;
-  /** Key that encrypts the dead-letter queue and log group. @default AWS managed keys */
-  readonly encryptionKey?: kms.IKey;
+  /** Key that encrypts the dead-letter queue and the log group. */
+  readonly encryptionKey: kms.IKey;
   readonly description?: string;
 }
 
@@ -58,9 +63,6 @@ export interface OpsFunctionProps {
  * environment's retention, and a dead-letter queue for failed asynchronous invocations.
  */
 export class OpsFunction extends nodejs.NodejsFunction {
-  public readonly deadLetterQueue: sqs.IQueue;
-  public readonly logGroup: logs.ILogGroup;
-
   constructor(scope: Construct, id: string, props: OpsFunctionProps) {
     const { config } = props;
     const physicalName = `${config.prefix}-${props.functionName}`;
@@ -73,13 +75,29 @@ export class OpsFunction extends nodejs.NodejsFunction {
     const deadLetterQueue = new sqs.Queue(scope, `${id}DeadLetters`, {
       queueName: `${physicalName}-dlq`,
       retentionPeriod: Duration.days(14),
-      encryption: props.encryptionKey ? sqs.QueueEncryption.KMS : sqs.QueueEncryption.SQS_MANAGED,
+      encryption: sqs.QueueEncryption.KMS,
       encryptionMasterKey: props.encryptionKey,
       enforceSSL: true,
     });
 
+    // Its own role, so log writes are scoped to its log group instead of AWS's managed execution policies.
+    const role = new iam.Role(scope, `${id}Role`, {
+      assumedBy: new iam.ServicePrincipal('lambda.amazonaws.com'),
+      description: `${physicalName}: execution role`,
+    });
+    role.addToPolicy(new iam.PolicyStatement({ actions: ['logs:CreateLogStream', 'logs:PutLogEvents'], resources: [logGroup.logGroupArn] }));
+    if (props.vpc) {
+      role.addToPolicy(
+        new iam.PolicyStatement({
+          actions: ['ec2:CreateNetworkInterface', 'ec2:DescribeNetworkInterfaces', 'ec2:DeleteNetworkInterface', 'ec2:AssignPrivateIpAddresses', 'ec2:UnassignPrivateIpAddresses'],
+          resources: ['*'],
+        }),
+      );
+    }
+
     super(scope, id, {
       functionName: physicalName,
+      role,
       description: props.description,
       entry: handlerEntry(props.functionName),
       handler: 'handler',
@@ -91,7 +109,7 @@ export class OpsFunction extends nodejs.NodejsFunction {
       logGroup,
       deadLetterQueueEnabled: true,
       deadLetterQueue,
-      reservedConcurrentExecutions: props.reservedConcurrentExecutions,
+      reservedConcurrentExecutions: props.reservedConcurrentExecutions ?? 5,
       vpc: props.vpc,
       vpcSubnets: props.vpc ? { subnetType: ec2.SubnetType.PRIVATE_WITH_EGRESS } : undefined,
       securityGroups: props.securityGroups,
@@ -105,12 +123,9 @@ export class OpsFunction extends nodejs.NodejsFunction {
         ...props.environment,
       },
     });
-    this.deadLetterQueue = deadLetterQueue;
-    this.logGroup = logGroup;
-
-    Validations.of(deadLetterQueue).acknowledge({
-      id: 'AwsSolutions-SQS3',
-      reason: 'This queue is itself the dead-letter queue of the function; a DLQ of a DLQ has nothing to catch.',
-    });
+    acknowledge(role, 'X-Ray segment writes and VPC network-interface management have no resource-level permissions.', [
+      'AwsSolutions-IAM5[Resource::*]',
+    ]);
+    acknowledge(this, 'The stack standardizes on Node.js 22 (nodejs22.x), the runtime the functions are built and tested on.', ['AwsSolutions-L1']);
   }
 }

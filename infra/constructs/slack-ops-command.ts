@@ -11,6 +11,7 @@ import * as ssm from 'aws-cdk-lib/aws-ssm';
 import { Construct } from 'constructs';
 import { WORKFLOWS, stateMachineName } from '../../functions/lib/workflows.js';
 import { type EnvironmentConfig, SERVICES } from '../config.js';
+import { acknowledge } from '../nag.js';
 import { OpsFunction } from './ops-function.js';
 
 export interface SlackOpsCommandProps {
@@ -19,8 +20,10 @@ export interface SlackOpsCommandProps {
   readonly slackSecret: secretsmanager.ISecret;
   readonly vpc: ec2.IVpc;
   readonly securityGroup: ec2.ISecurityGroup;
-  /** Encrypts the approvals table, the dead-letter queues and the log groups. */
+  /** Encrypts the approvals table. */
   readonly encryptionKey: kms.IKey;
+  /** Encrypts the functions' log groups and dead-letter queues. */
+  readonly logsKey: kms.IKey;
 }
 
 /**
@@ -62,7 +65,7 @@ export class SlackOpsCommand extends Construct {
       config,
       vpc: props.vpc,
       securityGroups: [props.securityGroup],
-      encryptionKey: props.encryptionKey,
+      encryptionKey: props.logsKey,
     };
 
     const command = new OpsFunction(this, 'Command', {
@@ -86,6 +89,12 @@ export class SlackOpsCommand extends Construct {
       },
     });
     this.table.grantReadWriteData(command);
+    if (command.role) {
+      acknowledge(command.role, 'Reading and writing items of its own table encrypted with the ops key, as DynamoDB grantReadWriteData grants it.', [
+        'AwsSolutions-IAM5[Action::kms:GenerateDataKey*]',
+        'AwsSolutions-IAM5[Action::kms:ReEncrypt*]',
+      ]);
+    }
     props.slackSecret.grantRead(command);
     this.authorizationParameter.grantRead(command);
     command.addToRolePolicy(
@@ -93,6 +102,12 @@ export class SlackOpsCommand extends Construct {
     );
     // Slack cannot sign AWS requests: the function verifies Slack's own HMAC signature on every request.
     this.url = command.addFunctionUrl({ authType: lambda.FunctionUrlAuthType.NONE });
+    acknowledge(command, 'Slack cannot sign AWS requests: every request is verified with Slack\'s HMAC signature and a 5-minute window before anything is read or started.', [
+      'LambdaFunctionPublicAccessProhibited',
+    ]);
+    acknowledge(this.table, 'Approvals and follow-ups live 15 minutes to a day (TTL); point-in-time recovery covers mistakes, a backup plan would restore expired requests.', [
+      'NIST.800.53.R5-DynamoDBInBackupPlan',
+    ]);
     new CfnOutput(this, 'SlackRequestUrl', {
       description: 'Paste into the Slack app as the /ops Request URL and the Interactivity Request URL',
       value: this.url.url,

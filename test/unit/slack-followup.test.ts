@@ -40,7 +40,7 @@ describe('Slack follow-ups of executions started from Slack', () => {
   it('leaves executions that were not started from Slack alone', async () => {
     // Prepare
     ddb.on(GetItemCommand).resolves({});
-    const respond = jest.fn();
+    const respond = jest.fn<(url: string, message: unknown) => Promise<void>>();
 
     // Act
     const outcome = await followUpExecution(change, { ddb: new DynamoDBClient({}), tableName: 'approvals', respond });

@@ -1,0 +1,74 @@
+import { Match, Template } from 'aws-cdk-lib/assertions';
+import { synthesizeApp } from './support/synth.js';
+
+const app = synthesizeApp();
+const environments = [
+  ['staging', app.staging],
+  ['production', app.production],
+] as const;
+
+describe.each(environments)('%s ops stack', (env, stacks) => {
+  const template = Template.fromStack(stacks.ops);
+  const prefix = `financehub-${env}`;
+  const logRetention = env === 'production' ? 7 : 1;
+
+  it('runs every function on Node.js 22, arm64, traced, in the VPC, with a dead-letter queue and reserved concurrency', () => {
+    // Assess
+    const functions = Object.values(template.findResources('AWS::Lambda::Function')).map((f) => f.Properties);
+    expect(functions.length).toBeGreaterThan(0);
+    for (const fn of functions) {
+      expect(fn).toMatchObject({
+        Runtime: 'nodejs22.x',
+        Architectures: ['arm64'],
+        TracingConfig: { Mode: 'Active' },
+        DeadLetterConfig: { TargetArn: expect.anything() },
+        VpcConfig: { SubnetIds: expect.any(Array) },
+      });
+      expect(fn.ReservedConcurrentExecutions).toBeGreaterThan(0);
+      expect(fn.Environment.Variables.NODE_OPTIONS).toBe('--enable-source-maps');
+    }
+  });
+
+  it('gives each function a KMS-encrypted log group with the environment’s retention', () => {
+    // Assess
+    template.hasResourceProperties('AWS::Logs::LogGroup', {
+      LogGroupName: `/aws/lambda/${prefix}-slack-ops`,
+      RetentionInDays: logRetention,
+      KmsKeyId: Match.anyValue(),
+    });
+  });
+
+  it('serves the /ops command from a function URL verified by Slack’s signature, with an approvals table that expires', () => {
+    // Assess
+    template.hasResourceProperties('AWS::Lambda::Url', { AuthType: 'NONE' });
+    template.hasResourceProperties('AWS::DynamoDB::Table', {
+      TableName: `${prefix}-slack-approvals`,
+      TimeToLiveSpecification: { AttributeName: 'expiresAt', Enabled: true },
+      PointInTimeRecoverySpecification: { PointInTimeRecoveryEnabled: true },
+    });
+    template.hasResourceProperties('AWS::SSM::Parameter', { Name: `/${prefix}/slack/authorization` });
+  });
+
+  it('lets the /ops function start only this environment’s workflows', () => {
+    // Prepare
+    const statements = Object.values(template.findResources('AWS::IAM::Policy')).flatMap(
+      (p) => p.Properties.PolicyDocument.Statement as { Action: string | string[]; Resource: unknown }[],
+    );
+
+    // Act
+    const starts = statements.filter((s) => [s.Action].flat().includes('states:StartExecution'));
+
+    // Assess
+    expect(starts).toHaveLength(1);
+    const resources = starts[0]?.Resource as string[];
+    expect(resources).toContain(`arn:aws:states:us-east-1:${stacks.config.account}:stateMachine:${prefix}-scaling-override`);
+    for (const arn of resources) expect(arn).toMatch(new RegExp(`:stateMachine:${prefix}-`));
+  });
+
+  it('posts the outcome of executions started from Slack back to Slack', () => {
+    // Assess
+    template.hasResourceProperties('AWS::Events::Rule', {
+      EventPattern: Match.objectLike({ source: ['aws.states'], 'detail-type': ['Step Functions Execution Status Change'] }),
+    });
+  });
+});
