@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 
 /** Thrown at init when the environment does not match what a function needs: names every bad variable. */
 export class ConfigError extends Error {

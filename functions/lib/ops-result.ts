@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 
 /**
  * What every workflow of this project publishes to the notification topic when it ends, success or failure.

@@ -1,5 +1,5 @@
 import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { z } from 'zod';
+import * as z from 'zod';
 import { findFollowUp } from '../slack-ops/approvals.js';
 
 /** EventBridge "Step Functions Execution Status Change", the fields we read. */

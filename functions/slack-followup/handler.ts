@@ -1,5 +1,5 @@
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { z } from 'zod';
+import * as z from 'zod';
 import { envField, readConfig } from '../lib/env.js';
 import { opsHandler } from '../lib/handler.js';
 import { logger, tracer } from '../lib/powertools.js';

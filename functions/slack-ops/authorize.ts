@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 
 /**
  * Who may do what in one environment, kept in that environment's SSM parameter so the on-call roster changes

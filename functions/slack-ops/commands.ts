@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import type { WorkflowName } from '../lib/workflows.js';
 
 const environment = z.enum(['staging', 'production'], { error: 'environment must be staging or production' });

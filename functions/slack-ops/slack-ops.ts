@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { ExecutionAlreadyExists, ListExecutionsCommand, type SFNClient, StartExecutionCommand } from '@aws-sdk/client-sfn';
-import { z } from 'zod';
+import * as z from 'zod';
 import { type WorkflowName, WORKFLOWS, executionName, stateMachineArn } from '../lib/workflows.js';
 import { ApprovalError, decideApproval, readApproval, rememberFollowUp, requestApproval } from './approvals.js';
 import { type AuthorizationPolicy, NotAuthorized, authorizeApproval, authorizeCommand } from './authorize.js';

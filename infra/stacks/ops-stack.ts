@@ -4,6 +4,7 @@ import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import type { Construct } from 'constructs';
 import type { EnvironmentConfig } from '../config.js';
 import { EnvironmentKey } from '../constructs/environment-key.js';
+import { SlackNotifications } from '../constructs/slack-notifications.js';
 import { SlackOpsCommand } from '../constructs/slack-ops-command.js';
 import { acknowledge } from '../nag.js';
 import type { ComputeStack } from './compute-stack.js';
@@ -49,6 +50,14 @@ export class OpsStack extends Stack {
       'NIST.800.53.R5-SecretsManagerRotationEnabled',
     ]);
 
+    const common = {
+      config,
+      vpc: network.vpc,
+      securityGroup: network.securityGroups.opsFunctions,
+      encryptionKey: this.opsKey,
+      logsKey: network.logsKey,
+    };
+    new SlackNotifications(this, 'SlackNotifications', { ...common, topic: props.observability.notificationTopic, slackSecret: this.slackSecret });
     new SlackOpsCommand(this, 'SlackOps', {
       config,
       slackSecret: this.slackSecret,

@@ -1,0 +1,118 @@
+/**
+ * `npm run bench`: measures what matters for speed and writes bench/results.json plus a table.
+ * - every functions/<name>/handler.ts bundled with the CDK app's esbuild options: bytes, and the init time a fresh
+ *   node process adds by importing it (minus a bare node start), median and p95 over RUNS runs;
+ * - the Slack /ops acknowledgement latency of the real handler logic, in-process;
+ * - state transitions of each workflow's rehearsal (once the local executor runs them);
+ * - the synth time of the whole app with bundling.
+ * It reports; it never fails the test suite.
+ */
+import { spawnSync } from 'node:child_process';
+import { existsSync, mkdirSync, readdirSync, statSync, writeFileSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { build } from 'esbuild';
+import { BUNDLING } from '../infra/constructs/ops-function.js';
+import { benchEnvironment, measureSlackAck } from './slack-ack.js';
+import { type Stats, stats } from './stats.js';
+
+const RUNS = Number(process.env.BENCH_RUNS ?? 25);
+const root = resolve(import.meta.dirname, '..');
+const out = join(root, 'bench', 'out');
+
+interface FunctionResult {
+  readonly name: string;
+  readonly bytes: number;
+  readonly initMs?: Stats;
+  readonly error?: string;
+}
+
+async function bundle(name: string): Promise<string> {
+  const outfile = join(out, name, 'index.mjs');
+  await build({
+    entryPoints: [join(root, 'functions', name, 'handler.ts')],
+    outfile,
+    bundle: true,
+    platform: 'node',
+    format: 'esm',
+    target: BUNDLING.target,
+    minify: BUNDLING.minify,
+    sourcemap: BUNDLING.sourceMap,
+    sourcesContent: BUNDLING.sourcesContent,
+    mainFields: BUNDLING.mainFields,
+    banner: { js: BUNDLING.banner ?? '' },
+    logLevel: 'error',
+  });
+  return outfile;
+}
+
+function timeProcess(args: string[], env: NodeJS.ProcessEnv): number {
+  const started = process.hrtime.bigint();
+  const result = spawnSync(process.execPath, args, { env, stdio: ['ignore', 'ignore', 'pipe'] });
+  const elapsed = Number(process.hrtime.bigint() - started) / 1e6;
+  if (result.status !== 0) throw new Error(result.stderr.toString().split('\n').slice(0, 3).join(' '));
+  return elapsed;
+}
+
+/** Added init: importing the bundle in a fresh process, minus a bare node start, run after run (interleaved). */
+function measureInit(bundlePath: string): Stats {
+  const env = { ...process.env, ...benchEnvironment };
+  const importer = ['--enable-source-maps', '--input-type=module', '-e', `await import(${JSON.stringify(`file://${bundlePath}`)});`];
+  const bare = ['--input-type=module', '-e', ''];
+  timeProcess(importer, env);
+  const added: number[] = [];
+  for (let i = 0; i < RUNS; i += 1) {
+    const base = timeProcess(bare, env);
+    added.push(timeProcess(importer, env) - base);
+  }
+  return stats(added);
+}
+
+function measureSynth(): { seconds?: number; error?: string } {
+  const outdir = join(out, 'cdk.out');
+  const started = process.hrtime.bigint();
+  const result = spawnSync(process.execPath, ['--import', 'tsx', join(root, 'infra', 'main-job.ts')], {
+    env: { ...process.env, CDK_OUTDIR: outdir },
+    encoding: 'utf8',
+  });
+  const seconds = Number(process.hrtime.bigint() - started) / 1e9;
+  return result.status === 0 ? { seconds } : { error: (result.stderr || result.stdout).split('\n').slice(0, 3).join(' ') };
+}
+
+async function main(): Promise<void> {
+  mkdirSync(out, { recursive: true });
+  const names = readdirSync(join(root, 'functions'))
+    .filter((name) => name !== 'lib' && existsSync(join(root, 'functions', name, 'handler.ts')))
+    .sort();
+  const functions: FunctionResult[] = [];
+  for (const name of names) {
+    try {
+      const path = await bundle(name);
+      const bytes = statSync(path).size;
+      try {
+        functions.push({ name, bytes, initMs: measureInit(path) });
+      } catch (error) {
+        functions.push({ name, bytes, error: `init: ${error instanceof Error ? error.message : String(error)}` });
+      }
+    } catch (error) {
+      functions.push({ name, bytes: 0, error: `bundle: ${error instanceof Error ? error.message : String(error)}` });
+    }
+  }
+  const slackAckMs = await measureSlackAck(200);
+  const synth = measureSynth();
+
+  const results = { measuredAt: new Date().toISOString(), node: process.version, runs: RUNS, functions, slackAckMs, synth };
+  writeFileSync(join(root, 'bench', 'results.json'), `${JSON.stringify(results, null, 2)}\n`);
+
+  const kb = (bytes: number) => `${(bytes / 1024).toFixed(1)} KB`;
+  console.log(`\nfunction bundles (targets: < 350 KB each, notify-slack < 200 KB, added init p95 < 60 ms); ${RUNS} runs\n`);
+  console.log('function'.padEnd(24), 'bundle'.padStart(10), 'init median'.padStart(12), 'init p95'.padStart(10));
+  for (const f of functions) {
+    const init = f.initMs ? [`${f.initMs.median.toFixed(1)} ms`.padStart(12), `${f.initMs.p95.toFixed(1)} ms`.padStart(10)] : [f.error ?? ''];
+    console.log(f.name.padEnd(24), kb(f.bytes).padStart(10), ...init);
+  }
+  console.log(`\nSlack /ops acknowledgement (handler logic in-process, 200 requests): median ${slackAckMs.median.toFixed(2)} ms, p95 ${slackAckMs.p95.toFixed(2)} ms`);
+  console.log(synth.seconds === undefined ? `whole-app synth failed: ${synth.error}` : `whole-app synth with bundling: ${synth.seconds.toFixed(1)} s`);
+  console.log('\nwritten: bench/results.json');
+}
+
+await main();

@@ -1,0 +1,65 @@
+import { DynamoDBClient, PutItemCommand } from '@aws-sdk/client-dynamodb';
+import { SFNClient, StartExecutionCommand } from '@aws-sdk/client-sfn';
+import { mockClient } from 'aws-sdk-client-mock';
+import { type SlackOpsDeps, handleSlackRequest } from '../functions/slack-ops/slack-ops.js';
+import { slackSignature } from '../functions/slack-ops/verify-signature.js';
+import { type Stats, stats } from './stats.js';
+
+/** What every function reads at init, so a bundle can be imported outside Lambda. */
+export const benchEnvironment: Record<string, string> = {
+  AWS_REGION: 'us-east-1',
+  ENVIRONMENT: 'staging',
+  ACCOUNT_ID: '111111111111',
+  NAME_PREFIX: 'financehub-staging',
+  TABLE_NAME: 'financehub-staging-bench',
+  SLACK_SECRET_ARN: 'arn:aws:secretsmanager:us-east-1:111111111111:secret:financehub-staging/slack-AbCdEf',
+  AUTHORIZATION_PARAMETER: '/financehub-staging/slack/authorization',
+  SCALING_LIMITS: JSON.stringify({ maxCeiling: { frontend: 20, backend: 20, worker: 10 }, maxDurationMinutes: 1440 }),
+  APPROVAL_MINUTES: '15',
+  FLAP_WINDOW_MINUTES: '15',
+  TOPIC_ARN: 'arn:aws:sns:us-east-1:111111111111:financehub-staging-notifications',
+  POWERTOOLS_LOG_LEVEL: 'SILENT',
+  POWERTOOLS_METRICS_DISABLED: 'true',
+};
+
+/**
+ * Time from a signed /ops request arriving to the answer Slack reads, for the handler's own work (signature,
+ * parsing, authorization, starting the execution against an instant SDK mock). Network time to AWS comes on top.
+ */
+export async function measureSlackAck(requests: number): Promise<Stats> {
+  mockClient(SFNClient).on(StartExecutionCommand).resolves({ executionArn: 'arn:aws:states:us-east-1:111111111111:execution:x:y', startDate: new Date() });
+  mockClient(DynamoDBClient).on(PutItemCommand).resolves({});
+  const deps: SlackOpsDeps = {
+    sfn: new SFNClient({ region: 'us-east-1' }),
+    ddb: new DynamoDBClient({ region: 'us-east-1' }),
+    config: {
+      environment: 'staging',
+      region: 'us-east-1',
+      account: '111111111111',
+      prefix: 'financehub-staging',
+      tableName: 'bench',
+      limits: { maxCeiling: { frontend: 20, backend: 20, worker: 10 }, maxDurationMinutes: 1440 },
+      approvalMinutes: 15,
+    },
+    signingSecret: async () => 'bench-secret',
+    policy: async () => ({ operators: ['U0BENCH'], approvers: [], commands: {} }),
+    respond: async () => undefined,
+    now: () => new Date(),
+  };
+  const samples: number[] = [];
+  for (let i = 0; i < requests; i += 1) {
+    const timestamp = String(Math.floor(Date.now() / 1000));
+    const body = new URLSearchParams({
+      command: '/ops',
+      text: `scale staging backend 4 12 60 bench ${i}`,
+      user_id: 'U0BENCH',
+      response_url: 'https://hooks.slack.com/commands/T0/1/x',
+    }).toString();
+    const request = { headers: { 'x-slack-request-timestamp': timestamp, 'x-slack-signature': slackSignature('bench-secret', timestamp, body) }, body, isBase64Encoded: false };
+    const started = performance.now();
+    const response = await handleSlackRequest(request, deps);
+    samples.push(performance.now() - started);
+    if (response.statusCode !== 200) throw new Error(`bench request ${i} answered ${response.statusCode}`);
+  }
+  return stats(samples.slice(Math.min(10, Math.floor(requests / 10))));
+}
