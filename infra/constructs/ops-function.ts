@@ -116,6 +116,8 @@ export class OpsFunction extends nodejs.NodejsFunction {
       bundling: BUNDLING,
       environment: {
         NODE_OPTIONS: '--enable-source-maps',
+        // The runtime's bundle includes the RDS certificate authorities, so database TLS can be verified.
+        NODE_EXTRA_CA_CERTS: '/var/runtime/ca-cert.pem',
         POWERTOOLS_SERVICE_NAME: props.functionName,
         POWERTOOLS_METRICS_NAMESPACE: 'FinanceHub/Ops',
         POWERTOOLS_LOG_LEVEL: 'INFO',
