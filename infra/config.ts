@@ -121,6 +121,32 @@ export interface ObservabilityConfig {
   readonly alarmEvaluation: AlarmEvaluation;
 }
 
+/** How the ops workflows decide the application is healthy: its health endpoint through the load balancer. */
+export interface HealthProbeConfig {
+  /** Path probed on the load balancer's origin name (the backend's health check path). */
+  readonly path: string;
+  /** Healthy means this many successful probes in a row. */
+  readonly consecutiveSuccesses: number;
+  readonly intervalSeconds: number;
+  /** One probe's time limit. */
+  readonly timeoutSeconds: number;
+  /** Longest a workflow probes before it calls the application unhealthy. */
+  readonly waitCapMinutes: number;
+}
+
+/** The quarterly failover drill: its schedule, polling and stop conditions. */
+export interface FailoverDrillConfig {
+  /** EventBridge Scheduler cron (UTC); undefined = started by hand only (production, with an approver). */
+  readonly schedule?: string;
+  readonly pollIntervalSeconds: number;
+  /** The drill stops when the database is not available in the other zone within this. */
+  readonly databaseWaitCapMinutes: number;
+  /** The drill stops when the cache has no new primary within this. */
+  readonly cacheWaitCapMinutes: number;
+  /** The drill stops when an error-rate alarm stays in ALARM longer than this. */
+  readonly errorRateAlarmMaxMinutes: number;
+}
+
 export interface RecoveryConfig {
   readonly rpoMinutes: number;
   readonly rtoMinutes: number;
@@ -130,17 +156,32 @@ export interface RecoveryConfig {
   readonly drillCriticalTables: readonly string[];
   readonly drillRowCountTolerancePercent: number;
   readonly drillInstanceMaxAgeHours: number;
+  /** EventBridge Scheduler cron expressions, UTC: after the nightly backup window and the 05:00 EFS backup. */
+  readonly schedules: {
+    readonly backupVerification: string;
+    /** Staging drills a week before production, so a broken drill shows there first. */
+    readonly restoreDrill: string;
+    readonly drillSweeper: string;
+  };
   readonly failoverTargets: {
     readonly databaseFailoverSeconds: number;
     readonly cacheFailoverSeconds: number;
     readonly applicationHealthySeconds: number;
   };
+  readonly failoverDrill: FailoverDrillConfig;
 }
 
 export interface SecretsConfig {
   readonly rotationDays: number;
   readonly passwordLength: number;
   readonly passwordExcludeCharacters: string;
+  /** Schema the rotation's test step reads with the new credentials. */
+  readonly applicationSchema: string;
+  /** How often the post-rotation workflow checks the restarted services, and how many times at most. */
+  readonly restartCheckSeconds: number;
+  readonly restartMaxChecks: number;
+  /** EventBridge Scheduler expression of the daily secret-age audit. */
+  readonly ageAuditSchedule: string;
 }
 
 export interface RemediationConfig {
@@ -150,6 +191,8 @@ export interface RemediationConfig {
   readonly maxOverrideMinutes: number;
   readonly allowAutomaticRollback: boolean;
   readonly deploymentRecentMinutes: number;
+  /** A remediation holding its service's lock longer than this is presumed dead; its execution times out then too. */
+  readonly lockMinutes: number;
 }
 
 export interface SlackConfig {
@@ -179,6 +222,7 @@ export interface EnvironmentConfig {
   readonly secrets: SecretsConfig;
   readonly remediation: RemediationConfig;
   readonly slack: SlackConfig;
+  readonly healthProbe: HealthProbeConfig;
   /** Image tag deployed to every service (context `imageTag`). */
   readonly imageTag: string;
 }
@@ -318,9 +362,30 @@ export function environmentConfig(name: EnvironmentName, context: DeploymentCont
       drillCriticalTables: ['accounts_user', 'ledger_transaction', 'ledger_account'],
       drillRowCountTolerancePercent: 1,
       drillInstanceMaxAgeHours: 24,
+      schedules: {
+        backupVerification: 'cron(0 7 * * ? *)',
+        restoreDrill: production ? 'cron(0 6 ? * TUE#2 *)' : 'cron(0 6 ? * TUE#1 *)',
+        drillSweeper: 'cron(30 7 * * ? *)',
+      },
       failoverTargets: { databaseFailoverSeconds: 120, cacheFailoverSeconds: 60, applicationHealthySeconds: 300 },
+      failoverDrill: {
+        // Quarterly, in working hours so people are around, on a Wednesday away from the restore drills.
+        schedule: production ? undefined : 'cron(0 14 ? JAN,APR,JUL,OCT WED#2 *)',
+        pollIntervalSeconds: 15,
+        databaseWaitCapMinutes: 15,
+        cacheWaitCapMinutes: 15,
+        errorRateAlarmMaxMinutes: 5,
+      },
     },
-    secrets: { rotationDays: 30, passwordLength: 32, passwordExcludeCharacters: '"@/\\\'`' },
+    secrets: {
+      rotationDays: 30,
+      passwordLength: 32,
+      passwordExcludeCharacters: '"@/\\\'`',
+      applicationSchema: 'public',
+      restartCheckSeconds: 30,
+      restartMaxChecks: 40,
+      ageAuditSchedule: 'cron(0 8 * * ? *)',
+    },
     remediation: {
       cooldownMinutes: 30,
       scaleOutStep: 2,
@@ -328,8 +393,10 @@ export function environmentConfig(name: EnvironmentName, context: DeploymentCont
       maxOverrideMinutes: 24 * 60,
       allowAutomaticRollback: !production,
       deploymentRecentMinutes: 30,
+      lockMinutes: 30,
     },
     slack: { secretName: `financehub-${name}/slack`, flapWindowMinutes: 15, approvalMinutes: 15 },
+    healthProbe: { path: '/api/health', consecutiveSuccesses: 3, intervalSeconds: 10, timeoutSeconds: 5, waitCapMinutes: 10 },
     imageTag: context.imageTag,
   };
 }

@@ -7,6 +7,13 @@ import { EnvironmentKey } from '../constructs/environment-key.js';
 import { SlackNotifications } from '../constructs/slack-notifications.js';
 import { SlackOpsCommand } from '../constructs/slack-ops-command.js';
 import { acknowledge } from '../nag.js';
+import { BackupVerification } from '../../state-machines/backup-verification.js';
+import { DrillSweeper } from '../../state-machines/drill-sweeper.js';
+import { SecretRotation } from '../../state-machines/post-rotation.js';
+import { RestoreDrill } from '../../state-machines/restore-drill.js';
+import { AlarmRemediation } from '../../state-machines/alarm-remediation.js';
+import { FailoverDrill } from '../../state-machines/failover-drill.js';
+import { ScalingOverride } from '../../state-machines/scaling-override.js';
 import type { ComputeStack } from './compute-stack.js';
 import type { DataStack } from './data-stack.js';
 import type { EdgeStack } from './edge-stack.js';
@@ -63,6 +70,55 @@ export class OpsStack extends Stack {
       slackSecret: this.slackSecret,
       vpc: network.vpc,
       securityGroup: network.securityGroups.opsFunctions,
+      encryptionKey: this.opsKey,
+      logsKey: network.logsKey,
+    });
+
+    const { data } = props;
+    const topic = props.observability.notificationTopic;
+    const opsNetwork = { vpc: network.vpc, securityGroup: network.securityGroups.opsFunctions };
+    new BackupVerification(this, 'BackupVerification', {
+      config,
+      ...opsNetwork,
+      database: data.database,
+      readReplica: data.readReplica,
+      backupsBucket: data.buckets.backups,
+      fileSystem: data.fileSystem,
+      topic,
+      logsKey: network.logsKey,
+    });
+    new RestoreDrill(this, 'RestoreDrill', {
+      config,
+      vpc: network.vpc,
+      opsSecurityGroup: network.securityGroups.opsFunctions,
+      drillSecurityGroup: network.securityGroups.drillDatabase,
+      database: data.database,
+      readReplica: data.readReplica,
+      masterSecret: data.masterSecret,
+      reportsBucket: data.buckets.backups,
+      dataKey: data.encryptionKey,
+      topic,
+      logsKey: network.logsKey,
+    });
+    new DrillSweeper(this, 'DrillSweeper', { config, ...opsNetwork, topic, logsKey: network.logsKey });
+    new SecretRotation(this, 'SecretRotation', {
+      config,
+      ...opsNetwork,
+      applicationSecret: data.applicationSecret,
+      masterSecret: data.masterSecret,
+      dataKey: data.encryptionKey,
+      cluster: props.compute.cluster,
+      databaseClients: [props.compute.services.backend, props.compute.services.worker],
+      topic,
+      logsKey: network.logsKey,
+    });
+    new FailoverDrill(this, 'FailoverDrill', { config, ...opsNetwork, topic, dataKey: data.encryptionKey, logsKey: network.logsKey });
+    const scalingOverride = new ScalingOverride(this, 'ScalingOverride', { config, ...opsNetwork, topic, logsKey: network.logsKey });
+    new AlarmRemediation(this, 'AlarmRemediation', {
+      config,
+      ...opsNetwork,
+      topic,
+      scalingOverride: scalingOverride.stateMachine,
       encryptionKey: this.opsKey,
       logsKey: network.logsKey,
     });

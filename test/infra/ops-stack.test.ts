@@ -51,9 +51,11 @@ describe.each(environments)('%s ops stack', (env, stacks) => {
 
   it('lets the /ops function start only this environment’s workflows', () => {
     // Prepare
-    const statements = Object.values(template.findResources('AWS::IAM::Policy')).flatMap(
-      (p) => p.Properties.PolicyDocument.Statement as { Action: string | string[]; Resource: unknown }[],
-    );
+    const [roleId] = Object.entries(template.findResources('AWS::Lambda::Function')).find(([, f]) => f.Properties.FunctionName === `${prefix}-slack-ops`)![1]
+      .Properties.Role['Fn::GetAtt'] as [string];
+    const statements = Object.values(template.findResources('AWS::IAM::Policy'))
+      .filter((p) => JSON.stringify(p.Properties.Roles).includes(roleId))
+      .flatMap((p) => p.Properties.PolicyDocument.Statement as { Action: string | string[]; Resource: unknown }[]);
 
     // Act
     const starts = statements.filter((s) => [s.Action].flat().includes('states:StartExecution'));

@@ -1,0 +1,93 @@
+import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
+import * as path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { App } from 'aws-cdk-lib';
+import { DEFAULT_CONTEXT, ENVIRONMENTS, type EnvironmentName, environmentConfig } from '../../infra/config.js';
+import { FEATURE_FLAGS, buildEnvironment, stackPrefix } from '../../infra/financehub.js';
+import { type CloudFormationTemplate, type ResolvedStateMachine, collectExports, findStateMachine, resolveStateMachine, resolveTemplateValue } from './definition.js';
+
+/**
+ * The synthesized app as the local executor reads it: both environments, Lambda bundling skipped (templates are
+ * the same without esbuild's time) and without the cdk-nag packs (the infra tests hold those), written once into a
+ * cloud assembly directory that tests and `fhops --local` read.
+ */
+
+const repositoryRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
+
+/** Where the workflow tests keep their assembly. */
+export const TEST_ASSEMBLY_DIR = path.join(repositoryRoot, 'cdk.out', 'test-assembly');
+
+/** What the templates are built from: a newer file here makes an assembly stale. */
+const SOURCES = ['infra', 'state-machines', 'functions/lib/workflows.ts', 'package.json'];
+
+function newestModification(entry: string): number {
+  if (!existsSync(entry)) return 0;
+  const stats = statSync(entry);
+  if (!stats.isDirectory()) return stats.mtimeMs;
+  return readdirSync(entry).reduce((newest, child) => Math.max(newest, newestModification(path.join(entry, child))), stats.mtimeMs);
+}
+
+/** True when `outdir` holds an assembly newer than every source it was built from. */
+export function isAssemblyFresh(outdir: string): boolean {
+  const manifest = path.join(outdir, 'manifest.json');
+  if (!existsSync(manifest)) return false;
+  const built = statSync(manifest).mtimeMs;
+  return SOURCES.every((source) => newestModification(path.join(repositoryRoot, source)) < built);
+}
+
+/** Synthesizes staging and production (with their DR stacks) into `outdir`. */
+export function synthesizeAssembly(outdir: string): void {
+  const app = new App({ outdir, context: { 'aws:cdk:bundling-stacks': [], ...FEATURE_FLAGS } });
+  for (const name of ENVIRONMENTS) buildEnvironment(app, environmentConfig(name, DEFAULT_CONTEXT));
+  app.synth();
+}
+
+/** The templates of one environment's stacks, by stack name. */
+export function readEnvironmentTemplates(outdir: string, environment: EnvironmentName): Record<string, CloudFormationTemplate> {
+  const prefix = `${stackPrefix(environmentConfig(environment, DEFAULT_CONTEXT))}-`;
+  const files = readdirSync(outdir).filter((file) => file.startsWith(prefix) && file.endsWith('.template.json'));
+  if (files.length === 0) throw new Error(`No ${environment} templates in ${outdir}: synthesize the assembly first`);
+  return Object.fromEntries(
+    files.map((file) => [file.slice(0, -'.template.json'.length), JSON.parse(readFileSync(path.join(outdir, file), 'utf8')) as CloudFormationTemplate]),
+  );
+}
+
+/**
+ * One environment's state machine, resolved to ASL: by logical id or a part of its logical id or physical name
+ * (`restore-drill`); cross-stack references are resolved through the other stacks' exports.
+ */
+export function loadStateMachineFromAssembly(outdir: string, environment: EnvironmentName, idOrNamePart: string): ResolvedStateMachine {
+  const config = environmentConfig(environment, DEFAULT_CONTEXT);
+  const options = { region: config.region, account: config.account };
+  const templates = readEnvironmentTemplates(outdir, environment);
+  const imports = collectExports(Object.values(templates), options);
+  const found = Object.values(templates).flatMap((template) => {
+    const logicalId = findStateMachine(template, idOrNamePart, options);
+    return logicalId ? [{ template, logicalId }] : [];
+  });
+  const [match] = found;
+  if (!match) throw new Error(`No ${environment} state machine matches "${idOrNamePart}"`);
+  if (found.length > 1) throw new Error(`"${idOrNamePart}" matches ${found.length} ${environment} state machines: ${found.map((f) => f.logicalId).join(', ')}`);
+  return resolveStateMachine(match.template, match.logicalId, { ...options, imports });
+}
+
+/**
+ * The environment variables of one of the environment's functions (by its folder name, `restore-drill`) as
+ * deployed, references resolved to the same placeholders as the state machines: run the handler with them.
+ */
+export function loadFunctionEnvironment(outdir: string, environment: EnvironmentName, functionName: string): Record<string, string> {
+  const config = environmentConfig(environment, DEFAULT_CONTEXT);
+  const options = { region: config.region, account: config.account };
+  const templates = Object.values(readEnvironmentTemplates(outdir, environment));
+  const imports = collectExports(templates, options);
+  for (const template of templates) {
+    for (const resource of Object.values(template.Resources ?? {})) {
+      if (resource.Type !== 'AWS::Lambda::Function') continue;
+      const variables = (resource.Properties?.Environment as { Variables?: Record<string, unknown> } | undefined)?.Variables;
+      if (variables?.POWERTOOLS_SERVICE_NAME !== functionName) continue;
+      const resolved = resolveTemplateValue(template, variables, { ...options, imports }) as Record<string, unknown>;
+      return Object.fromEntries(Object.entries(resolved).map(([key, value]) => [key, String(value)]));
+    }
+  }
+  throw new Error(`No ${environment} function named ${functionName} in ${outdir}`);
+}

@@ -1,0 +1,226 @@
+import { randomUUID } from 'node:crypto';
+import type { Context } from 'aws-lambda';
+import { type StateMachineDefinition, StateMachine } from 'aws-local-stepfunctions';
+import type { ResolvedStateMachine, TaskBinding } from './definition.js';
+import { type SdkDispatcher, StatesTaskError, awsSdkDispatcher } from './sdk-dispatcher.js';
+
+/**
+ * Runs a resolved state machine locally with aws-local-stepfunctions: Lambda tasks call the function's handler
+ * in-process, AWS SDK tasks (`aws-sdk:<service>:<action>`) and request-response optimized integrations (`sns:publish`,
+ * `states:startExecution`, `dynamodb:putItem`, ...) go through the SDK v3 client (mockable), Wait states and retry
+ * intervals are shortened, and the event log becomes the path taken and the number of state transitions.
+ */
+
+/** A function's handler as the executor calls it: the event in, the result out (a thrown error fails the Task). */
+export type LocalLambda = (event: unknown) => Promise<unknown>;
+
+/** A deployed handler's shape (`opsHandler(...)`, middy): `(event, context)`. */
+export type DeployedHandler = (event: never, context: Context) => Promise<unknown>;
+
+export interface RunWorkflowOptions {
+  /** From `resolveStateMachine` (or `loadStateMachine` in tests). */
+  readonly definition: ResolvedStateMachine;
+  readonly input: unknown;
+  /** In-process handlers by function folder name (`restore-drill`) or by function logical id. */
+  readonly lambdas?: Readonly<Record<string, LocalLambda>>;
+  /** Runs `aws-sdk:<service>:<action>` tasks. @default awsSdkDispatcher() (answered by aws-sdk-client-mock in tests) */
+  readonly sdk?: SdkDispatcher;
+  /** How long every Wait state waits, in milliseconds. @default 0 */
+  readonly waitOverrideMs?: number;
+  /** How long every retry waits, in milliseconds. @default 0 */
+  readonly retryOverrideMs?: number;
+  /** Execution name, as `$$.Execution.Name`. @default a random UUID */
+  readonly executionName?: string;
+}
+
+export interface WorkflowRun {
+  readonly status: 'SUCCEEDED' | 'FAILED' | 'TIMED_OUT' | 'ABORTED';
+  readonly output?: unknown;
+  /** The States error name when the execution failed (`States.TaskFailed`, `DrillFailed`, ...). */
+  readonly error?: string;
+  readonly cause?: string;
+  /** States entered, in order (nested Parallel/Map states included, a retried state once). */
+  readonly path: string[];
+  /** State transitions as Step Functions bills them: every state entered plus every retry. */
+  readonly transitions: number;
+  readonly retries: number;
+  /** Each Task call in order: the state, what it called, its effective input. */
+  readonly taskCalls: { readonly state: string; readonly target: string; readonly input: unknown }[];
+}
+
+/** A Lambda context good enough for Powertools and middy in-process. */
+export function lambdaContext(functionName: string): Context {
+  const started = Date.now();
+  return {
+    callbackWaitsForEmptyEventLoop: false,
+    functionName,
+    functionVersion: '$LATEST',
+    invokedFunctionArn: `arn:aws:lambda:us-east-1:111111111111:function:${functionName}`,
+    memoryLimitInMB: '256',
+    awsRequestId: randomUUID(),
+    logGroupName: `/aws/lambda/${functionName}`,
+    logStreamName: 'local',
+    getRemainingTimeInMillis: () => Math.max(0, 300_000 - (Date.now() - started)),
+    done: () => undefined,
+    fail: () => undefined,
+    succeed: () => undefined,
+  };
+}
+
+/** Adapts a deployed handler (`export const handler = opsHandler(...)`) for `lambdas`. */
+export function inProcess(handler: DeployedHandler, functionName = 'local-function'): LocalLambda {
+  return (event) => handler(event as never, lambdaContext(functionName));
+}
+
+/** A Lambda failure as Step Functions reports it: the error type as Error, Lambda's JSON error document as Cause. */
+function lambdaError(error: unknown): StatesTaskError {
+  const errorType = error instanceof Error ? error.name : 'Error';
+  const errorMessage = error instanceof Error ? error.message : String(error);
+  return new StatesTaskError(errorType, JSON.stringify({ errorType, errorMessage, trace: [] }), { cause: error });
+}
+
+type AslState = Record<string, unknown> & { Type: string };
+
+/** Optimized integrations (`arn:aws:states:::<service>:<action>`) whose SDK client has another name. */
+const OPTIMIZED_SERVICES: Record<string, string> = { states: 'sfn', events: 'eventbridge' };
+
+function allStates(definition: StateMachineDefinition): [string, AslState][] {
+  const found: [string, AslState][] = [];
+  const walk = (states: Record<string, AslState>) => {
+    for (const [name, state] of Object.entries(states)) {
+      found.push([name, state]);
+      const branches = (state.Branches as { States: Record<string, AslState> }[] | undefined) ?? [];
+      const processor = (state.ItemProcessor ?? state.Iterator) as { States: Record<string, AslState> } | undefined;
+      for (const nested of [...branches, ...(processor ? [processor] : [])]) walk(nested.States);
+    }
+  };
+  walk(definition.States as unknown as Record<string, AslState>);
+  return found;
+}
+
+function taskHandler(
+  stateName: string,
+  binding: TaskBinding,
+  options: RunWorkflowOptions,
+  sdk: SdkDispatcher,
+  calls: WorkflowRun['taskCalls'],
+): (input: unknown) => Promise<unknown> {
+  switch (binding.kind) {
+    case 'lambda': {
+      const lambda = (binding.functionName ? options.lambdas?.[binding.functionName] : undefined) ?? options.lambdas?.[binding.functionLogicalId];
+      const target = binding.functionName ?? binding.functionLogicalId;
+      return async (input) => {
+        if (!lambda) throw new Error(`Task "${stateName}" invokes ${target}: pass its handler in lambdas['${target}']`);
+        const payload = binding.integration === 'invoke' ? (input as { Payload?: unknown }).Payload : input;
+        calls.push({ state: stateName, target, input: payload });
+        let result: unknown;
+        try {
+          result = await lambda(payload ?? {});
+        } catch (error) {
+          throw lambdaError(error);
+        }
+        const json = result === undefined ? null : (JSON.parse(JSON.stringify(result)) as unknown);
+        if (binding.integration === 'direct') return json;
+        return {
+          ExecutedVersion: '$LATEST',
+          Payload: json,
+          SdkHttpMetadata: { HttpStatusCode: 200 },
+          SdkResponseMetadata: { RequestId: randomUUID() },
+          StatusCode: 200,
+        };
+      };
+    }
+    case 'sdk':
+      return async (input) => {
+        calls.push({ state: stateName, target: `${binding.service}:${binding.action}`, input });
+        return (await sdk(binding.service, binding.action, input)) ?? {};
+      };
+    case 'service': {
+      const [action = '', pattern] = binding.action.split('.');
+      const service = OPTIMIZED_SERVICES[binding.service] ?? binding.service;
+      return async (input) => {
+        if (pattern) throw new Error(`Task "${stateName}" uses ${binding.resource}; .${pattern} integrations do not run locally`);
+        // Optimized integrations take the API's own parameters; SNS and SQS accept a JSON object as the message.
+        const parameters = { ...(input as Record<string, unknown>) };
+        for (const field of ['Message', 'MessageBody']) {
+          if (parameters[field] !== undefined && typeof parameters[field] !== 'string') parameters[field] = JSON.stringify(parameters[field]);
+        }
+        calls.push({ state: stateName, target: `${service}:${action}`, input: parameters });
+        return (await sdk(service, action, parameters)) ?? {};
+      };
+    }
+  }
+}
+
+/** Runs the state machine to its end and reports what happened; it never throws for a failed execution. */
+export async function runWorkflow(options: RunWorkflowOptions): Promise<WorkflowRun> {
+  const { definition } = options;
+  const sdk = options.sdk ?? awsSdkDispatcher();
+  const calls: WorkflowRun['taskCalls'] = [];
+  const states = allStates(definition.asl);
+  const taskResourceLocalHandlers = Object.fromEntries(
+    Object.entries(definition.tasks).map(([name, binding]) => [name, taskHandler(name, binding, options, sdk, calls)]),
+  );
+  const waitTimeOverrides = Object.fromEntries(states.filter(([, state]) => state.Type === 'Wait').map(([name]) => [name, options.waitOverrideMs ?? 0]));
+  const retryIntervalOverrides = Object.fromEntries(states.filter(([, state]) => Array.isArray(state.Retry)).map(([name]) => [name, options.retryOverrideMs ?? 0]));
+
+  const executionName = options.executionName ?? randomUUID();
+  const machine = new StateMachine(definition.asl, { validationOptions: { checkArn: true, checkPaths: true } });
+  const execution = machine.run(JSON.parse(JSON.stringify(options.input ?? {})), {
+    overrides: {
+      taskResourceLocalHandlers: taskResourceLocalHandlers as never,
+      waitTimeOverrides,
+      retryIntervalOverrides,
+    },
+    context: {
+      Execution: {
+        Id: `${definition.stateMachineArn.replace(':stateMachine:', ':execution:')}:${executionName}`,
+        Name: executionName,
+        RoleArn: `arn:aws:iam::111111111111:role/${definition.logicalId}Role`,
+      },
+      StateMachine: { Id: definition.stateMachineArn, Name: definition.stateMachineName ?? definition.logicalId },
+      // aws-local-stepfunctions keeps one context per execution: EnteredTime is the execution's start, not the state's.
+      State: { EnteredTime: new Date().toISOString(), Name: '', RetryCount: 0 },
+    },
+  });
+
+  const path: string[] = [];
+  let retries = 0;
+  let status: WorkflowRun['status'] = 'FAILED';
+  let output: unknown;
+  let error: string | undefined;
+  let cause: string | undefined;
+  const collecting = (async () => {
+    for await (const event of execution.eventLogs) {
+      switch (event.type) {
+        case 'StateEntered':
+          path.push(event.state.name);
+          break;
+        case 'StateRetried':
+          retries += 1;
+          break;
+        case 'ExecutionSucceeded':
+          status = 'SUCCEEDED';
+          output = event.output;
+          break;
+        case 'ExecutionFailed':
+          status = 'FAILED';
+          error = event.Error;
+          cause = typeof event.Cause === 'string' ? event.Cause : JSON.stringify(event.Cause);
+          break;
+        case 'ExecutionTimeout':
+          status = 'TIMED_OUT';
+          break;
+        case 'ExecutionAborted':
+          status = 'ABORTED';
+          break;
+        default:
+          break;
+      }
+    }
+  })();
+  // A failed execution rejects `result`; the event log above already holds its error and cause.
+  await execution.result.catch(() => undefined);
+  await collecting;
+  return { status, output, error, cause, path, transitions: path.length + retries, retries, taskCalls: calls };
+}

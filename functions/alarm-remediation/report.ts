@@ -1,0 +1,178 @@
+import type { OpsResultInput } from '../lib/ops-result.js';
+import type { ProbeProgress } from '../lib/health-probe.js';
+import type { RemediationEvent } from './events.js';
+import type { Guard, Switches } from './guardrails.js';
+import type { Plan } from './runbooks.js';
+
+/** What a Catch adds to the state: Step Functions' error name and cause. */
+export interface CaughtError {
+  readonly Error: string;
+  readonly Cause?: string;
+}
+
+/** The state machine's data when the remediation ends, whichever path it took. */
+export interface RemediationState {
+  readonly incident?: RemediationEvent;
+  readonly switches?: Switches;
+  readonly plan?: Plan | { readonly action: 'verify-health'; readonly reason: string };
+  readonly guard?: Guard;
+  /** What the action returned: a deployment id, or the scaling override's execution. */
+  readonly action?: { readonly deploymentId?: string; readonly executionArn?: string; readonly alreadyStarted?: boolean };
+  readonly application?: ProbeProgress & { readonly stopReason?: string };
+  readonly failure?: CaughtError;
+}
+
+export interface ReportSettings {
+  readonly environment: 'staging' | 'production';
+  readonly region: string;
+  readonly clusterName: string;
+  readonly servicePrefix: string;
+  readonly killSwitchParameter: string;
+  readonly dryRunParameter: string;
+  readonly consecutiveSuccesses: number;
+}
+
+/** The message inside a Catch's Cause: Lambda's JSON error document or the SDK's text. */
+export function causeMessage(error: CaughtError | undefined): string {
+  if (!error) return 'unknown error';
+  try {
+    const parsed = JSON.parse(error.Cause ?? '') as { errorMessage?: string };
+    if (typeof parsed.errorMessage === 'string') return `${error.Error}: ${parsed.errorMessage}`;
+  } catch {
+    // Not JSON: an SDK integration's plain message.
+  }
+  return `${error.Error}: ${error.Cause ?? 'no cause given'}`;
+}
+
+/** "would raise max ..." / "raised max ...": one phrase per planned action. */
+function describeAction(plan: NonNullable<RemediationState['plan']>, incident: RemediationEvent, done: boolean): string {
+  const service = incident.service ?? incident.subject;
+  switch (plan.action) {
+    case 'scale-out':
+      return `${done ? 'started a scaling override raising' : 'raise'} the max capacity of ${service} from ${plan.from.max} to ${plan.override.max} for ${plan.override.durationMinutes} min`;
+    case 'restart':
+      return `${done ? 'started' : 'start'} a rolling restart of ${service}`;
+    case 'roll-back':
+      return `${done ? 'rolled' : 'roll'} ${service} back from ${plan.fromTaskDefinition} to ${plan.toTaskDefinition}`;
+    case 'verify-health':
+      return `${done ? 'probed' : 'probe'} the application's health endpoint until it answers several times in a row`;
+    case 'none':
+      return `do nothing (${plan.reason})`;
+  }
+}
+
+function undoFor(plan: NonNullable<RemediationState['plan']>, incident: RemediationEvent, settings: ReportSettings): string {
+  const service = incident.service ?? incident.subject;
+  switch (plan.action) {
+    case 'scale-out':
+      return `The override reverts by itself after ${plan.override.durationMinutes} min. To revert now: \`fhops scale-revert ${settings.environment} ${service}\` or \`/ops scale-revert ${settings.environment} ${service}\`.`;
+    case 'restart':
+      return 'A restart is not undone: the new tasks run the same task definition. If they fail to start, the deployment circuit breaker rolls back by itself.';
+    case 'roll-back':
+      return `To go forward again: aws ecs update-service --region ${settings.region} --cluster ${settings.clusterName} --service ${settings.servicePrefix}${service} --task-definition ${plan.fromTaskDefinition}`;
+    case 'verify-health':
+    case 'none':
+      return 'Nothing to undo: nothing was changed.';
+  }
+}
+
+/** The remediation's OpsResult: what triggered it, what the guardrails said, what was done, and how to undo it. */
+export function remediationResult(state: RemediationState, settings: ReportSettings, execution: { arn?: string; startedAt: string }, now: Date): OpsResultInput {
+  const { incident, switches, plan, guard, failure } = state;
+  const base = {
+    kind: 'OpsResult' as const,
+    workflow: 'alarm-remediation',
+    environment: settings.environment,
+    startedAt: execution.startedAt,
+    finishedAt: now.toISOString(),
+    durationSeconds: Math.max(0, Math.round((now.getTime() - Date.parse(execution.startedAt)) / 1000)),
+    executionArn: execution.arn,
+    requestedBy: incident?.requestedBy,
+  };
+  if (!incident) {
+    return {
+      ...base,
+      outcome: 'failed',
+      severity: 'warning',
+      summary: `Remediation could not read its event: ${causeMessage(failure)}`,
+      actionsTaken: ['Nothing was changed'],
+      howToUndo: 'Nothing to undo. Runbook: docs/runbooks/alarm-remediation.md',
+    };
+  }
+  const context = `${incident.subject} (${incident.kind}): ${incident.detail}`;
+  const runbook = `Runbook: ${incident.runbookLink}`;
+  const nothing = { actionsTaken: ['Nothing was changed'], howToUndo: `Nothing to undo: nothing was changed. ${runbook}` };
+
+  if (!switches) {
+    return { ...base, outcome: 'failed', severity: 'critical', summary: `Remediation of ${context} could not check its guardrails, so it did nothing: ${causeMessage(failure)}. ${runbook}`, ...nothing };
+  }
+  if (switches.killSwitch) {
+    return {
+      ...base,
+      outcome: 'skipped',
+      severity: 'warning',
+      summary: `Automatic remediation is PAUSED (${settings.killSwitchParameter} is on): ${context}. It would follow the ${incident.runbook} runbook; nothing was done. ${runbook}`,
+      actionsTaken: ['Nothing was changed: the kill switch is on'],
+      howToUndo: `Resume automatic remediation: aws ssm put-parameter --region ${settings.region} --name ${settings.killSwitchParameter} --value off --overwrite`,
+    };
+  }
+  if (!plan) {
+    if (failure) return { ...base, outcome: 'failed', severity: 'critical', summary: `Remediation of ${context} could not plan: ${causeMessage(failure)}. Nothing was changed. ${runbook}`, ...nothing };
+    return { ...base, outcome: 'succeeded', severity: 'warning', summary: `${context}. No automatic action for ${incident.kind}. ${runbook}`, ...nothing };
+  }
+  if (plan.action === 'none') {
+    return { ...base, outcome: 'succeeded', severity: 'warning', summary: `${context}. No action: ${plan.reason}. ${runbook}`, ...nothing };
+  }
+  if (switches.dryRun) {
+    return {
+      ...base,
+      outcome: 'skipped',
+      severity: 'info',
+      summary: `DRY RUN (${switches.dryRunSource ?? 'dry run'}): ${context}. Would ${describeAction(plan, incident, false)}: ${plan.reason}. Nothing was changed.`,
+      actionsTaken: ['Nothing was changed: dry run'],
+      howToUndo: `Nothing to undo. To act for real: aws ssm put-parameter --region ${settings.region} --name ${settings.dryRunParameter} --value off --overwrite`,
+    };
+  }
+  if (guard && !guard.acquired) {
+    return { ...base, outcome: 'skipped', severity: 'info', summary: `${context}. No action: ${guard.detail}. ${runbook}`, ...nothing };
+  }
+  const cooldown = guard?.acquired ? ` Cooldown on ${guard.cooldownKey} until ${guard.cooldownUntil}.` : '';
+  if (failure) {
+    return {
+      ...base,
+      outcome: 'failed',
+      severity: 'critical',
+      summary: `Remediation of ${context} FAILED trying to ${describeAction(plan, incident, false)}: ${causeMessage(failure)}. The lock is released.${cooldown} A person must look now. ${runbook}`,
+      actionsTaken: [`Tried to ${describeAction(plan, incident, false)}`],
+      howToUndo: `${undoFor(plan, incident, settings)} ${runbook}`,
+    };
+  }
+  if (plan.action === 'verify-health') {
+    const app = state.application;
+    const healthy = app?.healthy === true;
+    return {
+      ...base,
+      outcome: healthy ? 'succeeded' : 'failed',
+      severity: healthy ? 'info' : 'critical',
+      summary: healthy
+        ? `${context}. The application is healthy: ${settings.consecutiveSuccesses} successes in a row from ${app.url} after ${app.elapsedSeconds} s.`
+        : `${context}. The application is NOT healthy: ${app?.stopReason ?? 'no probe result'}. A person must look now. ${runbook}`,
+      measurements: app ? [{ name: 'Health probes', value: app.attempts, unit: 'probes' }, { name: 'Time to healthy', value: app.elapsedSeconds, unit: 's' }] : [],
+      actionsTaken: [`Probed ${app?.url ?? 'the health endpoint'} ${app?.attempts ?? 0} times`],
+      howToUndo: 'Nothing to undo: the verification only reads.',
+    };
+  }
+  const detail = state.action?.executionArn
+    ? ` (${state.action.alreadyStarted ? 'already started: ' : ''}${state.action.executionArn})`
+    : state.action?.deploymentId
+      ? ` (deployment ${state.action.deploymentId})`
+      : '';
+  return {
+    ...base,
+    outcome: 'succeeded',
+    severity: 'warning',
+    summary: `${context}. Automatically ${describeAction(plan, incident, true)}${detail}: ${plan.reason}.${cooldown}`,
+    actionsTaken: [`${describeAction(plan, incident, true)}${detail}`],
+    howToUndo: `${undoFor(plan, incident, settings)} ${runbook}`,
+  };
+}

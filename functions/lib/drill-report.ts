@@ -1,0 +1,94 @@
+import { PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
+import type { OpsResultInput } from './ops-result.js';
+import type { WorkflowName } from './workflows.js';
+
+/**
+ * A drill's evidence for auditors: JSON for machines and one HTML page for people, written under `drills/<workflow>/`
+ * in the backups bucket. Generic: any drill fills in its checks, figures against targets and timeline.
+ */
+
+export interface DrillCheck {
+  readonly name: string;
+  readonly passed: boolean;
+  readonly detail: string;
+}
+
+export interface DrillTimelineEntry {
+  readonly at: string;
+  readonly step: string;
+  readonly detail: string;
+}
+
+export type DrillMeasurement = NonNullable<OpsResultInput['measurements']>[number];
+
+export interface DrillReport {
+  readonly workflow: WorkflowName;
+  /** Heading of the page: "Failover drill". */
+  readonly title: string;
+  readonly environment: 'staging' | 'production';
+  readonly executionName: string;
+  readonly executionArn?: string;
+  readonly startedAt: string;
+  readonly finishedAt: string;
+  readonly outcome: OpsResultInput['outcome'];
+  readonly severity: OpsResultInput['severity'];
+  readonly summary: string;
+  readonly requestedBy?: string;
+  readonly approvedBy?: string;
+  /** Preconditions, each with its verdict. */
+  readonly checks: readonly DrillCheck[];
+  readonly measurements: readonly DrillMeasurement[];
+  readonly timeline: readonly DrillTimelineEntry[];
+  /** Where things stand when the drill ended: what an on-call engineer needs first after a stop. */
+  readonly currentState: readonly string[];
+}
+
+/** Same keys for the same execution, so a retried write overwrites instead of adding a copy. */
+export function drillReportKeys(report: Pick<DrillReport, 'workflow' | 'startedAt' | 'executionName'>): { json: string; html: string } {
+  const started = report.startedAt.replace(/:/g, '-').replace(/\.\d+Z$/, 'Z');
+  const base = `drills/${report.workflow}/${started}-${report.executionName}`;
+  return { json: `${base}.json`, html: `${base}.html` };
+}
+
+const escapeHtml = (text: string) => text.replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c] ?? c);
+
+function table(headers: readonly string[], rows: readonly (readonly (string | number | undefined)[])[]): string {
+  const cells = (row: readonly (string | number | undefined)[], tag: 'td' | 'th') => `<tr>${row.map((cell) => `<${tag}>${escapeHtml(String(cell ?? '—'))}</${tag}>`).join('')}</tr>`;
+  return `<table>${cells(headers, 'th')}\n${rows.map((row) => cells(row, 'td')).join('\n')}</table>`;
+}
+
+/** A page an auditor reads without tools: the verdict, where things stand, the figures against targets, the timeline. */
+export function renderDrillReportHtml(report: DrillReport): string {
+  const colour = report.outcome === 'succeeded' ? '#1a7f37' : report.severity === 'critical' ? '#cf222e' : '#9a6700';
+  const people = [report.requestedBy && `requested by ${report.requestedBy}`, report.approvedBy && `approved by ${report.approvedBy}`].filter(Boolean).join(', ');
+  return `<!doctype html>
+<html lang="en"><head><meta charset="utf-8"><title>${escapeHtml(report.title)} ${escapeHtml(report.environment)} ${escapeHtml(report.startedAt)}</title>
+<style>body{font-family:system-ui,sans-serif;margin:2rem;max-width:60rem}table{border-collapse:collapse;margin:1rem 0}td,th{border:1px solid #ccc;padding:.3rem .6rem;text-align:left}.verdict{color:${colour};font-weight:bold}</style></head>
+<body>
+<h1>${escapeHtml(report.title)}: ${escapeHtml(report.environment)}</h1>
+<p class="verdict">${escapeHtml(report.outcome.toUpperCase())} (${escapeHtml(report.severity)})</p>
+<p>${escapeHtml(report.summary)}</p>
+${people ? `<p>${escapeHtml(people)}</p>` : ''}
+<h2>Where things stand</h2>
+<ul>${report.currentState.map((line) => `<li>${escapeHtml(line)}</li>`).join('')}</ul>
+<h2>Preconditions</h2>
+${table(['check', 'passed', 'detail'], report.checks.map((check) => [check.name, check.passed ? 'yes' : 'NO', check.detail]))}
+<h2>Figures</h2>
+${table(
+  ['measure', 'value', 'target', 'met'],
+  report.measurements.map((m) => [m.name, `${m.value} ${m.unit}`, m.target === undefined ? undefined : `${m.target} ${m.unit}`, m.passed === undefined ? undefined : m.passed ? 'yes' : 'NO']),
+)}
+<h2>Timeline</h2>
+${table(['time (UTC)', 'step', 'detail'], report.timeline.map((entry) => [entry.at, entry.step, entry.detail]))}
+<p>Execution ${escapeHtml(report.executionArn ?? report.executionName)}.</p>
+</body></html>
+`;
+}
+
+/** Writes the JSON and the HTML page and returns the page's S3 URL. */
+export async function writeDrillReport(s3: S3Client, bucket: string, report: DrillReport): Promise<string> {
+  const keys = drillReportKeys(report);
+  await s3.send(new PutObjectCommand({ Bucket: bucket, Key: keys.json, Body: JSON.stringify(report, null, 2), ContentType: 'application/json' }));
+  await s3.send(new PutObjectCommand({ Bucket: bucket, Key: keys.html, Body: renderDrillReportHtml(report), ContentType: 'text/html; charset=utf-8' }));
+  return `s3://${bucket}/${keys.html}`;
+}

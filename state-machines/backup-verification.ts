@@ -1,0 +1,232 @@
+import { type CfnElement, Duration, RemovalPolicy, Stack } from 'aws-cdk-lib';
+import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
+import * as cwactions from 'aws-cdk-lib/aws-cloudwatch-actions';
+import type * as ec2 from 'aws-cdk-lib/aws-ec2';
+import type * as efs from 'aws-cdk-lib/aws-efs';
+import * as iam from 'aws-cdk-lib/aws-iam';
+import type * as kms from 'aws-cdk-lib/aws-kms';
+import * as logs from 'aws-cdk-lib/aws-logs';
+import type * as rds from 'aws-cdk-lib/aws-rds';
+import type * as s3 from 'aws-cdk-lib/aws-s3';
+import * as scheduler from 'aws-cdk-lib/aws-scheduler';
+import * as schedulerTargets from 'aws-cdk-lib/aws-scheduler-targets';
+import type * as sns from 'aws-cdk-lib/aws-sns';
+import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
+import * as tasks from 'aws-cdk-lib/aws-stepfunctions-tasks';
+import { Construct } from 'constructs';
+import { stateMachineName } from '../functions/lib/workflows.js';
+import type { EnvironmentConfig } from '../infra/config.js';
+import { OpsFunction } from '../infra/constructs/ops-function.js';
+import { acknowledge } from '../infra/nag.js';
+
+export interface BackupVerificationProps {
+  readonly config: EnvironmentConfig;
+  readonly vpc: ec2.IVpc;
+  readonly securityGroup: ec2.ISecurityGroup;
+  readonly database: rds.IDatabaseInstance;
+  readonly readReplica: rds.IDatabaseInstance;
+  readonly backupsBucket: s3.IBucket;
+  readonly fileSystem: efs.IFileSystem;
+  readonly topic: sns.ITopic;
+  /** Encrypts log groups and dead-letter queues. */
+  readonly logsKey: kms.IKey;
+}
+
+/**
+ * The findings of a workflow made of a state machine invoking an ops function that publishes to the encrypted topic
+ * (and, with `stateMachinePublishes`, a state machine that publishes too).
+ */
+export function acknowledgeWorkflowFindings(stateMachine: sfn.StateMachine, fn: OpsFunction, stateMachinePublishes = false): void {
+  acknowledge(stateMachine.role, 'X-Ray trace writes and CloudWatch Logs delivery management (tracing and logging of the state machine) have no resource-level permissions.', [
+    'AwsSolutions-IAM5[Resource::*]',
+  ]);
+  acknowledge(stateMachine.role, 'Invoking the workflow\'s own function includes its versions (<arn>:*), as the Step Functions Lambda integration grants it.', [
+    `AwsSolutions-IAM5[Resource::<${Stack.of(fn).getLogicalId(fn.node.defaultChild as CfnElement)}.Arn>:*]`,
+  ]);
+  for (const role of stateMachinePublishes ? [stateMachine.role, fn.role] : [fn.role]) {
+    if (role) acknowledge(role, 'Publishing to the notification topic encrypts with its KMS key (GenerateDataKey*), as SNS grantPublish grants it.', ['AwsSolutions-IAM5[Action::kms:GenerateDataKey*]']);
+  }
+}
+
+export const BACKUP_VERIFICATION_STATES = {
+  verify: 'Verify backups',
+  passed: 'All backup checks passed?',
+  verified: 'Backups verified',
+  checksFailed: 'Backup checks failed',
+  publishFailure: 'Publish verification failure',
+  couldNotRun: 'Verification could not run',
+} as const;
+
+/** CloudWatch namespace and dimensions of the per-check metrics (Powertools adds `service`, the handler `environment`). */
+export function backupCheckMetric(config: EnvironmentConfig, metricName: string, period: Duration): cloudwatch.Metric {
+  return new cloudwatch.Metric({
+    namespace: 'FinanceHub/Ops',
+    metricName,
+    dimensionsMap: { service: 'backup-verification', environment: config.name },
+    statistic: 'Maximum',
+    period,
+  });
+}
+
+/**
+ * The daily backup verification: RDS backups and RPO lag, recent snapshot, replica lag, backups bucket versioning
+ * and replication, EFS recovery points. One function checks (and sends a metric per check); the state machine
+ * gives it retries, a failure report, and an execution status an operator can read.
+ */
+export class BackupVerification extends Construct {
+  public readonly function: OpsFunction;
+  public readonly stateMachine: sfn.StateMachine;
+  public readonly rpoAlarm: cloudwatch.Alarm;
+
+  constructor(scope: Construct, id: string, props: BackupVerificationProps) {
+    super(scope, id);
+    const { config } = props;
+    const name = stateMachineName(config.prefix, 'backup-verification');
+    const replicaBucket = `${config.prefix}-backups-replica-${config.account}`;
+
+    this.function = new OpsFunction(this, 'Function', {
+      config,
+      functionName: 'backup-verification',
+      description: 'Checks RDS backups and RPO lag, snapshots, replica lag, backup bucket versioning and replication, EFS recovery points',
+      vpc: props.vpc,
+      securityGroups: [props.securityGroup],
+      encryptionKey: props.logsKey,
+      timeout: Duration.minutes(1),
+      environment: {
+        DR_REGION: config.drRegion,
+        DB_INSTANCE_ID: props.database.instanceIdentifier,
+        REPLICA_INSTANCE_ID: props.readReplica.instanceIdentifier,
+        BACKUPS_BUCKET: props.backupsBucket.bucketName,
+        REPLICA_BUCKET: replicaBucket,
+        FILE_SYSTEM_ARN: props.fileSystem.fileSystemArn,
+        RPO_MINUTES: String(config.recovery.rpoMinutes),
+        RETENTION_DAYS: String(config.database.backupRetentionDays),
+        SNAPSHOT_MAX_AGE_HOURS: String(config.recovery.snapshotMaxAgeHours),
+        REPLICA_LAG_MAX_SECONDS: String(config.recovery.replicaLagMaxSeconds),
+        EFS_MAX_AGE_HOURS: String(config.recovery.efsRecoveryPointMaxAgeHours),
+        EFS_RETENTION_DAYS: String(config.storage.efsBackupRetentionDays),
+        TOPIC_ARN: props.topic.topicArn,
+      },
+    });
+    this.grant(props, replicaBucket);
+
+    this.stateMachine = new sfn.StateMachine(this, 'StateMachine', {
+      stateMachineName: name,
+      stateMachineType: sfn.StateMachineType.STANDARD,
+      definitionBody: sfn.DefinitionBody.fromChainable(this.definition(config, props.topic)),
+      timeout: Duration.minutes(30),
+      tracingEnabled: true,
+      logs: {
+        destination: new logs.LogGroup(this, 'Logs', {
+          logGroupName: `/aws/vendedlogs/states/${name}`,
+          retention: config.observability.logRetentionDays as logs.RetentionDays,
+          encryptionKey: props.logsKey,
+          removalPolicy: RemovalPolicy.DESTROY,
+        }),
+        level: sfn.LogLevel.ALL,
+        includeExecutionData: true,
+      },
+    });
+    props.topic.grantPublish(this.stateMachine);
+
+    new scheduler.Schedule(this, 'Schedule', {
+      scheduleName: `${config.prefix}-backup-verification`,
+      description: 'Daily backup verification',
+      schedule: scheduler.ScheduleExpression.expression(config.recovery.schedules.backupVerification),
+      target: new schedulerTargets.StepFunctionsStartExecution(this.stateMachine, {
+        input: scheduler.ScheduleTargetInput.fromObject({ requestedBy: 'schedule', scheduledTime: scheduler.ContextAttribute.scheduledTime }),
+        retryAttempts: 2,
+      }),
+    });
+
+    // One datapoint a day: the alarm holds for the day a breach was measured.
+    this.rpoAlarm = new cloudwatch.Alarm(this, 'RpoLagAlarm', {
+      alarmName: `${config.prefix}-backup-rpo-lag`,
+      alarmDescription: `The database's latest restorable time lags more than the ${config.recovery.rpoMinutes}-minute RPO. Runbook: docs/runbooks/backup-verification.md`,
+      metric: backupCheckMetric(config, 'RpoLagSeconds', Duration.days(1)),
+      threshold: config.recovery.rpoMinutes * 60,
+      evaluationPeriods: 1,
+      comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_THRESHOLD,
+      treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
+    });
+    this.rpoAlarm.addAlarmAction(new cwactions.SnsAction(props.topic));
+    acknowledgeWorkflowFindings(this.stateMachine, this.function, true);
+  }
+
+  private grant(props: BackupVerificationProps, replicaBucket: string): void {
+    const { config } = props;
+    const at = `${config.region}:${config.account}`;
+    const fn = this.function;
+    fn.addToRolePolicy(
+      new iam.PolicyStatement({
+        actions: ['rds:DescribeDBInstances', 'rds:DescribeDBSnapshots'],
+        resources: [
+          // Named by the data stack's convention (not its tokens), so the policy needs no cross-stack import.
+          `arn:aws:rds:${at}:db:${config.prefix}-db`,
+          `arn:aws:rds:${at}:db:${config.prefix}-db-replica`,
+          // Automated snapshots are named rds:<instance>-<date>.
+          `arn:aws:rds:${at}:snapshot:rds:${config.prefix}-db-*`,
+        ],
+      }),
+    );
+    fn.addToRolePolicy(new iam.PolicyStatement({ actions: ['s3:GetBucketVersioning', 's3:GetReplicationConfiguration'], resources: [props.backupsBucket.bucketArn] }));
+    fn.addToRolePolicy(new iam.PolicyStatement({ actions: ['s3:ListBucket'], resources: [`arn:aws:s3:::${replicaBucket}`] }));
+    // None of these has resource-level permissions that name the file system's recovery points ahead of time.
+    fn.addToRolePolicy(
+      new iam.PolicyStatement({ actions: ['cloudwatch:GetMetricStatistics', 'backup:ListRecoveryPointsByResource', 'backup:DescribeRecoveryPoint'], resources: ['*'] }),
+    );
+    props.topic.grantPublish(fn);
+    if (fn.role) {
+      acknowledge(fn.role, 'cloudwatch:GetMetricStatistics and the AWS Backup recovery-point reads cannot be scoped to resources known at deploy time; all only read.', [
+        'AwsSolutions-IAM5[Resource::*]',
+      ]);
+      acknowledge(fn.role, 'Automated snapshots of the database are named rds:<instance>-<date>; the pattern names only them.', [
+        `AwsSolutions-IAM5[Resource::arn:aws:rds:${at}:snapshot:rds:${config.prefix}-db-*]`,
+      ]);
+    }
+  }
+
+  private definition(config: EnvironmentConfig, topic: sns.ITopic): sfn.IChainable {
+    const S = BACKUP_VERIFICATION_STATES;
+    const verify = new tasks.LambdaInvoke(this, S.verify, {
+      lambdaFunction: this.function,
+      payloadResponseOnly: true,
+      payload: sfn.TaskInput.fromObject({ executionName: sfn.JsonPath.stringAt('$$.Execution.Name') }),
+      resultPath: '$.verification',
+    });
+    // The checks only read; a rerun after a crash or a throttle costs one more message at most.
+    verify.addRetry({ errors: ['States.TaskFailed'], interval: Duration.seconds(30), maxAttempts: 2, backoffRate: 2, jitterStrategy: sfn.JitterType.FULL });
+
+    const publishFailure = new tasks.SnsPublish(this, S.publishFailure, {
+      topic,
+      subject: `backup-verification failed in ${config.name}`,
+      message: sfn.TaskInput.fromObject({
+        kind: 'OpsResult',
+        workflow: 'backup-verification',
+        environment: config.name,
+        outcome: 'failed',
+        severity: 'critical',
+        summary: sfn.JsonPath.format('Backup verification could not run: {}', sfn.JsonPath.stringAt('$.failure.Cause')),
+        startedAt: sfn.JsonPath.stringAt('$$.Execution.StartTime'),
+        finishedAt: sfn.JsonPath.stringAt('$$.State.EnteredTime'),
+        durationSeconds: 0,
+        measurements: [],
+        actionsTaken: ['Nothing was checked or changed'],
+        howToUndo: 'Nothing to undo. Read the function logs, then start the workflow again: fhops start backup-verification. Runbook: docs/runbooks/backup-verification.md',
+        executionArn: sfn.JsonPath.stringAt('$$.Execution.Id'),
+      }),
+      resultPath: sfn.JsonPath.DISCARD,
+    });
+    publishFailure.addRetry({ errors: ['States.TaskFailed'], interval: Duration.seconds(5), maxAttempts: 3, backoffRate: 2, jitterStrategy: sfn.JitterType.FULL });
+    const couldNotRun = new sfn.Fail(this, S.couldNotRun, { error: 'VerificationCouldNotRun', causePath: sfn.JsonPath.stringAt('$.failure.Cause') });
+    publishFailure.addCatch(couldNotRun, { errors: ['States.ALL'], resultPath: '$.publishFailure' });
+    publishFailure.next(couldNotRun);
+    verify.addCatch(publishFailure, { errors: ['States.ALL'], resultPath: '$.failure' });
+
+    return verify.next(
+      new sfn.Choice(this, S.passed)
+        .when(sfn.Condition.booleanEquals('$.verification.passed', true), new sfn.Succeed(this, S.verified))
+        .otherwise(new sfn.Fail(this, S.checksFailed, { error: 'BackupChecksFailed', causePath: sfn.JsonPath.stringAt('$.verification.summary') })),
+    );
+  }
+}

@@ -1,0 +1,275 @@
+import { Duration, RemovalPolicy } from 'aws-cdk-lib';
+import type * as ec2 from 'aws-cdk-lib/aws-ec2';
+import * as iam from 'aws-cdk-lib/aws-iam';
+import type * as kms from 'aws-cdk-lib/aws-kms';
+import * as logs from 'aws-cdk-lib/aws-logs';
+import * as scheduler from 'aws-cdk-lib/aws-scheduler';
+import * as schedulerTargets from 'aws-cdk-lib/aws-scheduler-targets';
+import type * as sns from 'aws-cdk-lib/aws-sns';
+import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
+import * as tasks from 'aws-cdk-lib/aws-stepfunctions-tasks';
+import { Construct } from 'constructs';
+import { stateMachineArn, stateMachineName } from '../functions/lib/workflows.js';
+import { type EnvironmentConfig, SERVICES } from '../infra/config.js';
+import { OpsFunction } from '../infra/constructs/ops-function.js';
+import { acknowledge } from '../infra/nag.js';
+import { acknowledgeWorkflowFindings } from './backup-verification.js';
+
+export interface FailoverDrillProps {
+  readonly config: EnvironmentConfig;
+  readonly vpc: ec2.IVpc;
+  /** The ops functions' group: HTTPS out, which the health probe of the load balancer needs. */
+  readonly securityGroup: ec2.ISecurityGroup;
+  readonly topic: sns.ITopic;
+  /** Encrypts the backups bucket, where the reports go. */
+  readonly dataKey: kms.IKey;
+  /** Encrypts log groups and dead-letter queues. */
+  readonly logsKey: kms.IKey;
+}
+
+/** Names of the states, as an operator reads them in the console and the tests assert them. */
+export const FAILOVER_DRILL_STATES = {
+  preconditions: 'Check preconditions',
+  preconditionsMet: 'Preconditions met?',
+  failOverDatabase: 'Fail over the database',
+  waitDatabase: 'Wait for the database',
+  checkDatabase: 'Check the database',
+  databaseFailedOver: 'Database failed over?',
+  failOverCache: 'Fail over the cache',
+  waitCache: 'Wait for the cache',
+  checkCache: 'Check the cache',
+  cacheFailedOver: 'Cache failed over?',
+  probe: 'Probe application health',
+  healthy: 'Application healthy?',
+  waitProbe: 'Wait before the next probe',
+  report: 'Write drill report',
+  passed: 'Drill passed?',
+  succeeded: 'Drill passed',
+  skipped: 'Drill skipped',
+  failed: 'Drill failed',
+} as const;
+
+/** The URL the drill and the remediation probe: the backend's health path through the load balancer's TLS name. */
+export function healthProbeUrl(config: EnvironmentConfig): string {
+  const { edge } = config;
+  const host = edge.originRecordName ? `${edge.originRecordName}.${edge.domainName}` : edge.domainName;
+  return `https://${host}${config.healthProbe.path}`;
+}
+
+/** The longest a drill can run at its caps (plus the report): it must end before the maintenance window. */
+export function drillMaxMinutes(config: EnvironmentConfig): number {
+  const drill = config.recovery.failoverDrill;
+  return drill.databaseWaitCapMinutes + drill.cacheWaitCapMinutes + config.healthProbe.waitCapMinutes + 10;
+}
+
+/**
+ * The quarterly failover drill: checks its preconditions, forces the database's Multi-AZ failover and the cache's
+ * test failover, probes the application until healthy, stops early on its stop conditions, and reports (OpsResult to
+ * the topic, JSON + HTML under `drills/` in the backups bucket). Scheduled in staging; production starts by hand
+ * with an approver.
+ */
+export class FailoverDrill extends Construct {
+  public readonly function: OpsFunction;
+  public readonly stateMachine: sfn.StateMachine;
+  private readonly config: EnvironmentConfig;
+
+  constructor(scope: Construct, id: string, props: FailoverDrillProps) {
+    super(scope, id);
+    const { config } = props;
+    this.config = config;
+    const name = stateMachineName(config.prefix, 'failover-drill');
+    const drill = config.recovery.failoverDrill;
+    const targets = config.recovery.failoverTargets;
+
+    this.function = new OpsFunction(this, 'Function', {
+      config,
+      functionName: 'failover-drill',
+      description: 'Failover drill steps: preconditions, database and cache failover, health probes, report',
+      vpc: props.vpc,
+      securityGroups: [props.securityGroup],
+      encryptionKey: props.logsKey,
+      timeout: Duration.minutes(1),
+      reservedConcurrentExecutions: 2,
+      environment: {
+        DB_INSTANCE_ID: `${config.prefix}-db`,
+        REPLICATION_GROUP_ID: `${config.prefix}-redis`,
+        ALARM_PREFIX: `${config.prefix}-`,
+        ERROR_RATE_ALARMS: SERVICES.filter((service) => config.services[service].containerPort !== undefined)
+          .map((service) => `${config.prefix}-${service}-high-error-rate`)
+          .join(','),
+        ERROR_RATE_ALARM_MAX_MINUTES: String(drill.errorRateAlarmMaxMinutes),
+        DRILL_STATE_MACHINE_ARNS: [
+          stateMachineArn(config.region, config.account, config.prefix, 'failover-drill'),
+          stateMachineArn(config.region, config.account, config.prefix, 'restore-drill'),
+        ].join(','),
+        MAINTENANCE_WINDOW: config.database.preferredMaintenanceWindow,
+        DRILL_MAX_MINUTES: String(drillMaxMinutes(config)),
+        DATABASE_WAIT_CAP_MINUTES: String(drill.databaseWaitCapMinutes),
+        CACHE_WAIT_CAP_MINUTES: String(drill.cacheWaitCapMinutes),
+        HEALTH_URL: healthProbeUrl(config),
+        HEALTH_CONSECUTIVE_SUCCESSES: String(config.healthProbe.consecutiveSuccesses),
+        HEALTH_TIMEOUT_SECONDS: String(config.healthProbe.timeoutSeconds),
+        HEALTH_WAIT_CAP_MINUTES: String(config.healthProbe.waitCapMinutes),
+        TARGET_DATABASE_FAILOVER_SECONDS: String(targets.databaseFailoverSeconds),
+        TARGET_CACHE_FAILOVER_SECONDS: String(targets.cacheFailoverSeconds),
+        TARGET_APPLICATION_HEALTHY_SECONDS: String(targets.applicationHealthySeconds),
+        REPORTS_BUCKET: `${config.prefix}-backups-${config.account}`,
+        TOPIC_ARN: props.topic.topicArn,
+      },
+    });
+    this.grant(props);
+
+    this.stateMachine = new sfn.StateMachine(this, 'StateMachine', {
+      stateMachineName: name,
+      stateMachineType: sfn.StateMachineType.STANDARD,
+      definitionBody: sfn.DefinitionBody.fromChainable(this.definition()),
+      // Every wait is capped below this; the margin covers retries and the report.
+      timeout: Duration.minutes(drillMaxMinutes(config) + 20),
+      tracingEnabled: true,
+      logs: {
+        destination: new logs.LogGroup(this, 'Logs', {
+          logGroupName: `/aws/vendedlogs/states/${name}`,
+          retention: config.observability.logRetentionDays as logs.RetentionDays,
+          encryptionKey: props.logsKey,
+          removalPolicy: RemovalPolicy.DESTROY,
+        }),
+        level: sfn.LogLevel.ALL,
+        includeExecutionData: true,
+      },
+    });
+
+    if (drill.schedule) {
+      new scheduler.Schedule(this, 'Schedule', {
+        scheduleName: `${config.prefix}-failover-drill`,
+        description: 'Quarterly failover drill',
+        schedule: scheduler.ScheduleExpression.expression(drill.schedule),
+        target: new schedulerTargets.StepFunctionsStartExecution(this.stateMachine, {
+          input: scheduler.ScheduleTargetInput.fromObject({ environment: config.name, requestedBy: 'schedule', scheduledTime: scheduler.ContextAttribute.scheduledTime }),
+          retryAttempts: 2,
+        }),
+      });
+    }
+    acknowledgeWorkflowFindings(this.stateMachine, this.function);
+  }
+
+  private grant(props: FailoverDrillProps): void {
+    const { config } = props;
+    const at = `${config.region}:${config.account}`;
+    const fn = this.function;
+    // Named by the data stack's convention (not its tokens), so the policy needs no cross-stack import.
+    fn.addToRolePolicy(new iam.PolicyStatement({ actions: ['rds:DescribeDBInstances', 'rds:RebootDBInstance'], resources: [`arn:aws:rds:${at}:db:${config.prefix}-db`] }));
+    fn.addToRolePolicy(
+      new iam.PolicyStatement({
+        actions: ['elasticache:DescribeReplicationGroups', 'elasticache:TestFailover'],
+        resources: [`arn:aws:elasticache:${at}:replicationgroup:${config.prefix}-redis`, `arn:aws:elasticache:${at}:cluster:${config.prefix}-redis-*`],
+      }),
+    );
+    fn.addToRolePolicy(new iam.PolicyStatement({ actions: ['cloudwatch:DescribeAlarms'], resources: [`arn:aws:cloudwatch:${at}:alarm:${config.prefix}-*`] }));
+    fn.addToRolePolicy(
+      new iam.PolicyStatement({
+        actions: ['states:ListExecutions'],
+        resources: [stateMachineArn(config.region, config.account, config.prefix, 'failover-drill'), stateMachineArn(config.region, config.account, config.prefix, 'restore-drill')],
+      }),
+    );
+    fn.addToRolePolicy(new iam.PolicyStatement({ actions: ['s3:PutObject'], resources: [`arn:aws:s3:::${config.prefix}-backups-${config.account}/drills/failover-drill/*`] }));
+    fn.addToRolePolicy(
+      new iam.PolicyStatement({
+        actions: ['kms:GenerateDataKey'],
+        resources: [props.dataKey.keyArn],
+        conditions: { StringEquals: { 'kms:ViaService': `s3.${config.region}.amazonaws.com` } },
+      }),
+    );
+    props.topic.grantPublish(fn);
+    if (fn.role) {
+      acknowledge(fn.role, 'The replication group\'s member clusters are named <group>-001, -002 by ElastiCache; the pattern names only them.', [
+        `AwsSolutions-IAM5[Resource::arn:aws:elasticache:${at}:cluster:${config.prefix}-redis-*]`,
+      ]);
+      acknowledge(fn.role, 'The drill reads the environment\'s alarms (the no-alarm precondition and the error-rate stop condition); every one is named <prefix>-*.', [
+        `AwsSolutions-IAM5[Resource::arn:aws:cloudwatch:${at}:alarm:${config.prefix}-*]`,
+      ]);
+      acknowledge(fn.role, 'Drill reports are written under drills/failover-drill/ of the backups bucket, one object per report.', [
+        `AwsSolutions-IAM5[Resource::arn:aws:s3:::${config.prefix}-backups-${config.account}/drills/failover-drill/*]`,
+      ]);
+    }
+  }
+
+  private definition(): sfn.IChainable {
+    const S = FAILOVER_DRILL_STATES;
+    const drill = this.config.recovery.failoverDrill;
+    const transient = { errors: ['TransientError'], interval: Duration.seconds(5), maxAttempts: 4, backoffRate: 2, jitterStrategy: sfn.JitterType.FULL };
+    const step = (stateName: string, payload: Record<string, unknown>, resultPath: string) => {
+      const task = new tasks.LambdaInvoke(this, stateName, { lambdaFunction: this.function, payloadResponseOnly: true, payload: sfn.TaskInput.fromObject(payload), resultPath });
+      task.addRetry(transient);
+      return task;
+    };
+    const plan = sfn.JsonPath.objectAt('$.plan');
+
+    const report = step(
+      S.report,
+      {
+        action: 'writeReport',
+        state: sfn.JsonPath.objectAt('$'),
+        executionName: sfn.JsonPath.stringAt('$$.Execution.Name'),
+        executionArn: sfn.JsonPath.stringAt('$$.Execution.Id'),
+        startedAt: sfn.JsonPath.stringAt('$$.Execution.StartTime'),
+      },
+      '$.report',
+    );
+    const failed = new sfn.Fail(this, S.failed, { error: 'DrillFailed', causePath: sfn.JsonPath.stringAt('$.report.summary') });
+    report.addCatch(failed, { errors: ['States.ALL'], resultPath: '$.reportFailure' });
+    report.next(
+      new sfn.Choice(this, S.passed)
+        .when(sfn.Condition.stringEquals('$.report.outcome', 'succeeded'), new sfn.Succeed(this, S.succeeded))
+        .when(sfn.Condition.stringEquals('$.report.outcome', 'skipped'), new sfn.Succeed(this, S.skipped))
+        .otherwise(failed),
+    );
+
+    // Phase 3: the application, probed until N successes in a row, bounded.
+    const probe = step(S.probe, { action: 'probeApplication', state: sfn.JsonPath.objectAt('$') }, '$.application');
+    const waitProbe = new sfn.Wait(this, S.waitProbe, { time: sfn.WaitTime.duration(Duration.seconds(this.config.healthProbe.intervalSeconds)) });
+    waitProbe.next(probe);
+    probe.next(
+      new sfn.Choice(this, S.healthy)
+        .when(sfn.Condition.booleanEquals('$.application.healthy', true), report)
+        .when(sfn.Condition.isPresent('$.application.stopReason'), report)
+        .otherwise(waitProbe),
+    );
+
+    // Phase 2: the cache's test failover, waited for until a new primary is available, bounded.
+    const pollInterval = sfn.WaitTime.duration(Duration.seconds(drill.pollIntervalSeconds));
+    const failOverCache = step(S.failOverCache, { action: 'failOverCache', plan }, '$.cache');
+    const checkCache = step(S.checkCache, { action: 'checkCache', plan, previous: sfn.JsonPath.objectAt('$.cache') }, '$.cache');
+    const waitCache = new sfn.Wait(this, S.waitCache, { time: pollInterval });
+    failOverCache.next(waitCache);
+    waitCache.next(checkCache);
+    checkCache.next(
+      new sfn.Choice(this, S.cacheFailedOver)
+        .when(sfn.Condition.booleanEquals('$.cache.failedOver', true), probe)
+        .when(sfn.Condition.isPresent('$.cache.stopReason'), report)
+        .otherwise(waitCache),
+    );
+
+    // Phase 1: the database's Multi-AZ failover, waited for until available in the other zone, bounded.
+    const failOverDatabase = step(S.failOverDatabase, { action: 'failOverDatabase', plan }, '$.database');
+    const checkDatabase = step(S.checkDatabase, { action: 'checkDatabase', plan, previous: sfn.JsonPath.objectAt('$.database') }, '$.database');
+    const waitDatabase = new sfn.Wait(this, S.waitDatabase, { time: pollInterval });
+    failOverDatabase.next(waitDatabase);
+    waitDatabase.next(checkDatabase);
+    checkDatabase.next(
+      new sfn.Choice(this, S.databaseFailedOver)
+        .when(sfn.Condition.booleanEquals('$.database.failedOver', true), failOverCache)
+        .when(sfn.Condition.isPresent('$.database.stopReason'), report)
+        .otherwise(waitDatabase),
+    );
+
+    const preconditions = step(
+      S.preconditions,
+      { action: 'checkPreconditions', executionName: sfn.JsonPath.stringAt('$$.Execution.Name'), options: sfn.JsonPath.objectAt('$') },
+      '$.plan',
+    );
+    for (const task of [preconditions, failOverDatabase, checkDatabase, failOverCache, checkCache, probe]) {
+      task.addCatch(report, { errors: ['States.ALL'], resultPath: '$.failure' });
+    }
+    return preconditions.next(new sfn.Choice(this, S.preconditionsMet).when(sfn.Condition.booleanEquals('$.plan.passed', true), failOverDatabase).otherwise(report));
+  }
+}

@@ -1,0 +1,180 @@
+import { Duration, RemovalPolicy } from 'aws-cdk-lib';
+import type * as ec2 from 'aws-cdk-lib/aws-ec2';
+import * as iam from 'aws-cdk-lib/aws-iam';
+import type * as kms from 'aws-cdk-lib/aws-kms';
+import * as logs from 'aws-cdk-lib/aws-logs';
+import type * as sns from 'aws-cdk-lib/aws-sns';
+import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
+import * as tasks from 'aws-cdk-lib/aws-stepfunctions-tasks';
+import { Construct } from 'constructs';
+import { stateMachineArn, stateMachineName } from '../functions/lib/workflows.js';
+import { type EnvironmentConfig, SERVICES } from '../infra/config.js';
+import { OpsFunction } from '../infra/constructs/ops-function.js';
+import { acknowledge } from '../infra/nag.js';
+import { acknowledgeWorkflowFindings } from './backup-verification.js';
+
+export interface ScalingOverrideProps {
+  readonly config: EnvironmentConfig;
+  readonly vpc: ec2.IVpc;
+  readonly securityGroup: ec2.ISecurityGroup;
+  readonly topic: sns.ITopic;
+  /** Encrypts log groups and dead-letter queues. */
+  readonly logsKey: kms.IKey;
+}
+
+/** Names of the states, as an operator reads them in the console and the tests assert them. */
+export const SCALING_OVERRIDE_STATES = {
+  validate: 'Validate request',
+  replace: 'Replace earlier overrides',
+  record: 'Record current scaling',
+  revertRequested: 'Early revert requested?',
+  apply: 'Apply override',
+  reportApplied: 'Report override applied',
+  wait: 'Wait until the override ends',
+  restore: 'Restore baseline scaling',
+  reportEnded: 'Report override ended',
+  ended: 'Override ended',
+  reportRejected: 'Report rejected request',
+  rejected: 'Override rejected',
+  reportFailure: 'Report override failure',
+  failed: 'Override failed',
+  notDelivered: 'Report not delivered',
+} as const;
+
+/**
+ * A time-limited change of a service's autoscaling bounds (Application Auto Scaling min/max, never the desired
+ * count): validated, applied after stopping any earlier override of the same service, reverted to the configured
+ * baseline by a Wait in the same execution, each change reported. Started by the CLI, Slack or the remediation.
+ */
+export class ScalingOverride extends Construct {
+  public readonly function: OpsFunction;
+  public readonly stateMachine: sfn.StateMachine;
+
+  constructor(scope: Construct, id: string, props: ScalingOverrideProps) {
+    super(scope, id);
+    const { config } = props;
+    const name = stateMachineName(config.prefix, 'scaling-override');
+    // By the naming convention, not the token: the function must not depend on the state machine that invokes it.
+    const ownArn = stateMachineArn(config.region, config.account, config.prefix, 'scaling-override');
+
+    this.function = new OpsFunction(this, 'Function', {
+      config,
+      functionName: 'scaling-override',
+      description: 'Scaling override steps: validate, replace earlier overrides, apply and restore autoscaling bounds, report',
+      vpc: props.vpc,
+      securityGroups: [props.securityGroup],
+      encryptionKey: props.logsKey,
+      environment: {
+        CLUSTER_NAME: config.prefix,
+        SERVICE_PREFIX: `${config.prefix}-`,
+        STATE_MACHINE_ARN: ownArn,
+        SERVICE_LIMITS: JSON.stringify(
+          Object.fromEntries(
+            SERVICES.map((service) => {
+              const { minCapacity, maxCapacity, overrideMaxCeiling } = config.services[service];
+              return [service, { minCapacity, maxCapacity, overrideMaxCeiling }];
+            }),
+          ),
+        ),
+        MAX_OVERRIDE_MINUTES: String(config.remediation.maxOverrideMinutes),
+        TOPIC_ARN: props.topic.topicArn,
+      },
+    });
+    this.grant(props, ownArn);
+
+    this.stateMachine = new sfn.StateMachine(this, 'StateMachine', {
+      stateMachineName: name,
+      stateMachineType: sfn.StateMachineType.STANDARD,
+      definitionBody: sfn.DefinitionBody.fromChainable(this.definition()),
+      // The longest override plus time for the revert and its retries.
+      timeout: Duration.minutes(config.remediation.maxOverrideMinutes + 60),
+      tracingEnabled: true,
+      logs: {
+        destination: new logs.LogGroup(this, 'Logs', {
+          logGroupName: `/aws/vendedlogs/states/${name}`,
+          retention: config.observability.logRetentionDays as logs.RetentionDays,
+          encryptionKey: props.logsKey,
+          removalPolicy: RemovalPolicy.DESTROY,
+        }),
+        level: sfn.LogLevel.ALL,
+        includeExecutionData: true,
+      },
+    });
+    acknowledgeWorkflowFindings(this.stateMachine, this.function);
+  }
+
+  private grant(props: ScalingOverrideProps, ownArn: string): void {
+    const { config } = props;
+    const at = `${config.region}:${config.account}`;
+    const fn = this.function;
+    // Scalable targets are named by generated ids, and DescribeScalableTargets has no resource-level permissions.
+    fn.addToRolePolicy(new iam.PolicyStatement({ actions: ['application-autoscaling:DescribeScalableTargets', 'application-autoscaling:RegisterScalableTarget'], resources: ['*'] }));
+    // Registering an ECS service's bounds checks the caller may describe and update that service.
+    fn.addToRolePolicy(new iam.PolicyStatement({ actions: ['ecs:DescribeServices', 'ecs:UpdateService'], resources: [`arn:aws:ecs:${at}:service/${config.prefix}/${config.prefix}-*`] }));
+    fn.addToRolePolicy(new iam.PolicyStatement({ actions: ['states:ListExecutions'], resources: [ownArn] }));
+    fn.addToRolePolicy(new iam.PolicyStatement({ actions: ['states:DescribeExecution', 'states:StopExecution'], resources: [`arn:aws:states:${at}:execution:${stateMachineName(config.prefix, 'scaling-override')}:*`] }));
+    props.topic.grantPublish(fn);
+    if (fn.role) {
+      acknowledge(fn.role, 'Application Auto Scaling names scalable targets by generated ids and DescribeScalableTargets has no resource-level permissions; the function only registers the services named in its configuration.', [
+        'AwsSolutions-IAM5[Resource::*]',
+      ]);
+      acknowledge(fn.role, 'The environment\'s services are <prefix>-frontend|backend|worker in cluster <prefix>; the pattern names only them.', [
+        `AwsSolutions-IAM5[Resource::arn:aws:ecs:${at}:service/${config.prefix}/${config.prefix}-*]`,
+      ]);
+      acknowledge(fn.role, 'A newer override stops the older executions of this state machine; their names are chosen by whoever starts them.', [
+        `AwsSolutions-IAM5[Resource::arn:aws:states:${at}:execution:${stateMachineName(config.prefix, 'scaling-override')}:*]`,
+      ]);
+    }
+  }
+
+  private definition(): sfn.IChainable {
+    const S = SCALING_OVERRIDE_STATES;
+    const transient = { errors: ['TransientError'], interval: Duration.seconds(5), maxAttempts: 4, backoffRate: 2, jitterStrategy: sfn.JitterType.FULL };
+    const step = (stateName: string, payload: Record<string, unknown>, resultPath: string) => {
+      const task = new tasks.LambdaInvoke(this, stateName, { lambdaFunction: this.function, payloadResponseOnly: true, payload: sfn.TaskInput.fromObject(payload), resultPath });
+      task.addRetry(transient);
+      return task;
+    };
+    const request = sfn.JsonPath.objectAt('$.request');
+    const report = (stateName: string, stage: string) =>
+      step(stateName, { action: 'report', stage, state: sfn.JsonPath.objectAt('$'), executionArn: sfn.JsonPath.stringAt('$$.Execution.Id'), startedAt: sfn.JsonPath.stringAt('$$.Execution.StartTime') }, '$.report');
+
+    const notDelivered = new sfn.Fail(this, S.notDelivered, { error: 'ReportNotDelivered', causePath: sfn.JsonPath.stringAt('$.reportFailure.Cause') });
+    const reportFailure = report(S.reportFailure, 'failed');
+    reportFailure.addCatch(notDelivered, { errors: ['States.ALL'], resultPath: '$.reportFailure' });
+    reportFailure.next(new sfn.Fail(this, S.failed, { error: 'OverrideFailed', causePath: sfn.JsonPath.stringAt('$.report.summary') }));
+    const reportRejected = report(S.reportRejected, 'rejected');
+    reportRejected.addCatch(notDelivered, { errors: ['States.ALL'], resultPath: '$.reportFailure' });
+    reportRejected.next(new sfn.Fail(this, S.rejected, { error: 'InvalidOverride', causePath: sfn.JsonPath.stringAt('$.report.summary') }));
+
+    const reportEnded = report(S.reportEnded, 'ended');
+    reportEnded.addCatch(notDelivered, { errors: ['States.ALL'], resultPath: '$.reportFailure' });
+    reportEnded.next(new sfn.Succeed(this, S.ended));
+    const restore = step(S.restore, { action: 'restoreBaseline', state: sfn.JsonPath.objectAt('$') }, '$.reverted');
+    restore.next(reportEnded);
+
+    const wait = new sfn.Wait(this, S.wait, { time: sfn.WaitTime.timestampPath('$.override.revertAt') });
+    wait.next(restore);
+    const reportApplied = report(S.reportApplied, 'applied');
+    // The override is in force: a lost message must not cost it its revert.
+    reportApplied.addCatch(wait, { errors: ['States.ALL'], resultPath: '$.reportFailure' });
+    reportApplied.next(wait);
+    const apply = step(S.apply, { action: 'applyOverride', request }, '$.override');
+    apply.next(reportApplied);
+
+    const validate = step(S.validate, { action: 'validateRequest', input: sfn.JsonPath.objectAt('$') }, '$.request');
+    validate.addCatch(reportRejected, { errors: ['InvalidOverride'], resultPath: '$.failure' });
+    const replace = step(
+      S.replace,
+      { action: 'replaceEarlierOverrides', request, executionArn: sfn.JsonPath.stringAt('$$.Execution.Id'), startedAt: sfn.JsonPath.stringAt('$$.Execution.StartTime') },
+      '$.replaced',
+    );
+    const record = step(S.record, { action: 'recordCurrentScaling', request }, '$.current');
+    for (const task of [validate, replace, record, apply, restore]) task.addCatch(reportFailure, { errors: ['States.ALL'], resultPath: '$.failure' });
+
+    return validate
+      .next(replace)
+      .next(record)
+      .next(new sfn.Choice(this, S.revertRequested).when(sfn.Condition.stringEquals('$.request.action', 'revert'), restore).otherwise(apply));
+  }
+}

@@ -1,0 +1,127 @@
+import { ListSecretsCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
+import { ExecutionAlreadyExists, SFNClient, StartExecutionCommand } from '@aws-sdk/client-sfn';
+import { mockClient } from 'aws-sdk-client-mock';
+import failed from '../../events/rotation-failed.json';
+import succeeded from '../../events/rotation-succeeded.json';
+import type { OpsResultInput } from '../../functions/lib/ops-result.js';
+import { auditResult, secretAges } from '../../functions/secret-age-audit/audit.js';
+import { handleRotationEvent, rotationEventSchema } from '../../functions/rotation-events/events.js';
+
+const sfn = mockClient(SFNClient);
+const secrets = mockClient(SecretsManagerClient);
+const config = {
+  environment: 'staging' as const,
+  stateMachineArn: 'arn:aws:states:us-east-1:111111111111:stateMachine:financehub-staging-post-rotation',
+  cluster: 'financehub-staging',
+  services: ['financehub-staging-backend', 'financehub-staging-worker'],
+};
+const NOW = new Date('2026-11-24T08:00:00Z');
+const daysAgo = (days: number) => new Date(NOW.getTime() - days * 86_400_000);
+
+beforeEach(() => {
+  sfn.reset();
+  secrets.reset();
+});
+
+describe('rotation events', () => {
+  it('starts the post-rotation workflow named after the event, with the services to restart', async () => {
+    // Prepare
+    sfn.on(StartExecutionCommand).resolves({ executionArn: 'arn:x', startDate: NOW });
+    const published: OpsResultInput[] = [];
+
+    // Act
+    const outcome = await handleRotationEvent(rotationEventSchema.parse(succeeded), { sfn: new SFNClient({}), publish: async (r) => published.push(r), config });
+
+    // Assess
+    expect(outcome).toBe('started');
+    const start = sfn.commandCalls(StartExecutionCommand)[0]?.args[0].input;
+    expect(start?.name).toBe('rotation-9d2c1c6e-4a4b-2a3b-8f64-5c1e3a7b9d01');
+    expect(JSON.parse(start?.input ?? '{}')).toEqual({
+      secretId: succeeded.detail.additionalEventData.SecretId,
+      rotatedAt: '2026-11-24T03:00:00Z',
+      cluster: 'financehub-staging',
+      services: ['financehub-staging-backend', 'financehub-staging-worker'],
+    });
+    expect(published).toHaveLength(0);
+  });
+
+  it('starts nothing twice when EventBridge delivers the same event again', async () => {
+    // Prepare
+    sfn.on(StartExecutionCommand).rejects(new ExecutionAlreadyExists({ message: 'exists', $metadata: {} }));
+
+    // Act
+    const outcome = await handleRotationEvent(rotationEventSchema.parse(succeeded), { sfn: new SFNClient({}), publish: async () => undefined, config });
+
+    // Assess
+    expect(outcome).toBe('already-started');
+  });
+
+  it('reports a failed rotation as critical, with why and how to retry, and restarts nothing', async () => {
+    // Prepare
+    const published: OpsResultInput[] = [];
+
+    // Act
+    const outcome = await handleRotationEvent(rotationEventSchema.parse(failed), { sfn: new SFNClient({}), publish: async (r) => published.push(r), config });
+
+    // Assess
+    expect(outcome).toBe('reported');
+    expect(sfn.calls()).toHaveLength(0);
+    expect(published[0]).toMatchObject({ workflow: 'secret-rotation', outcome: 'failed', severity: 'critical' });
+    expect(published[0]?.summary).toContain('Cannot connect to financehub-staging-db as financehub_admin');
+    expect(published[0]?.howToUndo).toContain('aws secretsmanager rotate-secret --secret-id arn:aws:secretsmanager:us-east-1:111111111111:secret:financehub-staging/db/app-AbCdEf');
+  });
+
+  it.each([
+    ['an event of another service', { ...succeeded, source: 'aws.rds' }],
+    ['an unknown event name', { ...succeeded, detail: { ...succeeded.detail, eventName: 'PutSecretValue' } }],
+  ])('does not accept %s', (_case, event) => {
+    // Act
+    const parsed = rotationEventSchema.safeParse(event);
+
+    // Assess
+    expect(parsed.success).toBe(false);
+  });
+});
+
+describe('secret age audit', () => {
+  it('names each secret of the environment older than 30 days, with its age and what it counts from', async () => {
+    // Prepare
+    secrets.on(ListSecretsCommand).resolvesOnce({
+      SecretList: [
+        { Name: 'financehub-staging/db/app', LastRotatedDate: daysAgo(3), RotationEnabled: true },
+        { Name: 'financehub-staging/api-keys', LastChangedDate: daysAgo(45), CreatedDate: daysAgo(200) },
+      ],
+      NextToken: 'page-2',
+    }).resolvesOnce({
+      SecretList: [
+        { Name: 'financehub-staging/oauth-tokens', CreatedDate: daysAgo(31) },
+        { Name: 'financehub-stagingother/x', CreatedDate: daysAgo(400) },
+      ],
+    });
+
+    // Act
+    const ages = await secretAges(new SecretsManagerClient({}), 'financehub-staging', NOW);
+    const result = auditResult(ages, 'staging', 30, NOW, NOW);
+
+    // Assess
+    expect(ages.map((a) => [a.name, a.ageDays, a.since])).toEqual([
+      ['financehub-staging/api-keys', 45, 'last change'],
+      ['financehub-staging/oauth-tokens', 31, 'creation'],
+      ['financehub-staging/db/app', 3, 'last rotation'],
+    ]);
+    expect(secrets.commandCalls(ListSecretsCommand)[0]?.args[0].input.Filters).toEqual([{ Key: 'name', Values: ['financehub-staging/'] }]);
+    expect(result).toMatchObject({ outcome: 'failed', severity: 'warning' });
+    expect(result.summary).toBe(
+      '2 of 3 secrets are older than 30 days: financehub-staging/api-keys: 45 days since last change; financehub-staging/oauth-tokens: 31 days since creation',
+    );
+  });
+
+  it('reports all secrets fresh as an info result naming the oldest', () => {
+    // Act
+    const result = auditResult([{ name: 'financehub-staging/db/app', ageDays: 12, since: 'last rotation', rotationEnabled: true }], 'staging', 30, NOW, NOW);
+
+    // Assess
+    expect(result).toMatchObject({ outcome: 'succeeded', severity: 'info' });
+    expect(result.summary).toContain('oldest financehub-staging/db/app: 12 days since last rotation');
+  });
+});

@@ -1,0 +1,148 @@
+import { BackupClient, DescribeRecoveryPointCommand, ListRecoveryPointsByResourceCommand } from '@aws-sdk/client-backup';
+import { CloudWatchClient, GetMetricStatisticsCommand } from '@aws-sdk/client-cloudwatch';
+import { DescribeDBInstancesCommand, DescribeDBSnapshotsCommand, RDSClient } from '@aws-sdk/client-rds';
+import { GetBucketReplicationCommand, GetBucketVersioningCommand, HeadBucketCommand, NotFound, S3Client } from '@aws-sdk/client-s3';
+import { PublishCommand, SNSClient } from '@aws-sdk/client-sns';
+import { jest } from '@jest/globals';
+import { SimulatedAccount, rdsInstance } from '../../cli/local/simulated-account.js';
+import scheduledStart from '../../events/backup-verification-scheduled.json';
+import { type OpsResult, opsResultSchema } from '../../functions/lib/ops-result.js';
+import { BACKUP_VERIFICATION_STATES as S } from '../../state-machines/backup-verification.js';
+import { type DeployedHandler, type WorkflowRun, functionEnvironment, inProcess, loadStateMachine, runWorkflow } from './support/workflow.js';
+
+const SOURCE = 'financehub-staging-db';
+const VAULT = 'financehub-staging-vault';
+const hoursAgo = (hours: number) => new Date(Date.now() - hours * 3_600_000);
+
+const account = new SimulatedAccount();
+const rds = account.mock(RDSClient);
+const s3 = account.mock(S3Client);
+const backup = account.mock(BackupClient);
+const cloudwatch = account.mock(CloudWatchClient);
+const sns = account.mock(SNSClient);
+let handler: DeployedHandler;
+let metrics: { addMetric: (...args: never[]) => unknown };
+let environment: Record<string, string>;
+
+/** An account whose backups are all healthy: every check passes. */
+function healthyAccount(): void {
+  account.reset();
+  rds.on(DescribeDBInstancesCommand).resolves({ DBInstances: [rdsInstance(SOURCE, { BackupRetentionPeriod: 30, LatestRestorableTime: hoursAgo(5 / 60) })] });
+  rds.on(DescribeDBSnapshotsCommand).resolves({ DBSnapshots: [{ DBSnapshotIdentifier: `rds:${SOURCE}-2026-11-03-01-10`, Status: 'available', SnapshotCreateTime: hoursAgo(6) }] });
+  cloudwatch.on(GetMetricStatisticsCommand).resolves({ Datapoints: [{ Maximum: 2 }, { Maximum: 4 }] });
+  s3.on(GetBucketVersioningCommand).resolves({ Status: 'Enabled' });
+  s3.on(GetBucketReplicationCommand).resolves({
+    ReplicationConfiguration: { Role: 'arn:aws:iam::111111111111:role/replication', Rules: [{ Status: 'Enabled', Destination: { Bucket: `arn:aws:s3:::${environment.REPLICA_BUCKET}` } }] },
+  });
+  s3.on(HeadBucketCommand).resolves({});
+  backup.on(ListRecoveryPointsByResourceCommand).resolves({
+    RecoveryPoints: [
+      { RecoveryPointArn: 'arn:aws:backup:us-east-1:111111111111:recovery-point:new', BackupVaultName: VAULT, Status: 'COMPLETED', CreationDate: hoursAgo(2) },
+      { RecoveryPointArn: 'arn:aws:backup:us-east-1:111111111111:recovery-point:old', BackupVaultName: VAULT, Status: 'COMPLETED', CreationDate: hoursAgo(26) },
+    ],
+  });
+  backup.on(DescribeRecoveryPointCommand).resolves({ Lifecycle: { DeleteAfterDays: 7 } });
+  sns.on(PublishCommand).resolves({ MessageId: 'message-1' });
+}
+
+async function verify(): Promise<WorkflowRun> {
+  return runWorkflow({ definition: loadStateMachine('staging', 'backup-verification'), input: scheduledStart, lambdas: { 'backup-verification': inProcess(handler, 'backup-verification') } });
+}
+
+function published(): OpsResult[] {
+  return sns.commandCalls(PublishCommand).map((call) => opsResultSchema.parse(JSON.parse(call.args[0].input.Message ?? '{}')));
+}
+
+beforeAll(async () => {
+  environment = functionEnvironment('staging', 'backup-verification');
+  Object.assign(process.env, environment);
+  // Imported after the environment is set: Powertools and the handler read it at load.
+  ({ handler } = (await import('../../functions/backup-verification/handler.js')) as { handler: DeployedHandler });
+  ({ metrics } = await import('../../functions/lib/powertools.js'));
+});
+
+afterAll(() => account.restore());
+
+describe('the backup verification', () => {
+  it('passes every check, publishes the figures as an info result and sends a metric per check', async () => {
+    // Prepare
+    healthyAccount();
+    const addMetric = jest.spyOn(metrics, 'addMetric');
+
+    // Act
+    const run = await verify();
+
+    // Assess
+    expect(run).toMatchObject({ status: 'SUCCEEDED', path: [S.verify, S.passed, S.verified], transitions: 3 });
+    const [result] = published();
+    expect(result).toMatchObject({ workflow: 'backup-verification', environment: 'staging', outcome: 'succeeded', severity: 'info' });
+    expect(result?.measurements.map((m) => [m.name, m.passed])).toEqual([
+      ['BackupRetentionDays', true],
+      ['RpoLagSeconds', true],
+      ['SnapshotAgeHours', true],
+      ['ReplicaLagSeconds', true],
+      ['BackupsBucketVersioning', true],
+      ['BackupsReplicationHealthy', true],
+      ['EfsRecoveryPointAgeHours', true],
+    ]);
+    const rpoLag = result?.measurements.find((m) => m.name === 'RpoLagSeconds');
+    expect(rpoLag?.target).toBe(900);
+    expect(rpoLag?.value).toBeGreaterThanOrEqual(300);
+    expect(rpoLag?.value).toBeLessThan(310);
+    expect(addMetric).toHaveBeenCalledWith('RpoLagSeconds', 'Seconds', rpoLag?.value);
+    expect(addMetric).toHaveBeenCalledWith('RpoLagSecondsFailed', 'Count', 0);
+    expect(rds.commandCalls(DescribeDBSnapshotsCommand)[0]?.args[0].input).toEqual({ DBInstanceIdentifier: SOURCE, SnapshotType: 'automated' });
+    expect(backup.commandCalls(ListRecoveryPointsByResourceCommand)[0]?.args[0].input.ResourceArn).toMatch(/^arn:aws:elasticfilesystem:/);
+    addMetric.mockRestore();
+  });
+
+  it.each<[string, string, () => void]>([
+    ['automated backups are kept 7 days', 'BackupRetentionDays', () => rds.on(DescribeDBInstancesCommand).resolves({ DBInstances: [rdsInstance(SOURCE, { BackupRetentionPeriod: 7, LatestRestorableTime: hoursAgo(0.05) })] })],
+    ['the latest restorable time is 20 minutes old', 'RpoLagSeconds', () => rds.on(DescribeDBInstancesCommand).resolves({ DBInstances: [rdsInstance(SOURCE, { LatestRestorableTime: hoursAgo(20 / 60) })] })],
+    ['the newest automated snapshot is 30 hours old', 'SnapshotAgeHours', () => rds.on(DescribeDBSnapshotsCommand).resolves({ DBSnapshots: [{ Status: 'available', SnapshotCreateTime: hoursAgo(30) }] })],
+    ['the read replica lags 10 minutes', 'ReplicaLagSeconds', () => cloudwatch.on(GetMetricStatisticsCommand).resolves({ Datapoints: [{ Maximum: 600 }] })],
+    ['bucket versioning is suspended', 'BackupsBucketVersioning', () => s3.on(GetBucketVersioningCommand).resolves({ Status: 'Suspended' })],
+    [
+      'the replication rule is disabled',
+      'BackupsReplicationHealthy',
+      () => s3.on(GetBucketReplicationCommand).resolves({ ReplicationConfiguration: { Role: 'r', Rules: [{ Status: 'Disabled', Destination: { Bucket: `arn:aws:s3:::${environment.REPLICA_BUCKET}` } }] } }),
+    ],
+    ['the replica bucket is unreachable', 'BackupsReplicationHealthy', () => s3.on(HeadBucketCommand).rejects(new NotFound({ message: 'Not Found', $metadata: { httpStatusCode: 404 } }))],
+    [
+      'the newest EFS recovery point is 30 hours old',
+      'EfsRecoveryPointAgeHours',
+      () => backup.on(ListRecoveryPointsByResourceCommand).resolves({ RecoveryPoints: [{ RecoveryPointArn: 'arn:rp', BackupVaultName: VAULT, Status: 'COMPLETED', CreationDate: hoursAgo(30) }] }),
+    ],
+    ['EFS recovery points are kept 35 days', 'EfsRecoveryPointAgeHours', () => backup.on(DescribeRecoveryPointCommand).resolves({ Lifecycle: { DeleteAfterDays: 35 } })],
+  ])('fails and reports a critical result when %s', async (_case, failingCheck, breakIt) => {
+    // Prepare
+    healthyAccount();
+    breakIt();
+
+    // Act
+    const run = await verify();
+
+    // Assess
+    expect(run).toMatchObject({ status: 'FAILED', error: 'BackupChecksFailed', path: [S.verify, S.passed, S.checksFailed] });
+    const [result] = published();
+    expect(result).toMatchObject({ outcome: 'failed', severity: 'critical', summary: expect.stringContaining(failingCheck) });
+    expect(result?.measurements.filter((m) => !m.passed).map((m) => m.name)).toEqual([failingCheck]);
+    expect(run.cause).toContain(failingCheck);
+  });
+
+  it('publishes a failure from the state machine itself when the function cannot run', async () => {
+    // Prepare
+    healthyAccount();
+    const down = Object.assign(new Error('SNS is unavailable'), { name: 'InternalError', $metadata: { httpStatusCode: 500 } });
+    sns.on(PublishCommand).rejectsOnce(down).rejectsOnce(down).rejectsOnce(down).resolves({ MessageId: 'message-2' });
+
+    // Act
+    const run = await verify();
+
+    // Assess
+    expect(run).toMatchObject({ status: 'FAILED', error: 'VerificationCouldNotRun', path: [S.verify, S.publishFailure, S.couldNotRun], retries: 2 });
+    const fromStateMachine = sns.commandCalls(PublishCommand).at(-1)?.args[0].input;
+    expect(fromStateMachine?.TopicArn).toBe('arn:aws:sns:us-east-1:111111111111:financehub-staging-notifications');
+    expect(opsResultSchema.parse(JSON.parse(fromStateMachine?.Message ?? '{}'))).toMatchObject({ outcome: 'failed', severity: 'critical', summary: expect.stringContaining('could not run') });
+  });
+});

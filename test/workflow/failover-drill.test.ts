@@ -1,0 +1,413 @@
+import { jest } from '@jest/globals';
+import { CloudWatchClient, DescribeAlarmsCommand, type DescribeAlarmsCommandInput, type MetricAlarm } from '@aws-sdk/client-cloudwatch';
+import { DescribeReplicationGroupsCommand, ElastiCacheClient, type ReplicationGroup, TestFailoverCommand } from '@aws-sdk/client-elasticache';
+import { DescribeDBInstancesCommand, InvalidDBInstanceStateFault, RDSClient, RebootDBInstanceCommand } from '@aws-sdk/client-rds';
+import { PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
+import { type ExecutionListItem, ListExecutionsCommand, type ListExecutionsCommandInput, SFNClient } from '@aws-sdk/client-sfn';
+import { PublishCommand, SNSClient } from '@aws-sdk/client-sns';
+import { SimulatedAccount, rdsInstance } from '../../cli/local/simulated-account.js';
+import productionApproved from '../../events/failover-drill-production-approved.json';
+import productionUnapproved from '../../events/failover-drill-production-unapproved.json';
+import scheduledStart from '../../events/failover-drill-scheduled.json';
+import type { FailoverDrillDependencies } from '../../functions/failover-drill/actions.js';
+import { runDrillAction } from '../../functions/failover-drill/actions.js';
+import { type OpsResult, opsResultSchema } from '../../functions/lib/ops-result.js';
+import { FAILOVER_DRILL_STATES as S } from '../../state-machines/failover-drill.js';
+import { type DeployedHandler, type WorkflowRun, functionEnvironment, inProcess, loadStateMachine, quietEmptyMetricsWarnings, runWorkflow } from './support/workflow.js';
+
+const EXECUTION = 'drill-2027-q1';
+/** A Wednesday afternoon: far from the Sunday 03:00 maintenance window. */
+const START = Date.parse('2027-01-13T14:00:00Z');
+
+const account = new SimulatedAccount();
+const rds = account.mock(RDSClient);
+const elasticache = account.mock(ElastiCacheClient);
+const cloudwatch = account.mock(CloudWatchClient);
+const sfn = account.mock(SFNClient);
+const s3 = account.mock(S3Client);
+const sns = account.mock(SNSClient);
+let handler: DeployedHandler;
+let dependencies: FailoverDrillDependencies;
+let clock = START;
+const advance = (seconds: number) => {
+  clock += seconds * 1000;
+};
+
+interface Scenario {
+  readonly environment?: 'staging' | 'production';
+  /** Status checks answering `rebooting` before the database is available in the other zone; Infinity = never. */
+  readonly databasePolls?: number;
+  /** Status checks answering `modifying` before the cache has a new primary; Infinity = never. */
+  readonly cachePolls?: number;
+  /** Seconds between two status checks. @default 15 */
+  readonly pollSeconds?: number;
+  /** Status codes of the health endpoint, in turn (the last repeats). @default [200] */
+  readonly health?: readonly number[];
+  readonly multiAz?: boolean;
+  readonly replicas?: number;
+  readonly alarming?: readonly MetricAlarm[];
+  /** Error-rate alarms in ALARM during the drill, with how long they have been there (minutes). */
+  readonly errorRateAlarmMinutes?: number;
+  readonly otherDrills?: readonly ExecutionListItem[];
+  readonly startAt?: number;
+  readonly rebootError?: Error;
+}
+
+/** The simulated account of one scenario: a Multi-AZ database, a Redis group with a replica, alarms, drills, health. */
+function scenario(options: Scenario = {}): void {
+  account.reset();
+  clock = options.startAt ?? START;
+  const env = options.environment ?? 'staging';
+  const db = `financehub-${env}-db`;
+  const group = `financehub-${env}-redis`;
+  const pollSeconds = options.pollSeconds ?? 15;
+
+  let zone = 'us-east-1a';
+  let standby = 'us-east-1b';
+  let databaseLeft: number | undefined;
+  rds.on(DescribeDBInstancesCommand).callsFake(async () => {
+    advance(pollSeconds);
+    let status = 'available';
+    if (databaseLeft !== undefined) {
+      if (databaseLeft > 0) {
+        databaseLeft -= 1;
+        status = 'rebooting';
+      } else {
+        [zone, standby] = [standby, zone];
+        databaseLeft = undefined;
+      }
+    }
+    return { DBInstances: [rdsInstance(db, { DBInstanceStatus: status, MultiAZ: options.multiAz ?? true, AvailabilityZone: zone, SecondaryAvailabilityZone: standby })] };
+  });
+  rds.on(RebootDBInstanceCommand).callsFake(async () => {
+    if (options.rebootError) throw options.rebootError;
+    databaseLeft = options.databasePolls ?? 2;
+    return { DBInstance: rdsInstance(db, { DBInstanceStatus: 'rebooting' }) };
+  });
+
+  const members = Array.from({ length: 1 + (options.replicas ?? 1) }, (_, i) => `${group}-00${i + 1}`);
+  let primary = 0;
+  let cacheLeft: number | undefined;
+  const describeGroup = (status: string): ReplicationGroup => ({
+    ReplicationGroupId: group,
+    Status: status,
+    AutomaticFailover: 'enabled',
+    MultiAZ: 'enabled',
+    MemberClusters: members,
+    NodeGroups: [
+      {
+        NodeGroupId: '0001',
+        Status: status,
+        NodeGroupMembers: members.map((id, i) => ({ CacheClusterId: id, CurrentRole: i === primary ? 'primary' : 'replica' })),
+      },
+    ],
+  });
+  elasticache.on(DescribeReplicationGroupsCommand).callsFake(async () => {
+    advance(pollSeconds);
+    let status = 'available';
+    if (cacheLeft !== undefined) {
+      if (cacheLeft > 0) {
+        cacheLeft -= 1;
+        status = 'modifying';
+      } else {
+        primary = (primary + 1) % members.length;
+        cacheLeft = undefined;
+      }
+    }
+    return { ReplicationGroups: [describeGroup(status)] };
+  });
+  elasticache.on(TestFailoverCommand).callsFake(async () => {
+    cacheLeft = options.cachePolls ?? 1;
+    return { ReplicationGroup: describeGroup('modifying') };
+  });
+
+  cloudwatch.on(DescribeAlarmsCommand).callsFake(async (input: DescribeAlarmsCommandInput) => {
+    if (input.AlarmNamePrefix) return { MetricAlarms: [...(options.alarming ?? [])] };
+    const minutes = options.errorRateAlarmMinutes;
+    if (minutes === undefined) return { MetricAlarms: [] };
+    return { MetricAlarms: [{ AlarmName: `financehub-${env}-backend-high-error-rate`, StateValue: 'ALARM', StateUpdatedTimestamp: new Date(clock - minutes * 60_000) }] };
+  });
+  sfn.on(ListExecutionsCommand).callsFake(async (input: ListExecutionsCommandInput) => {
+    const own = input.stateMachineArn?.endsWith('failover-drill') ? [{ executionArn: `${input.stateMachineArn}:${EXECUTION}`, stateMachineArn: input.stateMachineArn, name: EXECUTION, status: 'RUNNING' as const, startDate: new Date(clock) }] : [];
+    return { executions: [...own, ...(options.otherDrills ?? [])] };
+  });
+
+  const codes = [...(options.health ?? [200])];
+  jest.spyOn(dependencies.clients, 'fetch').mockClear().mockImplementation(async () => {
+    advance(10);
+    return { status: codes.length > 1 ? (codes.shift() ?? 200) : (codes[0] ?? 200) };
+  });
+  s3.on(PutObjectCommand).resolves({});
+  sns.on(PublishCommand).resolves({ MessageId: 'message-1' });
+}
+
+/** The production drill runs the same code with the production function's settings. */
+function productionLambda(): (event: unknown) => Promise<unknown> {
+  const production: FailoverDrillDependencies = {
+    ...dependencies,
+    settings: {
+      ...dependencies.settings,
+      environment: 'production',
+      databaseInstanceId: 'financehub-production-db',
+      replicationGroupId: 'financehub-production-redis',
+      alarmPrefix: 'financehub-production-',
+      errorRateAlarms: ['financehub-production-frontend-high-error-rate', 'financehub-production-backend-high-error-rate'],
+      drillStateMachineArns: dependencies.settings.drillStateMachineArns.map((arn) => arn.replace('staging', 'production')),
+    },
+    report: { ...dependencies.report, environment: 'production', databaseInstanceId: 'financehub-production-db', replicationGroupId: 'financehub-production-redis' },
+  };
+  return (event) => runDrillAction(event, production);
+}
+
+async function drill(input: unknown = scheduledStart, environment: 'staging' | 'production' = 'staging'): Promise<WorkflowRun> {
+  const lambda = environment === 'staging' ? inProcess(handler, 'failover-drill') : productionLambda();
+  return runWorkflow({ definition: loadStateMachine(environment, 'failover-drill'), input, executionName: EXECUTION, lambdas: { 'failover-drill': lambda } });
+}
+
+function published(): OpsResult[] {
+  return sns.commandCalls(PublishCommand).map((call) => opsResultSchema.parse(JSON.parse(call.args[0].input.Message ?? '{}')));
+}
+
+const nothingFailedOver = () => {
+  expect(rds.commandCalls(RebootDBInstanceCommand)).toHaveLength(0);
+  expect(elasticache.commandCalls(TestFailoverCommand)).toHaveLength(0);
+};
+
+const PRECONDITIONS = [S.preconditions, S.preconditionsMet];
+const DATABASE_POLL = [S.waitDatabase, S.checkDatabase, S.databaseFailedOver];
+const CACHE_POLL = [S.waitCache, S.checkCache, S.cacheFailedOver];
+const PROBE = [S.probe, S.healthy];
+const NEXT_PROBE = [S.waitProbe, S.probe, S.healthy];
+
+beforeAll(async () => {
+  Object.assign(process.env, functionEnvironment('staging', 'failover-drill'));
+  quietEmptyMetricsWarnings();
+  const module = (await import('../../functions/failover-drill/handler.js')) as { handler: DeployedHandler; dependencies: FailoverDrillDependencies };
+  ({ handler, dependencies } = module);
+  jest.spyOn(dependencies.clients, 'now').mockImplementation(() => new Date(clock));
+});
+
+afterAll(() => {
+  jest.restoreAllMocks();
+  account.restore();
+});
+
+describe('the failover drill', () => {
+  it('fails over the database and the cache, waits for a healthy application, and reports the phases against their targets', async () => {
+    // Prepare
+    scenario();
+
+    // Act
+    const run = await drill();
+
+    // Assess
+    expect(run.status).toBe('SUCCEEDED');
+    expect(run.path).toEqual([
+      ...PRECONDITIONS,
+      S.failOverDatabase, ...DATABASE_POLL, ...DATABASE_POLL, ...DATABASE_POLL,
+      S.failOverCache, ...CACHE_POLL, ...CACHE_POLL,
+      ...PROBE, ...NEXT_PROBE, ...NEXT_PROBE,
+      S.report, S.passed, S.succeeded,
+    ]);
+    expect(run.transitions).toBe(31);
+    expect(rds.commandCalls(RebootDBInstanceCommand).map((call) => call.args[0].input)).toEqual([{ DBInstanceIdentifier: 'financehub-staging-db', ForceFailover: true }]);
+    expect(elasticache.commandCalls(TestFailoverCommand).map((call) => call.args[0].input)).toEqual([{ ReplicationGroupId: 'financehub-staging-redis', NodeGroupId: '0001' }]);
+    expect(dependencies.clients.fetch).toHaveBeenCalledWith('https://staging-origin.financehub.com/api/health', expect.objectContaining({ method: 'GET' }));
+    expect(s3.commandCalls(PutObjectCommand).map((call) => call.args[0].input.Key)).toEqual([
+      expect.stringMatching(new RegExp(`^drills/failover-drill/.+-${EXECUTION}\\.json$`)),
+      expect.stringMatching(new RegExp(`^drills/failover-drill/.+-${EXECUTION}\\.html$`)),
+    ]);
+    const [result] = published();
+    expect(result).toMatchObject({ workflow: 'failover-drill', environment: 'staging', outcome: 'succeeded', severity: 'info', requestedBy: 'schedule' });
+    expect(result?.measurements).toEqual([
+      { name: 'Database failover', value: 45, unit: 's', target: 120, passed: true },
+      { name: 'Cache failover', value: 30, unit: 's', target: 60, passed: true },
+      { name: 'Time to healthy application', value: 120, unit: 's', target: 300, passed: true },
+    ]);
+    expect(result?.actionsTaken).toEqual(
+      expect.arrayContaining([
+        'Rebooted financehub-staging-db with failover (from us-east-1a to us-east-1b)',
+        'Tested failover of financehub-staging-redis (primary financehub-staging-redis-001 -> financehub-staging-redis-002)',
+      ]),
+    );
+    expect(result?.howToUndo).toContain('aws rds reboot-db-instance --region us-east-1 --db-instance-identifier financehub-staging-db --force-failover');
+    expect(result?.reportUrl).toMatch(/^s3:\/\/financehub-staging-backups-111111111111\/drills\/failover-drill\/.+\.html$/);
+  });
+
+  it('reports a passing drill with missed targets as failed, at warning, when the database took too long', async () => {
+    // Prepare
+    scenario({ databasePolls: 9 });
+
+    // Act
+    const run = await drill();
+
+    // Assess
+    expect(run).toMatchObject({ status: 'FAILED', error: 'DrillFailed' });
+    expect(run.path.slice(-3)).toEqual([S.report, S.passed, S.failed]);
+    expect(published()[0]).toMatchObject({ outcome: 'failed', severity: 'warning', summary: expect.stringContaining('Database failover 150 s (target 120 s)') });
+  });
+
+  it('stops before acting in production without an approver, and says so', async () => {
+    // Prepare
+    scenario({ environment: 'production' });
+
+    // Act
+    const run = await drill(productionUnapproved, 'production');
+
+    // Assess
+    expect(run.status).toBe('SUCCEEDED');
+    expect(run.path).toEqual([...PRECONDITIONS, S.report, S.passed, S.skipped]);
+    nothingFailedOver();
+    expect(published()[0]).toMatchObject({
+      environment: 'production',
+      outcome: 'skipped',
+      severity: 'warning',
+      summary: expect.stringContaining('Approval (production needs approvedBy in the input)'),
+      howToUndo: expect.stringContaining('Nothing to undo'),
+    });
+  });
+
+  it('runs in production when a second person approved it', async () => {
+    // Prepare
+    scenario({ environment: 'production' });
+
+    // Act
+    const run = await drill(productionApproved, 'production');
+
+    // Assess
+    expect(run.status).toBe('SUCCEEDED');
+    expect(rds.commandCalls(RebootDBInstanceCommand)[0]?.args[0].input).toEqual({ DBInstanceIdentifier: 'financehub-production-db', ForceFailover: true });
+    expect(published()[0]).toMatchObject({ environment: 'production', outcome: 'succeeded', requestedBy: productionApproved.requestedBy });
+  });
+
+  it.each([
+    ['the database is single-AZ', { multiAz: false }, 'Database Multi-AZ and available'],
+    ['the cache has no replica', { replicas: 0 }, 'Cache automatic failover with a replica'],
+    ['an alarm is in ALARM', { alarming: [{ AlarmName: 'financehub-staging-worker-high-memory', StateValue: 'ALARM' as const }] }, 'in ALARM: financehub-staging-worker-high-memory'],
+    [
+      'a restore drill is running',
+      { otherDrills: [{ executionArn: 'arn:aws:states:us-east-1:111111111111:execution:financehub-staging-restore-drill:monthly', stateMachineArn: 'arn:x', name: 'monthly', status: 'RUNNING' as const, startDate: new Date() }] },
+      'No other drill running',
+    ],
+    ['it is inside the maintenance window', { startAt: Date.parse('2027-01-17T03:20:00Z') }, 'inside the maintenance window sun:03:00-sun:04:00'],
+    ['the maintenance window starts before the drill could end', { startAt: Date.parse('2027-01-17T02:30:00Z') }, 'starts in 30 min'],
+  ])('does nothing and reports each precondition when %s', async (_case, options, reported) => {
+    // Prepare
+    scenario(options);
+
+    // Act
+    const run = await drill();
+
+    // Assess
+    expect(run.path).toEqual([...PRECONDITIONS, S.report, S.passed, S.skipped]);
+    nothingFailedOver();
+    const [result] = published();
+    expect(result).toMatchObject({ outcome: 'skipped', severity: 'warning' });
+    expect(result?.summary).toContain(reported);
+    expect(result?.actionsTaken[0]).toBe('Checked 6 preconditions');
+  });
+
+  it('stops during the database failover when the error-rate alarm stays in ALARM too long, and tells on-call where things stand', async () => {
+    // Prepare
+    scenario({ databasePolls: Number.POSITIVE_INFINITY, errorRateAlarmMinutes: 6 });
+
+    // Act
+    const run = await drill();
+
+    // Assess
+    expect(run).toMatchObject({ status: 'FAILED', error: 'DrillFailed' });
+    expect(run.path).toEqual([...PRECONDITIONS, S.failOverDatabase, ...DATABASE_POLL, S.report, S.passed, S.failed]);
+    expect(elasticache.commandCalls(TestFailoverCommand)).toHaveLength(0);
+    const [result] = published();
+    expect(result).toMatchObject({ outcome: 'failed', severity: 'critical' });
+    expect(result?.summary).toContain('STOPPED during the database failover: error rate too high for too long: financehub-staging-backend-high-error-rate (in ALARM for 6 min)');
+    expect(result?.summary).toContain('Database financehub-staging-db: rebooting in us-east-1a (was us-east-1a; failover NOT confirmed)');
+    expect(result?.summary).toContain('Cache financehub-staging-redis: not touched');
+  });
+
+  it('lets a short error-rate alarm pass: the failover is expected to cost a few errors', async () => {
+    // Prepare
+    scenario({ errorRateAlarmMinutes: 2 });
+
+    // Act
+    const run = await drill();
+
+    // Assess
+    expect(run.status).toBe('SUCCEEDED');
+  });
+
+  it('stops when the database is not available in the other zone within its cap', async () => {
+    // Prepare
+    scenario({ databasePolls: Number.POSITIVE_INFINITY, pollSeconds: 60 });
+
+    // Act
+    const run = await drill();
+
+    // Assess
+    const polls = run.path.filter((state) => state === S.checkDatabase).length;
+    expect(polls).toBe(8);
+    expect(run.path.slice(-4)).toEqual([S.databaseFailedOver, S.report, S.passed, S.failed]);
+    expect(elasticache.commandCalls(TestFailoverCommand)).toHaveLength(0);
+    expect(published()[0]?.summary).toContain('the database was not available in another zone within 15 min');
+  });
+
+  it('stops when the cache has no new primary within its cap, after the database failed over', async () => {
+    // Prepare
+    scenario({ cachePolls: Number.POSITIVE_INFINITY, pollSeconds: 60 });
+
+    // Act
+    const run = await drill();
+
+    // Assess
+    expect(run.path).toContain(S.failOverCache);
+    expect(run.path).not.toContain(S.probe);
+    expect(run.path.slice(-4)).toEqual([S.cacheFailedOver, S.report, S.passed, S.failed]);
+    const [result] = published();
+    expect(result).toMatchObject({ outcome: 'failed', severity: 'critical' });
+    expect(result?.summary).toContain('the cache had no new primary within 15 min');
+    expect(result?.summary).toContain('Database financehub-staging-db: available in us-east-1b (was us-east-1a; failed over)');
+  });
+
+  it('stops when the application is not healthy within its cap, counting only successes in a row', async () => {
+    // Prepare
+    scenario({ health: [200, 200, 503, 200, 502] });
+
+    // Act
+    const run = await drill();
+
+    // Assess
+    expect(run).toMatchObject({ status: 'FAILED', error: 'DrillFailed' });
+    const probes = run.path.filter((state) => state === S.probe).length;
+    expect(probes).toBe(60);
+    const [result] = published();
+    expect(result?.summary).toContain('STOPPED during the application health check: the application was not healthy within 10 min (0 of 3 successes in a row)');
+    expect(result?.measurements).toContainEqual(expect.objectContaining({ name: 'Time to healthy application', passed: false }));
+  });
+
+  it('reports a database that refused the failover, with nothing changed', async () => {
+    // Prepare
+    scenario({ rebootError: new InvalidDBInstanceStateFault({ message: 'Database instance is not in available state.', $metadata: {} }) });
+
+    // Act
+    const run = await drill();
+
+    // Assess
+    expect(run).toMatchObject({ status: 'FAILED', error: 'DrillFailed' });
+    expect(run.path).toEqual([...PRECONDITIONS, S.failOverDatabase, S.report, S.passed, S.failed]);
+    expect(elasticache.commandCalls(TestFailoverCommand)).toHaveLength(0);
+    expect(published()[0]).toMatchObject({ outcome: 'failed', severity: 'warning', summary: expect.stringContaining('InvalidDBInstanceStateFault: Database instance is not in available state.') });
+  });
+
+  it('still publishes the result when the report cannot be stored', async () => {
+    // Prepare
+    scenario();
+    s3.on(PutObjectCommand).rejects(Object.assign(new Error('Access Denied'), { name: 'AccessDenied', $metadata: { httpStatusCode: 403 } }));
+
+    // Act
+    const run = await drill();
+
+    // Assess
+    expect(run.status).toBe('SUCCEEDED');
+    expect(published()[0]?.reportUrl).toBe('not written: Access Denied');
+  });
+});

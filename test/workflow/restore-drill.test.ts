@@ -1,0 +1,314 @@
+import { DeleteDBInstanceCommand, DescribeDBInstancesCommand, RDSClient, RestoreDBInstanceToPointInTimeCommand, StorageQuotaExceededFault } from '@aws-sdk/client-rds';
+import { PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
+import { GetSecretValueCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
+import { ListExecutionsCommand, SFNClient } from '@aws-sdk/client-sfn';
+import { PublishCommand, SNSClient } from '@aws-sdk/client-sns';
+import { SimulatedAccount, SimulatedRds, type SimulatedRdsOptions, rdsInstance } from '../../cli/local/simulated-account.js';
+import { type SimulatedDatabase, type SimulatedPostgres, simulatePostgres } from '../../cli/local/simulated-postgres.js';
+import manualStart from '../../events/restore-drill-manual.json';
+import scheduledStart from '../../events/restore-drill-scheduled.json';
+import { type OpsResult, opsResultSchema } from '../../functions/lib/ops-result.js';
+import { RESTORE_DRILL_STATES as S } from '../../state-machines/restore-drill.js';
+import { type DeployedHandler, type WorkflowRun, functionEnvironment, inProcess, loadStateMachine, quietEmptyMetricsWarnings, runWorkflow } from './support/workflow.js';
+
+const SOURCE = 'financehub-staging-db';
+const REPLICA = 'financehub-staging-db-replica';
+const REPLICA_HOST = `${REPLICA}.sim.us-east-1.rds.amazonaws.com`;
+const SOURCE_HOST = `${SOURCE}.sim.us-east-1.rds.amazonaws.com`;
+const DRILL_PATTERN = /^financehub-staging-drill-\d{8}-\d{4}$/;
+const minutesAgo = (minutes: number) => new Date(Date.now() - minutes * 60_000);
+
+const account = new SimulatedAccount();
+const rds = account.mock(RDSClient);
+const s3 = account.mock(S3Client);
+const sns = account.mock(SNSClient);
+const stepFunctions = account.mock(SFNClient);
+const secrets = account.mock(SecretsManagerClient);
+let handler: DeployedHandler;
+let postgres: SimulatedPostgres | undefined;
+
+/** The application's data as the source holds it: the newest ledger write 3 minutes before the restore point. */
+function sourceDatabase(): SimulatedDatabase {
+  return {
+    schemas: {
+      public: {
+        accounts_user: { rows: 1200, timestamps: { date_joined: [minutesAgo(600), minutesAgo(120)] } },
+        ledger_transaction: { rows: 50_000, timestamps: { created_at: [minutesAgo(60), minutesAgo(8)] } },
+        // Quiet for days: an old newest row is not data loss.
+        ledger_account: { rows: 300, timestamps: { updated_at: [minutesAgo(3 * 24 * 60)] } },
+      },
+    },
+  };
+}
+
+/** The simulated account of one scenario: RDS instances, the database(s) behind them, and what the drill writes to. */
+function scenario(options: { rds?: Partial<SimulatedRdsOptions>; restored?: SimulatedDatabase; runningDrills?: number } = {}): SimulatedRds {
+  account.reset();
+  postgres?.restore();
+  const simulated = new SimulatedRds(account, {
+    instances: [
+      rdsInstance(SOURCE, { Endpoint: { Address: SOURCE_HOST, Port: 5432 }, LatestRestorableTime: minutesAgo(5), DBParameterGroups: [{ DBParameterGroupName: 'financehub-staging-postgres15' }] }),
+      rdsInstance(REPLICA, { Endpoint: { Address: REPLICA_HOST, Port: 5432 }, MultiAZ: false }),
+    ],
+    restorePolls: 2,
+    deletePolls: 1,
+    ...options.rds,
+  });
+  postgres = simulatePostgres({
+    [REPLICA_HOST]: sourceDatabase(),
+    [SOURCE_HOST]: sourceDatabase(),
+    // The restored instance's name carries the drill's start time: any drill host answers with the restored data.
+    '-drill-': options.restored ?? sourceDatabase(),
+  });
+  stepFunctions.on(ListExecutionsCommand).resolves({
+    executions: Array.from({ length: options.runningDrills ?? 1 }, (_, i) => ({
+      executionArn: `arn:aws:states:us-east-1:111111111111:execution:financehub-staging-restore-drill:run-${i}`,
+      stateMachineArn: 'arn:aws:states:us-east-1:111111111111:stateMachine:financehub-staging-restore-drill',
+      name: `run-${i}`,
+      status: 'RUNNING',
+      startDate: new Date(),
+    })),
+  });
+  secrets.on(GetSecretValueCommand).resolves({
+    SecretString: JSON.stringify({ engine: 'postgres', host: SOURCE_HOST, port: 5432, username: 'financehub_admin', password: 'not-a-real-password', dbname: 'financehub', ssl: false }),
+  });
+  s3.on(PutObjectCommand).resolves({});
+  sns.on(PublishCommand).resolves({ MessageId: 'message-1' });
+  return simulated;
+}
+
+async function drill(input: unknown = scheduledStart): Promise<WorkflowRun> {
+  return runWorkflow({ definition: loadStateMachine('staging', 'restore-drill'), input, lambdas: { 'restore-drill': inProcess(handler, 'restore-drill') } });
+}
+
+function published(): OpsResult[] {
+  return sns.commandCalls(PublishCommand).map((call) => opsResultSchema.parse(JSON.parse(call.args[0].input.Message ?? '{}')));
+}
+
+const isDrillInstance = (call: { args: [{ input: { DBInstanceIdentifier?: string } }] }) => DRILL_PATTERN.test(call.args[0].input.DBInstanceIdentifier ?? '');
+const drillDeletions = () => rds.commandCalls(DeleteDBInstanceCommand).filter(isDrillInstance);
+const drillDescriptions = () => rds.commandCalls(DescribeDBInstancesCommand).filter(isDrillInstance);
+
+beforeAll(async () => {
+  Object.assign(process.env, functionEnvironment('staging', 'restore-drill'));
+  quietEmptyMetricsWarnings();
+  ({ handler } = (await import('../../functions/restore-drill/handler.js')) as { handler: DeployedHandler });
+});
+
+afterAll(() => {
+  postgres?.restore();
+  account.restore();
+});
+
+describe('the restore drill', () => {
+  it('restores the latest restorable time, verifies it, deletes it and reports success with RTO and data-loss window', async () => {
+    // Prepare
+    const simulated = scenario();
+
+    // Act
+    const run = await drill();
+
+    // Assess
+    expect(run.status).toBe('SUCCEEDED');
+    expect(run.path).toEqual([
+      S.countRunning, S.preconditions, S.startRestore,
+      S.waitRestore, S.checkRestore, S.restoreAvailable,
+      S.waitRestore, S.checkRestore, S.restoreAvailable,
+      S.waitRestore, S.checkRestore, S.restoreAvailable,
+      S.verify, S.delete, S.gone,
+      S.waitDeletion, S.confirmDeletion, S.gone,
+      S.waitDeletion, S.confirmDeletion, S.gone,
+      S.report, S.passed, S.succeeded,
+    ]);
+    const [restore] = rds.commandCalls(RestoreDBInstanceToPointInTimeCommand);
+    expect(restore?.args[0].input).toMatchObject({
+      SourceDBInstanceIdentifier: SOURCE,
+      TargetDBInstanceIdentifier: expect.stringMatching(DRILL_PATTERN),
+      UseLatestRestorableTime: true,
+      MultiAZ: false,
+      DeletionProtection: false,
+      PubliclyAccessible: false,
+      DBSubnetGroupName: `${SOURCE}-subnets`,
+      DBParameterGroupName: 'financehub-staging-postgres15',
+      Tags: expect.arrayContaining([{ Key: 'financehub:purpose', Value: 'restore-drill' }, { Key: 'financehub:environment', Value: 'staging' }]),
+    });
+    expect(restore?.args[0].input.VpcSecurityGroupIds).toHaveLength(1);
+    expect(drillDeletions().map((call) => call.args[0].input)).toEqual([
+      { DBInstanceIdentifier: restore?.args[0].input.TargetDBInstanceIdentifier, SkipFinalSnapshot: true, DeleteAutomatedBackups: true },
+    ]);
+    expect(simulated.instances.has(restore?.args[0].input.TargetDBInstanceIdentifier ?? '')).toBe(false);
+    expect(s3.commandCalls(PutObjectCommand).map((call) => call.args[0].input.Key)).toEqual([
+      expect.stringMatching(/^drills\/restore-drill\/.+\.json$/),
+      expect.stringMatching(/^drills\/restore-drill\/.+\.html$/),
+    ]);
+    const [result] = published();
+    expect(result).toMatchObject({ workflow: 'restore-drill', environment: 'staging', outcome: 'succeeded', severity: 'info' });
+    expect(result?.measurements).toEqual(
+      expect.arrayContaining([
+        expect.objectContaining({ name: 'RTO', unit: 'min', target: 240, passed: true }),
+        expect.objectContaining({ name: 'Data-loss window', value: 0, unit: 'min', target: 15, passed: true }),
+      ]),
+    );
+    expect(result?.reportUrl).toMatch(/^s3:\/\/financehub-staging-backups-111111111111\/drills\/restore-drill\/.+\.html$/);
+  });
+
+  it('compares the restored rows with the read replica, not the primary', async () => {
+    // Prepare
+    scenario();
+
+    // Act
+    await drill();
+
+    // Assess
+    expect(postgres?.connections).toEqual(expect.arrayContaining([REPLICA_HOST, expect.stringMatching(/^financehub-staging-drill-\d{8}-\d{4}\.sim\./)]));
+    expect(postgres?.connections).not.toContain(SOURCE_HOST);
+  });
+
+  it('passes the operator options through and refuses nothing extra in the input', async () => {
+    // Prepare
+    scenario();
+
+    // Act
+    const run = await drill(manualStart);
+
+    // Assess
+    expect(run.status).toBe('SUCCEEDED');
+    expect(rds.commandCalls(RestoreDBInstanceToPointInTimeCommand)[0]?.args[0].input.DBInstanceClass).toBe('db.t3.medium');
+    expect(published()[0]?.requestedBy).toBe(manualStart.requestedBy);
+  });
+
+  it('does nothing and reports a skipped drill when another drill of the environment is running', async () => {
+    // Prepare
+    scenario({ runningDrills: 2 });
+
+    // Act
+    const run = await drill();
+
+    // Assess
+    expect(run.status).toBe('SUCCEEDED');
+    expect(run.path).toEqual([S.countRunning, S.preconditions, S.report, S.passed, S.skipped]);
+    expect(rds.commandCalls(RestoreDBInstanceToPointInTimeCommand)).toHaveLength(0);
+    expect(published()[0]).toMatchObject({ outcome: 'skipped', severity: 'warning', summary: expect.stringContaining('Another restore drill') });
+  });
+
+  it('refuses to run for another environment than its own, creating nothing', async () => {
+    // Prepare
+    scenario();
+
+    // Act
+    const run = await drill({ ...manualStart, environment: 'production' });
+
+    // Assess
+    expect(run.path).toEqual([S.countRunning, S.preconditions, S.report, S.passed, S.skipped]);
+    expect(rds.commandCalls(RestoreDBInstanceToPointInTimeCommand)).toHaveLength(0);
+    expect(published()[0]?.summary).toContain('asked to run for production');
+  });
+
+  it('fails at the restore, still runs the cleanup, and reports the failure', async () => {
+    // Prepare
+    scenario({ rds: { restoreError: new StorageQuotaExceededFault({ message: 'The request would exceed the allocated storage quota', $metadata: {} }) } });
+
+    // Act
+    const run = await drill();
+
+    // Assess
+    expect(run).toMatchObject({ status: 'FAILED', error: 'DrillFailed' });
+    expect(run.path).toEqual([S.countRunning, S.preconditions, S.startRestore, S.delete, S.gone, S.report, S.passed, S.failed]);
+    expect(drillDescriptions()).toHaveLength(1);
+    expect(published()[0]).toMatchObject({ outcome: 'failed', severity: 'critical', summary: expect.stringContaining('failed at restore') });
+  });
+
+  it('fails when the restored instance is not available within the cap, and deletes it', async () => {
+    // Prepare
+    const simulated = scenario({ rds: { restoreNeverCompletes: true } });
+
+    // Act
+    const run = await drill();
+
+    // Assess
+    expect(run).toMatchObject({ status: 'FAILED', error: 'DrillFailed' });
+    const polls = run.path.filter((state) => state === S.checkRestore).length;
+    expect(polls).toBeGreaterThan(10);
+    expect(polls).toBeLessThan(60);
+    expect(run.path.slice(3 * polls + 3)).toEqual([S.restoreTooLong, S.delete, S.gone, S.waitDeletion, S.confirmDeletion, S.gone, S.waitDeletion, S.confirmDeletion, S.gone, S.report, S.passed, S.failed]);
+    expect(drillDeletions()).toHaveLength(1);
+    expect([...simulated.instances.keys()].filter((id) => DRILL_PATTERN.test(id))).toEqual([]);
+    expect(published()[0]).toMatchObject({ outcome: 'failed', severity: 'critical', summary: expect.stringContaining('RestoreWaitCapReached') });
+  });
+
+  it.each([
+    [
+      'a critical table is missing',
+      { schemas: { public: { accounts_user: sourceDatabase().schemas.public!.accounts_user!, ledger_account: sourceDatabase().schemas.public!.ledger_account! } } },
+      'ledger_transaction is missing',
+    ],
+    [
+      'the restore lacks the last 20 minutes of writes',
+      { schemas: { public: { ...sourceDatabase().schemas.public, ledger_transaction: { rows: 49_800, timestamps: { created_at: [minutesAgo(60), minutesAgo(28)] } } } } },
+      'exceeds the 15-minute RPO',
+    ],
+  ])('fails verification when %s, deletes the instance and reports it as critical', async (_case, restored, problem) => {
+    // Prepare
+    scenario({ restored });
+
+    // Act
+    const run = await drill();
+
+    // Assess
+    expect(run).toMatchObject({ status: 'FAILED', error: 'DrillFailed' });
+    expect(run.path.indexOf(S.delete)).toBe(run.path.indexOf(S.verify) + 1);
+    expect(run.path.slice(-3)).toEqual([S.report, S.passed, S.failed]);
+    expect(drillDeletions()).toHaveLength(1);
+    expect(published()[0]).toMatchObject({ outcome: 'failed', severity: 'critical', summary: expect.stringContaining(problem) });
+  });
+
+  it('runs the cleanup when the verification cannot even connect', async () => {
+    // Prepare
+    scenario();
+    postgres?.restore();
+    postgres = simulatePostgres({ [REPLICA_HOST]: sourceDatabase() });
+
+    // Act
+    const run = await drill();
+
+    // Assess
+    expect(run.path).toEqual(expect.arrayContaining([S.verify, S.delete, S.report, S.failed]));
+    expect(run.path.indexOf(S.delete)).toBe(run.path.indexOf(S.verify) + 1);
+    expect(drillDeletions()).toHaveLength(1);
+    expect(published()[0]?.summary).toContain('failed at verification');
+  });
+
+  it('reports an orphan as critical, with the command to delete it, when the cleanup fails', async () => {
+    // Prepare
+    const denied = Object.assign(new Error('User is not authorized to perform rds:DeleteDBInstance'), { name: 'AccessDenied', $metadata: { httpStatusCode: 403 } });
+    const simulated = scenario({ rds: { deleteError: denied } });
+
+    // Act
+    const run = await drill();
+
+    // Assess
+    expect(run).toMatchObject({ status: 'FAILED', error: 'DrillFailed' });
+    expect(run.path.slice(-5)).toEqual([S.verify, S.delete, S.report, S.passed, S.failed]);
+    const orphan = [...simulated.instances.keys()].find((id) => DRILL_PATTERN.test(id));
+    expect(orphan).toBeDefined();
+    const [result] = published();
+    expect(result).toMatchObject({ outcome: 'failed', severity: 'critical', summary: expect.stringContaining('ORPHAN REMAINS') });
+    expect(result?.howToUndo).toContain(`aws rds delete-db-instance --db-instance-identifier ${orphan} --skip-final-snapshot --delete-automated-backups --region us-east-1`);
+  });
+
+  it('ends as "result not published" when Slack cannot be told, after the instance was already deleted', async () => {
+    // Prepare
+    const simulated = scenario();
+    sns.on(PublishCommand).rejects(Object.assign(new Error('Service unavailable'), { name: 'InternalError', $metadata: { httpStatusCode: 503 } }));
+
+    // Act
+    const run = await drill();
+
+    // Assess
+    expect(run).toMatchObject({ status: 'FAILED', error: 'DrillReportFailed' });
+    expect(run.path.slice(-2)).toEqual([S.report, S.reportNotWritten]);
+    expect(run.retries).toBe(4);
+    expect([...simulated.instances.keys()].filter((id) => DRILL_PATTERN.test(id))).toEqual([]);
+    expect(s3.commandCalls(PutObjectCommand).length).toBeGreaterThanOrEqual(2);
+  });
+});
