@@ -11,6 +11,8 @@ import { spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, readdirSync, statSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { build } from 'esbuild';
+import { rehearse } from '../cli/rehearsal/rehearse.js';
+import { SCENARIOS } from '../cli/rehearsal/scenarios.js';
 import { BUNDLING } from '../infra/constructs/ops-function.js';
 import { benchEnvironment, measureSlackAck } from './slack-ack.js';
 import { type Stats, stats } from './stats.js';
@@ -98,9 +100,14 @@ async function main(): Promise<void> {
     }
   }
   const slackAckMs = await measureSlackAck(200);
+  const transitions: { workflow: string; scenario: string; status: string; transitions: number }[] = [];
+  for (const scenario of SCENARIOS) {
+    const { run } = await rehearse(scenario, 'staging');
+    transitions.push({ workflow: scenario.workflow, scenario: scenario.name, status: run.status, transitions: run.transitions });
+  }
   const synth = measureSynth();
 
-  const results = { measuredAt: new Date().toISOString(), node: process.version, runs: RUNS, functions, slackAckMs, synth };
+  const results = { measuredAt: new Date().toISOString(), node: process.version, runs: RUNS, functions, slackAckMs, transitions, synth };
   writeFileSync(join(root, 'bench', 'results.json'), `${JSON.stringify(results, null, 2)}\n`);
 
   const kb = (bytes: number) => `${(bytes / 1024).toFixed(1)} KB`;
@@ -111,6 +118,8 @@ async function main(): Promise<void> {
     console.log(f.name.padEnd(24), kb(f.bytes).padStart(10), ...init);
   }
   console.log(`\nSlack /ops acknowledgement (handler logic in-process, 200 requests): median ${slackAckMs.median.toFixed(2)} ms, p95 ${slackAckMs.p95.toFixed(2)} ms`);
+  console.log('\nstate transitions per rehearsed run (Step Functions Standard bills $0.025 per 1,000):');
+  for (const t of transitions) console.log(`  ${t.workflow.padEnd(22)} ${t.scenario.padEnd(12)} ${t.status.padEnd(10)} ${t.transitions}`);
   console.log(synth.seconds === undefined ? `whole-app synth failed: ${synth.error}` : `whole-app synth with bundling: ${synth.seconds.toFixed(1)} s`);
   console.log('\nwritten: bench/results.json');
 }

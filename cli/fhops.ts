@@ -11,6 +11,7 @@ import { type EnvironmentName, SERVICES, environmentConfig } from '../infra/conf
 import { executionName, isWorkflowName } from '../functions/lib/workflows.js';
 import { CommandError, describeCommand, needsApproval, parseCommand, workflowFor } from '../functions/slack-ops/commands.js';
 import { followExecution, listWorkflows, startWorkflow } from './aws-workflows.js';
+import { registerRehearse } from './rehearse-command.js';
 
 const program = new Command('fhops')
   .description('Run and follow FinanceHub ops workflows on AWS, or rehearse them offline')
@@ -112,6 +113,8 @@ program
   .description('print an execution’s states as they happen until it ends')
   .option('--timeout-minutes <minutes>', 'stop following after this long', (v) => Number(v), 60)
   .action(async (executionArn: string, options: { timeoutMinutes: number }) => follow(executionArn, options.timeoutMinutes));
+
+registerRehearse(program);
 
 program.parseAsync().catch((error: unknown) => {
   console.error(error instanceof CommandError ? error.message : `fhops: ${error instanceof Error ? error.message : String(error)}`);

@@ -1,10 +1,14 @@
 /**
  * `npm start`: the main job, offline. Synthesizes every stack of both environments (Lambdas bundled by the
- * local esbuild) with the three cdk-nag packs, and prints what was built.
+ * local esbuild) with the three cdk-nag packs, prints what was built, then rehearses every workflow scenario:
+ * the synthesized state machine with the real handler code against a simulated account.
  */
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { App, Stack } from 'aws-cdk-lib';
+import { rehearse } from '../cli/rehearsal/rehearse.js';
+import { SCENARIOS } from '../cli/rehearsal/scenarios.js';
+import { ENVIRONMENTS } from './config.js';
 import { buildFinanceHub } from './financehub.js';
 import { acknowledgmentsByRule, collectAcknowledgments } from './nag-report.js';
 
@@ -38,3 +42,28 @@ console.log(
   `\ncdk-nag (AwsSolutions, PCI DSS 3.2.1, NIST 800-53 R5): 0 unacknowledged errors; ` +
     `${acks.length} acknowledgments of ${byRule.size} rules (docs/nag-acknowledgments.md lists them with reasons)`,
 );
+
+console.log('\nRehearsals (offline: real handlers, simulated account):');
+console.log('environment'.padEnd(12), 'workflow'.padEnd(22), 'scenario'.padEnd(12), 'outcome'.padEnd(10), 'transitions'.padStart(11), 'AWS calls'.padStart(10));
+let unexpected = 0;
+for (const environment of ENVIRONMENTS) {
+  for (const scenario of SCENARIOS) {
+    const { run, calls } = await rehearse(scenario, environment);
+    const ok = run.status === scenario.expect;
+    if (!ok) unexpected += 1;
+    console.log(
+      environment.padEnd(12),
+      scenario.workflow.padEnd(22),
+      scenario.name.padEnd(12),
+      `${run.status}${ok ? '' : ' (!)'}`.padEnd(10),
+      String(run.transitions).padStart(11),
+      String(calls.length).padStart(10),
+    );
+    if (!ok) console.error(`  expected ${scenario.expect}: ${run.error ?? ''} ${run.cause ?? ''}`);
+  }
+}
+if (unexpected > 0) {
+  console.error(`${unexpected} rehearsal(s) ended differently than their scenario expects`);
+  process.exit(1);
+}
+console.log('Every rehearsal ended as its scenario expects. Try one yourself: npm run fhops -- rehearse restore-drill --calls');

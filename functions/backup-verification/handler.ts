@@ -46,8 +46,6 @@ export const config: VerificationConfig = {
   efsRetentionDays: env.EFS_RETENTION_DAYS,
 };
 
-// The RPO alarm reads these metrics by { service, environment }.
-metrics.setDefaultDimensions({ environment: env.ENVIRONMENT });
 
 const clients: VerificationClients = {
   rds: tracer.captureAWSv3Client(new RDSClient({})),

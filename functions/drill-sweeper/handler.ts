@@ -20,7 +20,6 @@ const env = readConfig(
 );
 
 const config: SweeperConfig = { environment: env.ENVIRONMENT, region: env.AWS_REGION, drillInstancePrefix: env.DRILL_INSTANCE_PREFIX, maxAgeHours: env.MAX_AGE_HOURS };
-metrics.setDefaultDimensions({ environment: env.ENVIRONMENT });
 const rds = tracer.captureAWSv3Client(new RDSClient({}));
 const sns = tracer.captureAWSv3Client(new SNSClient({}));
 

@@ -1,5 +1,4 @@
 import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
-import { logMetrics } from '@aws-lambda-powertools/metrics/middleware';
 import { captureLambdaHandler } from '@aws-lambda-powertools/tracer/middleware';
 import middy, { type MiddlewareObj } from '@middy/core';
 import type { Context } from 'aws-lambda';
@@ -27,6 +26,23 @@ export function errorBoundary(): MiddlewareObj {
   };
 }
 
+/**
+ * Flushes the metrics a handler recorded, once per invocation, including on failure. Unlike Powertools' logMetrics
+ * it publishes nothing (and warns nothing) when a step recorded no metric, which most workflow steps do not.
+ */
+export function publishMetrics(): MiddlewareObj {
+  const publish = async () => {
+    if (metrics.hasStoredMetrics()) metrics.publishStoredMetrics();
+  };
+  return {
+    before: async (request) => {
+      metrics.captureColdStartMetric(request.context.functionName);
+    },
+    after: publish,
+    onError: publish,
+  };
+}
+
 /** The middy stack every handler of this project uses: context-aware logs, flushed metrics, traces. */
 export function opsHandler<TEvent, TResult>(
   lambdaHandler: (event: TEvent, context: Context) => Promise<TResult>,
@@ -35,7 +51,7 @@ export function opsHandler<TEvent, TResult>(
   return middy<TEvent, TResult>()
     .use(captureLambdaHandler(tracer))
     .use(injectLambdaContext(logger, { correlationIdPath: options.correlationIdPath, resetKeys: true }))
-    .use(logMetrics(metrics, { captureColdStartMetric: true }))
+    .use(publishMetrics())
     .use(errorBoundary())
     .handler(lambdaHandler);
 }

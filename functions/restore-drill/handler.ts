@@ -6,7 +6,7 @@ import * as z from 'zod';
 import { envField, readConfig } from '../lib/env.js';
 import { opsHandler } from '../lib/handler.js';
 import { connectWithSecret, parseDatabaseSecret } from '../lib/postgres.js';
-import { metrics, tracer } from '../lib/powertools.js';
+import { tracer } from '../lib/powertools.js';
 import { publishOpsResult } from '../lib/publish-result.js';
 import { type DrillDependencies, runDrillAction } from './actions.js';
 
@@ -34,7 +34,6 @@ const env = readConfig(
   }),
 );
 
-metrics.setDefaultDimensions({ environment: env.ENVIRONMENT });
 const rds = tracer.captureAWSv3Client(new RDSClient({}));
 const s3 = tracer.captureAWSv3Client(new S3Client({}));
 const secrets = tracer.captureAWSv3Client(new SecretsManagerClient({}));

@@ -1,0 +1,160 @@
+import { BackupClient, DescribeRecoveryPointCommand, ListRecoveryPointsByResourceCommand } from '@aws-sdk/client-backup';
+import { CloudWatchClient, GetMetricStatisticsCommand } from '@aws-sdk/client-cloudwatch';
+import { DescribeServicesCommand, type Deployment, ECSClient, type Service, UpdateServiceCommand } from '@aws-sdk/client-ecs';
+import { DescribeDBSnapshotsCommand, RDSClient } from '@aws-sdk/client-rds';
+import { GetBucketReplicationCommand, GetBucketVersioningCommand, HeadBucketCommand, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
+import { GetSecretValueCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
+import { ListExecutionsCommand, SFNClient } from '@aws-sdk/client-sfn';
+import { PublishCommand, SNSClient } from '@aws-sdk/client-sns';
+import type { WorkflowName } from '../../functions/lib/workflows.js';
+import { type EnvironmentName, environmentConfig } from '../../infra/config.js';
+import { type SimulatedAccount, SimulatedRds, rdsInstance } from '../local/simulated-account.js';
+import { type SimulatedDatabase, simulatePostgres } from '../local/simulated-postgres.js';
+
+/** One scripted situation of the simulated account a workflow is rehearsed in. */
+export interface Scenario {
+  readonly workflow: WorkflowName;
+  readonly name: string;
+  readonly description: string;
+  /** What the rehearsal should end in; the main job fails when it does not. */
+  readonly expect: 'SUCCEEDED' | 'FAILED';
+  /** Function folders whose real handlers run the workflow's Lambda tasks. */
+  readonly functions: readonly string[];
+  readonly input: (environment: EnvironmentName) => unknown;
+  /** Scripts the account; returns what must be undone afterwards. */
+  readonly script: (account: SimulatedAccount, environment: EnvironmentName) => () => void;
+}
+
+const minutesAgo = (minutes: number) => new Date(Date.now() - minutes * 60_000);
+const published = (account: SimulatedAccount) => account.mock(SNSClient).on(PublishCommand).resolves({ MessageId: 'rehearsal' });
+const noop = () => undefined;
+
+function applicationData(): SimulatedDatabase {
+  return {
+    schemas: {
+      public: {
+        accounts_user: { rows: 1200, timestamps: { date_joined: [minutesAgo(600), minutesAgo(120)] } },
+        ledger_transaction: { rows: 50_000, timestamps: { created_at: [minutesAgo(60), minutesAgo(8)] } },
+        ledger_account: { rows: 300, timestamps: { updated_at: [minutesAgo(3 * 24 * 60)] } },
+      },
+    },
+  };
+}
+
+const healthyBackups: Scenario = {
+  workflow: 'backup-verification',
+  name: 'healthy',
+  description: 'RPO lag 5 min, snapshot 6 h old, replica lag 4 s, bucket versioned and replicating, EFS recovery point 2 h old',
+  expect: 'SUCCEEDED',
+  functions: ['backup-verification'],
+  input: () => ({ requestedBy: 'rehearsal' }),
+  script: (account, environment) => {
+    const { prefix, account: id } = environmentConfig(environment);
+    new SimulatedRds(account, { instances: [rdsInstance(`${prefix}-db`, { BackupRetentionPeriod: 30, LatestRestorableTime: minutesAgo(5) })] });
+    account.mock(RDSClient).on(DescribeDBSnapshotsCommand).resolves({
+      DBSnapshots: [{ DBSnapshotIdentifier: `rds:${prefix}-db-nightly`, Status: 'available', SnapshotCreateTime: minutesAgo(360) }],
+    });
+    account.mock(CloudWatchClient).on(GetMetricStatisticsCommand).resolves({ Datapoints: [{ Maximum: 2 }, { Maximum: 4 }] });
+    const s3 = account.mock(S3Client);
+    s3.on(GetBucketVersioningCommand).resolves({ Status: 'Enabled' });
+    s3.on(GetBucketReplicationCommand).resolves({
+      ReplicationConfiguration: { Role: 'arn:aws:iam::000000000000:role/replication', Rules: [{ Status: 'Enabled', Destination: { Bucket: `arn:aws:s3:::${prefix}-backups-replica-${id}` } }] },
+    });
+    s3.on(HeadBucketCommand).resolves({});
+    const backup = account.mock(BackupClient);
+    backup.on(ListRecoveryPointsByResourceCommand).resolves({
+      RecoveryPoints: [{ RecoveryPointArn: 'arn:aws:backup:us-east-1:000000000000:recovery-point:rehearsal', BackupVaultName: `${prefix}-vault`, Status: 'COMPLETED', CreationDate: minutesAgo(120) }],
+    });
+    backup.on(DescribeRecoveryPointCommand).resolves({ Lifecycle: { DeleteAfterDays: 7 } });
+    published(account);
+    return noop;
+  },
+};
+
+function restoreDrill(name: string, description: string, expect: Scenario['expect'], restored: () => SimulatedDatabase): Scenario {
+  return {
+    workflow: 'restore-drill',
+    name,
+    description,
+    expect,
+    functions: ['restore-drill'],
+    input: () => ({ requestedBy: 'rehearsal' }),
+    script: (account, environment) => {
+      const { prefix } = environmentConfig(environment);
+      const host = (id: string) => `${id}.sim.us-east-1.rds.amazonaws.com`;
+      new SimulatedRds(account, {
+        instances: [
+          rdsInstance(`${prefix}-db`, { Endpoint: { Address: host(`${prefix}-db`), Port: 5432 }, LatestRestorableTime: minutesAgo(5) }),
+          rdsInstance(`${prefix}-db-replica`, { Endpoint: { Address: host(`${prefix}-db-replica`), Port: 5432 }, MultiAZ: false }),
+        ],
+        restorePolls: 3,
+        deletePolls: 2,
+      });
+      const postgres = simulatePostgres({
+        [host(`${prefix}-db-replica`)]: applicationData(),
+        [host(`${prefix}-db`)]: applicationData(),
+        '-drill-': restored(),
+      });
+      account.mock(SFNClient).on(ListExecutionsCommand).resolves({
+        executions: [{ executionArn: 'arn:aws:states:us-east-1:000000000000:execution:x:rehearsal', stateMachineArn: 'arn:x', name: 'rehearsal', status: 'RUNNING', startDate: new Date() }],
+      });
+      account.mock(SecretsManagerClient).on(GetSecretValueCommand).resolves({
+        SecretString: JSON.stringify({ engine: 'postgres', host: host(`${prefix}-db`), port: 5432, username: 'financehub_admin', password: 'rehearsal-only', dbname: 'financehub', ssl: false }),
+      });
+      account.mock(S3Client).on(PutObjectCommand).resolves({});
+      published(account);
+      return () => postgres.restore();
+    },
+  };
+}
+
+const steady = (name: string, rolloutState: Deployment['rolloutState'], deployments: number): Service => ({
+  serviceName: name,
+  runningCount: 2,
+  desiredCount: 2,
+  deployments: Array.from({ length: deployments }, (_, i): Deployment => ({ status: i === 0 ? 'PRIMARY' : 'ACTIVE', rolloutState: i === 0 ? rolloutState : 'COMPLETED' })),
+});
+
+const postRotation: Scenario = {
+  workflow: 'post-rotation',
+  name: 'restart',
+  description: 'backend and worker restart on the rotated credentials and are steady at the second check',
+  expect: 'SUCCEEDED',
+  functions: ['post-rotation'],
+  input: (environment) => {
+    const { prefix } = environmentConfig(environment);
+    return { secretId: `${prefix}/db/app`, rotatedAt: new Date().toISOString(), cluster: prefix, services: [`${prefix}-backend`, `${prefix}-worker`] };
+  },
+  script: (account, environment) => {
+    const { prefix } = environmentConfig(environment);
+    const ecs = account.mock(ECSClient);
+    ecs.on(UpdateServiceCommand).callsFake((request: { service: string }) => ({ service: { serviceName: request.service } }));
+    ecs
+      .on(DescribeServicesCommand)
+      .resolvesOnce({ services: [steady(`${prefix}-backend`, 'IN_PROGRESS', 2), steady(`${prefix}-worker`, 'IN_PROGRESS', 2)] })
+      .resolves({ services: [steady(`${prefix}-backend`, 'COMPLETED', 1), steady(`${prefix}-worker`, 'COMPLETED', 1)] });
+    published(account);
+    return noop;
+  },
+};
+
+export const SCENARIOS: readonly Scenario[] = [
+  healthyBackups,
+  restoreDrill('passing', 'restore to a temporary instance, verify 3 tables against the replica, delete it', 'SUCCEEDED', applicationData),
+  restoreDrill('data-loss', 'the restored ledger is 23 minutes behind the source: the drill fails and still deletes its instance', 'FAILED', () => {
+    const data = applicationData();
+    return { schemas: { public: { ...data.schemas.public, ledger_transaction: { rows: 50_000, timestamps: { created_at: [minutesAgo(60), minutesAgo(31)] } } } } };
+  }),
+  postRotation,
+];
+
+/** The scenario a workflow is rehearsed in by default: its first. */
+export function findScenario(workflow: string, name?: string): Scenario {
+  const candidates = SCENARIOS.filter((s) => s.workflow === workflow);
+  const found = name ? candidates.find((s) => s.name === name) : candidates[0];
+  if (!found) {
+    const known = candidates.map((s) => s.name).join(', ') || 'none';
+    throw new Error(`No rehearsal scenario ${name ?? ''} for ${workflow} (scenarios: ${known}; workflows: ${[...new Set(SCENARIOS.map((s) => s.workflow))].join(', ')})`);
+  }
+  return found;
+}

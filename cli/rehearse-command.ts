@@ -1,0 +1,29 @@
+import type { Command } from 'commander';
+import type { EnvironmentName } from '../infra/config.js';
+import { rehearse } from './rehearsal/rehearse.js';
+import { SCENARIOS, findScenario } from './rehearsal/scenarios.js';
+
+/** `fhops rehearse <workflow>`: runs a workflow offline against a scripted account and shows what it would do. */
+export function registerRehearse(program: Command): void {
+  program
+    .command('rehearse [workflow]')
+    .description('run a workflow offline: the synthesized state machine, the real handler code, a simulated account')
+    .option('--env <env>', 'staging or production', 'staging')
+    .option('--scenario <name>', 'which scripted situation (see --list)')
+    .option('--list', 'list the scenarios')
+    .option('--calls', 'print every AWS call the workflow made')
+    .action(async (workflow: string | undefined, options: { env: EnvironmentName; scenario?: string; list?: boolean; calls?: boolean }) => {
+      if (options.list || !workflow) {
+        for (const s of SCENARIOS) console.log(`${s.workflow.padEnd(22)} ${s.name.padEnd(12)} ${s.description}`);
+        return;
+      }
+      const scenario = findScenario(workflow, options.scenario);
+      console.log(`Rehearsing ${scenario.workflow} in ${options.env} (${scenario.name}): ${scenario.description}`);
+      const { run, calls } = await rehearse(scenario, options.env);
+      for (const state of run.path) console.log(`  → ${state}`);
+      console.log(`${run.status}${run.error ? ` ${run.error}: ${run.cause ?? ''}` : ''}`);
+      console.log(`${run.transitions} state transitions, ${calls.length} AWS calls`);
+      if (options.calls) for (const call of calls) console.log(`  ${call.slice(0, 240)}`);
+      process.exitCode = run.status === scenario.expect ? 0 : 1;
+    });
+}
