@@ -11,10 +11,11 @@ import { spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, readdirSync, statSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { build } from 'esbuild';
-import { rehearse } from '../cli/rehearsal/rehearse.js';
+import { loadFunctionEnvironment } from '../cli/local/assembly.js';
+import { REHEARSAL_ASSEMBLY_DIR, ensureAssembly, rehearse } from '../cli/rehearsal/rehearse.js';
 import { SCENARIOS } from '../cli/rehearsal/scenarios.js';
 import { BUNDLING } from '../infra/constructs/ops-function.js';
-import { benchEnvironment, measureSlackAck } from './slack-ack.js';
+import { measureSlackAck } from './slack-ack.js';
 import { type Stats, stats } from './stats.js';
 
 const RUNS = Number(process.env.BENCH_RUNS ?? 25);
@@ -56,8 +57,15 @@ function timeProcess(args: string[], env: NodeJS.ProcessEnv): number {
 }
 
 /** Added init: importing the bundle in a fresh process, minus a bare node start, run after run (interleaved). */
-function measureInit(bundlePath: string): Stats {
-  const env = { ...process.env, ...benchEnvironment };
+function measureInit(name: string, bundlePath: string): Stats {
+  // The function's environment as deployed (staging), so its configuration loads as it does in Lambda.
+  const env = {
+    ...process.env,
+    ...loadFunctionEnvironment(REHEARSAL_ASSEMBLY_DIR, 'staging', name),
+    AWS_REGION: 'us-east-1',
+    POWERTOOLS_LOG_LEVEL: 'SILENT',
+    POWERTOOLS_METRICS_DISABLED: 'true',
+  };
   const importer = ['--enable-source-maps', '--input-type=module', '-e', `await import(${JSON.stringify(`file://${bundlePath}`)});`];
   const bare = ['--input-type=module', '-e', ''];
   timeProcess(importer, env);
@@ -82,6 +90,7 @@ function measureSynth(): { seconds?: number; error?: string } {
 
 async function main(): Promise<void> {
   mkdirSync(out, { recursive: true });
+  ensureAssembly();
   const names = readdirSync(join(root, 'functions'))
     .filter((name) => name !== 'lib' && existsSync(join(root, 'functions', name, 'handler.ts')))
     .sort();
@@ -91,7 +100,7 @@ async function main(): Promise<void> {
       const path = await bundle(name);
       const bytes = statSync(path).size;
       try {
-        functions.push({ name, bytes, initMs: measureInit(path) });
+        functions.push({ name, bytes, initMs: measureInit(name, path) });
       } catch (error) {
         functions.push({ name, bytes, error: `init: ${error instanceof Error ? error.message : String(error)}` });
       }

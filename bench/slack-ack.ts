@@ -5,23 +5,6 @@ import { type SlackOpsDeps, handleSlackRequest } from '../functions/slack-ops/sl
 import { slackSignature } from '../functions/slack-ops/verify-signature.js';
 import { type Stats, stats } from './stats.js';
 
-/** What every function reads at init, so a bundle can be imported outside Lambda. */
-export const benchEnvironment: Record<string, string> = {
-  AWS_REGION: 'us-east-1',
-  ENVIRONMENT: 'staging',
-  ACCOUNT_ID: '111111111111',
-  NAME_PREFIX: 'financehub-staging',
-  TABLE_NAME: 'financehub-staging-bench',
-  SLACK_SECRET_ARN: 'arn:aws:secretsmanager:us-east-1:111111111111:secret:financehub-staging/slack-AbCdEf',
-  AUTHORIZATION_PARAMETER: '/financehub-staging/slack/authorization',
-  SCALING_LIMITS: JSON.stringify({ maxCeiling: { frontend: 20, backend: 20, worker: 10 }, maxDurationMinutes: 1440 }),
-  APPROVAL_MINUTES: '15',
-  FLAP_WINDOW_MINUTES: '15',
-  TOPIC_ARN: 'arn:aws:sns:us-east-1:111111111111:financehub-staging-notifications',
-  POWERTOOLS_LOG_LEVEL: 'SILENT',
-  POWERTOOLS_METRICS_DISABLED: 'true',
-};
-
 /**
  * Time from a signed /ops request arriving to the answer Slack reads, for the handler's own work (signature,
  * parsing, authorization, starting the execution against an instant SDK mock). Network time to AWS comes on top.

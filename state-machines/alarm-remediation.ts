@@ -5,7 +5,6 @@ import * as events from 'aws-cdk-lib/aws-events';
 import * as targets from 'aws-cdk-lib/aws-events-targets';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import type * as kms from 'aws-cdk-lib/aws-kms';
-import * as logs from 'aws-cdk-lib/aws-logs';
 import type * as sns from 'aws-cdk-lib/aws-sns';
 import * as ssm from 'aws-cdk-lib/aws-ssm';
 import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
@@ -15,6 +14,7 @@ import { RDS_FAILOVER_EVENT_IDS } from '../functions/alarm-remediation/events.js
 import { stateMachineName } from '../functions/lib/workflows.js';
 import { type EnvironmentConfig, SERVICES } from '../infra/config.js';
 import { OpsFunction } from '../infra/constructs/ops-function.js';
+import { OpsStateMachine } from '../infra/constructs/ops-state-machine.js';
 import { acknowledge } from '../infra/nag.js';
 import { acknowledgeWorkflowFindings } from './backup-verification.js';
 import { healthProbeUrl } from './failover-drill.js';
@@ -84,7 +84,6 @@ export class AlarmRemediation extends Construct {
     super(scope, id);
     const { config } = props;
     this.config = config;
-    const name = stateMachineName(config.prefix, 'alarm-remediation');
     const switches = remediationSwitches(config);
 
     this.table = new dynamodb.Table(this, 'Guardrails', {
@@ -141,23 +140,13 @@ export class AlarmRemediation extends Construct {
     });
     this.grant(props, [killSwitch, dryRun]);
 
-    this.stateMachine = new sfn.StateMachine(this, 'StateMachine', {
-      stateMachineName: name,
-      stateMachineType: sfn.StateMachineType.STANDARD,
-      definitionBody: sfn.DefinitionBody.fromChainable(this.definition(props.scalingOverride)),
+    this.stateMachine = new OpsStateMachine(this, 'StateMachine', {
+      config,
+      workflow: 'alarm-remediation',
+      definition: this.definition(props.scalingOverride),
       // A remediation never outlives its lock: the next one may take over when this one is gone.
       timeout: Duration.minutes(remediation.lockMinutes),
-      tracingEnabled: true,
-      logs: {
-        destination: new logs.LogGroup(this, 'Logs', {
-          logGroupName: `/aws/vendedlogs/states/${name}`,
-          retention: config.observability.logRetentionDays as logs.RetentionDays,
-          encryptionKey: props.logsKey,
-          removalPolicy: RemovalPolicy.DESTROY,
-        }),
-        level: sfn.LogLevel.ALL,
-        includeExecutionData: true,
-      },
+      logsKey: props.logsKey,
     });
     acknowledgeWorkflowFindings(this.stateMachine, this.function);
 

@@ -1,11 +1,10 @@
-import { type CfnElement, Duration, RemovalPolicy, Stack } from 'aws-cdk-lib';
+import { type CfnElement, Duration, Stack } from 'aws-cdk-lib';
 import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import * as cwactions from 'aws-cdk-lib/aws-cloudwatch-actions';
 import type * as ec2 from 'aws-cdk-lib/aws-ec2';
 import type * as efs from 'aws-cdk-lib/aws-efs';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import type * as kms from 'aws-cdk-lib/aws-kms';
-import * as logs from 'aws-cdk-lib/aws-logs';
 import type * as rds from 'aws-cdk-lib/aws-rds';
 import type * as s3 from 'aws-cdk-lib/aws-s3';
 import * as scheduler from 'aws-cdk-lib/aws-scheduler';
@@ -14,9 +13,9 @@ import type * as sns from 'aws-cdk-lib/aws-sns';
 import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import * as tasks from 'aws-cdk-lib/aws-stepfunctions-tasks';
 import { Construct } from 'constructs';
-import { stateMachineName } from '../functions/lib/workflows.js';
 import type { EnvironmentConfig } from '../infra/config.js';
 import { OpsFunction } from '../infra/constructs/ops-function.js';
+import { OpsStateMachine } from '../infra/constructs/ops-state-machine.js';
 import { acknowledge } from '../infra/nag.js';
 
 export interface BackupVerificationProps {
@@ -81,7 +80,6 @@ export class BackupVerification extends Construct {
   constructor(scope: Construct, id: string, props: BackupVerificationProps) {
     super(scope, id);
     const { config } = props;
-    const name = stateMachineName(config.prefix, 'backup-verification');
     const replicaBucket = `${config.prefix}-backups-replica-${config.account}`;
 
     this.function = new OpsFunction(this, 'Function', {
@@ -110,22 +108,12 @@ export class BackupVerification extends Construct {
     });
     this.grant(props, replicaBucket);
 
-    this.stateMachine = new sfn.StateMachine(this, 'StateMachine', {
-      stateMachineName: name,
-      stateMachineType: sfn.StateMachineType.STANDARD,
-      definitionBody: sfn.DefinitionBody.fromChainable(this.definition(config, props.topic)),
+    this.stateMachine = new OpsStateMachine(this, 'StateMachine', {
+      config,
+      workflow: 'backup-verification',
+      definition: this.definition(config, props.topic),
       timeout: Duration.minutes(30),
-      tracingEnabled: true,
-      logs: {
-        destination: new logs.LogGroup(this, 'Logs', {
-          logGroupName: `/aws/vendedlogs/states/${name}`,
-          retention: config.observability.logRetentionDays as logs.RetentionDays,
-          encryptionKey: props.logsKey,
-          removalPolicy: RemovalPolicy.DESTROY,
-        }),
-        level: sfn.LogLevel.ALL,
-        includeExecutionData: true,
-      },
+      logsKey: props.logsKey,
     });
     props.topic.grantPublish(this.stateMachine);
 

@@ -1,17 +1,17 @@
-import { Duration, RemovalPolicy } from 'aws-cdk-lib';
+import { Duration } from 'aws-cdk-lib';
 import type * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import type * as kms from 'aws-cdk-lib/aws-kms';
-import * as logs from 'aws-cdk-lib/aws-logs';
 import * as scheduler from 'aws-cdk-lib/aws-scheduler';
 import * as schedulerTargets from 'aws-cdk-lib/aws-scheduler-targets';
 import type * as sns from 'aws-cdk-lib/aws-sns';
 import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import * as tasks from 'aws-cdk-lib/aws-stepfunctions-tasks';
 import { Construct } from 'constructs';
-import { stateMachineArn, stateMachineName } from '../functions/lib/workflows.js';
+import { stateMachineArn } from '../functions/lib/workflows.js';
 import { type EnvironmentConfig, SERVICES } from '../infra/config.js';
 import { OpsFunction } from '../infra/constructs/ops-function.js';
+import { OpsStateMachine } from '../infra/constructs/ops-state-machine.js';
 import { acknowledge } from '../infra/nag.js';
 import { acknowledgeWorkflowFindings } from './backup-verification.js';
 
@@ -77,7 +77,6 @@ export class FailoverDrill extends Construct {
     super(scope, id);
     const { config } = props;
     this.config = config;
-    const name = stateMachineName(config.prefix, 'failover-drill');
     const drill = config.recovery.failoverDrill;
     const targets = config.recovery.failoverTargets;
 
@@ -119,23 +118,13 @@ export class FailoverDrill extends Construct {
     });
     this.grant(props);
 
-    this.stateMachine = new sfn.StateMachine(this, 'StateMachine', {
-      stateMachineName: name,
-      stateMachineType: sfn.StateMachineType.STANDARD,
-      definitionBody: sfn.DefinitionBody.fromChainable(this.definition()),
+    this.stateMachine = new OpsStateMachine(this, 'StateMachine', {
+      config,
+      workflow: 'failover-drill',
+      definition: this.definition(),
       // Every wait is capped below this; the margin covers retries and the report.
       timeout: Duration.minutes(drillMaxMinutes(config) + 20),
-      tracingEnabled: true,
-      logs: {
-        destination: new logs.LogGroup(this, 'Logs', {
-          logGroupName: `/aws/vendedlogs/states/${name}`,
-          retention: config.observability.logRetentionDays as logs.RetentionDays,
-          encryptionKey: props.logsKey,
-          removalPolicy: RemovalPolicy.DESTROY,
-        }),
-        level: sfn.LogLevel.ALL,
-        includeExecutionData: true,
-      },
+      logsKey: props.logsKey,
     });
 
     if (drill.schedule) {

@@ -1,4 +1,4 @@
-import { type CfnElement, Duration, RemovalPolicy, Stack } from 'aws-cdk-lib';
+import { type CfnElement, Duration, Stack } from 'aws-cdk-lib';
 import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import * as cwactions from 'aws-cdk-lib/aws-cloudwatch-actions';
 import type * as ec2 from 'aws-cdk-lib/aws-ec2';
@@ -7,7 +7,6 @@ import * as events from 'aws-cdk-lib/aws-events';
 import * as targets from 'aws-cdk-lib/aws-events-targets';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import type * as kms from 'aws-cdk-lib/aws-kms';
-import * as logs from 'aws-cdk-lib/aws-logs';
 import * as scheduler from 'aws-cdk-lib/aws-scheduler';
 import * as schedulerTargets from 'aws-cdk-lib/aws-scheduler-targets';
 import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
@@ -15,9 +14,9 @@ import type * as sns from 'aws-cdk-lib/aws-sns';
 import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import * as tasks from 'aws-cdk-lib/aws-stepfunctions-tasks';
 import { Construct } from 'constructs';
-import { stateMachineName } from '../functions/lib/workflows.js';
 import type { EnvironmentConfig } from '../infra/config.js';
 import { OpsFunction } from '../infra/constructs/ops-function.js';
+import { OpsStateMachine } from '../infra/constructs/ops-state-machine.js';
 import { grantSecretsKeyDecrypt, shareSecret } from '../infra/constructs/shared-secret.js';
 import { acknowledge } from '../infra/nag.js';
 import { acknowledgeWorkflowFindings } from './backup-verification.js';
@@ -186,7 +185,6 @@ export class SecretRotation extends Construct {
 
   private createStateMachine(config: EnvironmentConfig, postRotation: OpsFunction, props: SecretRotationProps): sfn.StateMachine {
     const S = POST_ROTATION_STATES;
-    const name = stateMachineName(config.prefix, 'post-rotation');
     const lambda = (id: string, payload: Record<string, unknown>, resultPath: string) => {
       const task = new tasks.LambdaInvoke(this, id, {
         lambdaFunction: postRotation,
@@ -242,22 +240,12 @@ export class SecretRotation extends Construct {
       .next(check)
       .next(new sfn.Choice(this, S.steady).when(sfn.Condition.booleanEquals('$.check.steady', true), finished).otherwise(wait));
 
-    return new sfn.StateMachine(this, 'StateMachine', {
-      stateMachineName: name,
-      stateMachineType: sfn.StateMachineType.STANDARD,
-      definitionBody: sfn.DefinitionBody.fromChainable(definition),
+    return new OpsStateMachine(this, 'StateMachine', {
+      config,
+      workflow: 'post-rotation',
+      definition: definition,
       timeout: Duration.hours(1),
-      tracingEnabled: true,
-      logs: {
-        destination: new logs.LogGroup(this, 'Logs', {
-          logGroupName: `/aws/vendedlogs/states/${name}`,
-          retention: config.observability.logRetentionDays as logs.RetentionDays,
-          encryptionKey: props.logsKey,
-          removalPolicy: RemovalPolicy.DESTROY,
-        }),
-        level: sfn.LogLevel.ALL,
-        includeExecutionData: true,
-      },
+      logsKey: props.logsKey,
     });
   }
 }

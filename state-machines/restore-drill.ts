@@ -1,8 +1,7 @@
-import { Duration, RemovalPolicy } from 'aws-cdk-lib';
+import { Duration } from 'aws-cdk-lib';
 import type * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import type * as kms from 'aws-cdk-lib/aws-kms';
-import * as logs from 'aws-cdk-lib/aws-logs';
 import type * as rds from 'aws-cdk-lib/aws-rds';
 import type * as s3 from 'aws-cdk-lib/aws-s3';
 import * as scheduler from 'aws-cdk-lib/aws-scheduler';
@@ -12,9 +11,10 @@ import type * as sns from 'aws-cdk-lib/aws-sns';
 import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import * as tasks from 'aws-cdk-lib/aws-stepfunctions-tasks';
 import { Construct } from 'constructs';
-import { stateMachineArn, stateMachineName } from '../functions/lib/workflows.js';
+import { stateMachineArn } from '../functions/lib/workflows.js';
 import type { EnvironmentConfig } from '../infra/config.js';
 import { OpsFunction } from '../infra/constructs/ops-function.js';
+import { OpsStateMachine } from '../infra/constructs/ops-state-machine.js';
 import { acknowledge } from '../infra/nag.js';
 import { acknowledgeWorkflowFindings } from './backup-verification.js';
 
@@ -81,7 +81,6 @@ export class RestoreDrill extends Construct {
     super(scope, id);
     const { config } = props;
     this.config = config;
-    const name = stateMachineName(config.prefix, 'restore-drill');
     const drillPrefix = `${config.prefix}-drill-`;
 
     this.function = new OpsFunction(this, 'Function', {
@@ -117,23 +116,13 @@ export class RestoreDrill extends Construct {
     });
     this.grant(props, drillPrefix);
 
-    this.stateMachine = new sfn.StateMachine(this, 'StateMachine', {
-      stateMachineName: name,
-      stateMachineType: sfn.StateMachineType.STANDARD,
-      definitionBody: sfn.DefinitionBody.fromChainable(this.definition()),
+    this.stateMachine = new OpsStateMachine(this, 'StateMachine', {
+      config,
+      workflow: 'restore-drill',
+      definition: this.definition(),
       // Longer than the longest path (restore cap + deletion retries + deletion cap); the sweeper catches the rest.
       timeout: Duration.hours(12),
-      tracingEnabled: true,
-      logs: {
-        destination: new logs.LogGroup(this, 'Logs', {
-          logGroupName: `/aws/vendedlogs/states/${name}`,
-          retention: config.observability.logRetentionDays as logs.RetentionDays,
-          encryptionKey: props.logsKey,
-          removalPolicy: RemovalPolicy.DESTROY,
-        }),
-        level: sfn.LogLevel.ALL,
-        includeExecutionData: true,
-      },
+      logsKey: props.logsKey,
     });
 
     new scheduler.Schedule(this, 'Schedule', {

@@ -1,8 +1,7 @@
-import { Duration, RemovalPolicy } from 'aws-cdk-lib';
+import { Duration } from 'aws-cdk-lib';
 import type * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import type * as kms from 'aws-cdk-lib/aws-kms';
-import * as logs from 'aws-cdk-lib/aws-logs';
 import type * as sns from 'aws-cdk-lib/aws-sns';
 import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import * as tasks from 'aws-cdk-lib/aws-stepfunctions-tasks';
@@ -10,6 +9,7 @@ import { Construct } from 'constructs';
 import { stateMachineArn, stateMachineName } from '../functions/lib/workflows.js';
 import { type EnvironmentConfig, SERVICES } from '../infra/config.js';
 import { OpsFunction } from '../infra/constructs/ops-function.js';
+import { OpsStateMachine } from '../infra/constructs/ops-state-machine.js';
 import { acknowledge } from '../infra/nag.js';
 import { acknowledgeWorkflowFindings } from './backup-verification.js';
 
@@ -53,7 +53,6 @@ export class ScalingOverride extends Construct {
   constructor(scope: Construct, id: string, props: ScalingOverrideProps) {
     super(scope, id);
     const { config } = props;
-    const name = stateMachineName(config.prefix, 'scaling-override');
     // By the naming convention, not the token: the function must not depend on the state machine that invokes it.
     const ownArn = stateMachineArn(config.region, config.account, config.prefix, 'scaling-override');
 
@@ -82,23 +81,13 @@ export class ScalingOverride extends Construct {
     });
     this.grant(props, ownArn);
 
-    this.stateMachine = new sfn.StateMachine(this, 'StateMachine', {
-      stateMachineName: name,
-      stateMachineType: sfn.StateMachineType.STANDARD,
-      definitionBody: sfn.DefinitionBody.fromChainable(this.definition()),
+    this.stateMachine = new OpsStateMachine(this, 'StateMachine', {
+      config,
+      workflow: 'scaling-override',
+      definition: this.definition(),
       // The longest override plus time for the revert and its retries.
       timeout: Duration.minutes(config.remediation.maxOverrideMinutes + 60),
-      tracingEnabled: true,
-      logs: {
-        destination: new logs.LogGroup(this, 'Logs', {
-          logGroupName: `/aws/vendedlogs/states/${name}`,
-          retention: config.observability.logRetentionDays as logs.RetentionDays,
-          encryptionKey: props.logsKey,
-          removalPolicy: RemovalPolicy.DESTROY,
-        }),
-        level: sfn.LogLevel.ALL,
-        includeExecutionData: true,
-      },
+      logsKey: props.logsKey,
     });
     acknowledgeWorkflowFindings(this.stateMachine, this.function);
   }

@@ -1,6 +1,13 @@
 import { type CloudWatchClient, DescribeAlarmsCommand, StateValue } from '@aws-sdk/client-cloudwatch';
-import { DescribeReplicationGroupsCommand, type ElastiCacheClient, InvalidReplicationGroupStateFault, type ReplicationGroup, TestFailoverCommand } from '@aws-sdk/client-elasticache';
-import { type DBInstance, DescribeDBInstancesCommand, InvalidDBInstanceStateFault, type RDSClient, RebootDBInstanceCommand } from '@aws-sdk/client-rds';
+import {
+  DescribeReplicationGroupsCommand,
+  type ElastiCacheClient,
+  InvalidReplicationGroupStateFault,
+  type ReplicationGroup,
+  ReplicationGroupNotFoundFault,
+  TestFailoverCommand,
+} from '@aws-sdk/client-elasticache';
+import { type DBInstance, DBInstanceNotFoundFault, DescribeDBInstancesCommand, InvalidDBInstanceStateFault, type RDSClient, RebootDBInstanceCommand } from '@aws-sdk/client-rds';
 import { ExecutionStatus, ListExecutionsCommand, type SFNClient } from '@aws-sdk/client-sfn';
 import type { DrillCheck } from '../lib/drill-report.js';
 import { type ProbeFetch, type ProbeProgress, probeHealth } from '../lib/health-probe.js';
@@ -107,14 +114,26 @@ export function maintenanceWindowConflict(window: string, now: Date, marginMinut
 
 const seconds = (fromIso: string, to: Date) => Math.max(0, Math.round((to.getTime() - Date.parse(fromIso)) / 1000));
 
+/** The instance, or undefined when RDS does not know it (a precondition to report, not an error). */
 async function describeDatabase(clients: DrillClients, id: string): Promise<DBInstance | undefined> {
-  const { DBInstances = [] } = await awsCall(`describing ${id}`, () => clients.rds.send(new DescribeDBInstancesCommand({ DBInstanceIdentifier: id })));
-  return DBInstances[0];
+  try {
+    const { DBInstances = [] } = await awsCall(`describing ${id}`, () => clients.rds.send(new DescribeDBInstancesCommand({ DBInstanceIdentifier: id })));
+    return DBInstances[0];
+  } catch (error) {
+    if (error instanceof DBInstanceNotFoundFault) return undefined;
+    throw error;
+  }
 }
 
+/** The replication group, or undefined when ElastiCache does not know it. */
 async function describeCache(clients: DrillClients, id: string): Promise<ReplicationGroup | undefined> {
-  const { ReplicationGroups = [] } = await awsCall(`describing ${id}`, () => clients.elasticache.send(new DescribeReplicationGroupsCommand({ ReplicationGroupId: id })));
-  return ReplicationGroups[0];
+  try {
+    const { ReplicationGroups = [] } = await awsCall(`describing ${id}`, () => clients.elasticache.send(new DescribeReplicationGroupsCommand({ ReplicationGroupId: id })));
+    return ReplicationGroups[0];
+  } catch (error) {
+    if (error instanceof ReplicationGroupNotFoundFault) return undefined;
+    throw error;
+  }
 }
 
 function cacheRoles(group: ReplicationGroup | undefined, nodeGroupId?: string): { nodeGroupId?: string; primary?: string; replicas: string[]; available: boolean } {

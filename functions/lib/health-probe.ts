@@ -77,11 +77,3 @@ export async function probeHealth(fetchFn: ProbeFetch, settings: ProbeSettings, 
     elapsedSeconds,
   };
 }
-
-/** One line for a report: "3 of 3 probes in a row answered 200 after 4 attempts". */
-export function describeProbe(progress: ProbeProgress, needed: number): string {
-  const last = progress.lastStatus !== undefined ? `last answer ${progress.lastStatus}` : `last error: ${progress.lastError ?? 'none'}`;
-  return progress.healthy
-    ? `${progress.url} answered ${needed} times in a row after ${progress.attempts} probes (${progress.elapsedSeconds} s)`
-    : `${progress.url}: ${progress.consecutiveSuccesses} of ${needed} successes in a row after ${progress.attempts} probes over ${progress.elapsedSeconds} s; ${last}`;
-}

@@ -1,0 +1,43 @@
+import { type Duration, RemovalPolicy } from 'aws-cdk-lib';
+import type * as kms from 'aws-cdk-lib/aws-kms';
+import * as logs from 'aws-cdk-lib/aws-logs';
+import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
+import type { Construct } from 'constructs';
+import { type WorkflowName, stateMachineName } from '../../functions/lib/workflows.js';
+import type { EnvironmentConfig } from '../config.js';
+
+export interface OpsStateMachineProps {
+  readonly config: EnvironmentConfig;
+  /** Names the state machine `<prefix>-<workflow>`, as Slack and the CLI start it. */
+  readonly workflow: WorkflowName;
+  /** The workflow's states, written in JSONPath so it runs unchanged in the local executor. */
+  readonly definition: sfn.IChainable;
+  /** Longer than the longest path through the workflow. */
+  readonly timeout: Duration;
+  /** Encrypts the execution log group. */
+  readonly logsKey: kms.IKey;
+}
+
+/**
+ * A workflow as every workflow of this project runs: a Standard state machine named for the operator, traced
+ * in X-Ray, every execution's events and data logged to a KMS-encrypted log group with the environment's retention.
+ */
+export class OpsStateMachine extends sfn.StateMachine {
+  constructor(scope: Construct, id: string, props: OpsStateMachineProps) {
+    const name = stateMachineName(props.config.prefix, props.workflow);
+    const destination = new logs.LogGroup(scope, `${id}Logs`, {
+      logGroupName: `/aws/vendedlogs/states/${name}`,
+      retention: props.config.observability.logRetentionDays as logs.RetentionDays,
+      encryptionKey: props.logsKey,
+      removalPolicy: RemovalPolicy.DESTROY,
+    });
+    super(scope, id, {
+      stateMachineName: name,
+      stateMachineType: sfn.StateMachineType.STANDARD,
+      definitionBody: sfn.DefinitionBody.fromChainable(props.definition),
+      timeout: props.timeout,
+      tracingEnabled: true,
+      logs: { destination, level: sfn.LogLevel.ALL, includeExecutionData: true },
+    });
+  }
+}
