@@ -1,3 +1,4 @@
+import { ApplicationAutoScalingClient, DescribeScalableTargetsCommand, RegisterScalableTargetCommand, type RegisterScalableTargetCommandInput } from '@aws-sdk/client-application-auto-scaling';
 import { BackupClient, DescribeRecoveryPointCommand, ListRecoveryPointsByResourceCommand } from '@aws-sdk/client-backup';
 import { CloudWatchClient, GetMetricStatisticsCommand } from '@aws-sdk/client-cloudwatch';
 import { DescribeServicesCommand, type Deployment, ECSClient, type Service, UpdateServiceCommand } from '@aws-sdk/client-ecs';
@@ -5,6 +6,8 @@ import { DescribeDBSnapshotsCommand, RDSClient } from '@aws-sdk/client-rds';
 import { GetBucketReplicationCommand, GetBucketVersioningCommand, HeadBucketCommand, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import { GetSecretValueCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { ListExecutionsCommand, SFNClient } from '@aws-sdk/client-sfn';
+import { GetParametersCommand, SSMClient } from '@aws-sdk/client-ssm';
+import highCpu from '../../events/alarm-high-cpu.json' with { type: 'json' };
 import { PublishCommand, SNSClient } from '@aws-sdk/client-sns';
 import type { WorkflowName } from '../../functions/lib/workflows.js';
 import { type EnvironmentName, environmentConfig } from '../../infra/config.js';
@@ -138,6 +141,65 @@ const postRotation: Scenario = {
   },
 };
 
+const scalingOverride: Scenario = {
+  workflow: 'scaling-override',
+  name: 'apply-revert',
+  description: 'backend raised to 4..16 for 60 minutes (the wait takes no time here), then back to its 2..10 baseline',
+  expect: 'SUCCEEDED',
+  functions: ['scaling-override'],
+  input: (environment) => ({ environment, service: 'backend', min: 4, max: 16, durationMinutes: 60, reason: 'month-end batch run', requestedBy: 'rehearsal' }),
+  script: (account, environment) => {
+    const { prefix, region, account: id } = environmentConfig(environment);
+    const resourceId = `service/${prefix}/${prefix}-backend`;
+    let bounds = { min: 2, max: 10 };
+    const autoscaling = account.mock(ApplicationAutoScalingClient);
+    autoscaling.on(DescribeScalableTargetsCommand).callsFake(async () => ({
+      ScalableTargets: [{ ServiceNamespace: 'ecs', ResourceId: resourceId, ScalableDimension: 'ecs:service:DesiredCount', MinCapacity: bounds.min, MaxCapacity: bounds.max, RoleARN: 'arn:x', CreationTime: new Date() }],
+    }));
+    autoscaling.on(RegisterScalableTargetCommand).callsFake(async (input: RegisterScalableTargetCommandInput) => {
+      bounds = { min: input.MinCapacity ?? bounds.min, max: input.MaxCapacity ?? bounds.max };
+      return { ScalableTargetARN: `arn:aws:application-autoscaling:${region}:000000000000:scalable-target/rehearsal` };
+    });
+    // Only this rehearsal's own execution is running: nothing earlier to replace.
+    account.mock(SFNClient).on(ListExecutionsCommand).resolves({
+      executions: [{ executionArn: `arn:aws:states:${region}:${id}:execution:${prefix}-scaling-override:rehearsal-scaling-override-apply-revert`, stateMachineArn: 'arn:x', name: 'rehearsal-scaling-override-apply-revert', status: 'RUNNING', startDate: new Date() }],
+    });
+    published(account);
+    return noop;
+  },
+};
+
+const remediationPaused: Scenario = {
+  workflow: 'alarm-remediation',
+  name: 'kill-switch',
+  description: 'backend CPU alarm while the kill switch is on: the runbook is only reported, nothing is changed',
+  expect: 'SUCCEEDED',
+  functions: ['alarm-remediation'],
+  input: (environment) => {
+    const { prefix, account: id } = environmentConfig(environment);
+    const alarm = `${prefix}-backend-high-cpu`;
+    return {
+      event: {
+        ...highCpu,
+        account: id,
+        resources: [`arn:aws:cloudwatch:us-east-1:${id}:alarm:${alarm}`],
+        detail: { ...highCpu.detail, alarmName: alarm },
+      },
+    };
+  },
+  script: (account, environment) => {
+    const { prefix } = environmentConfig(environment);
+    account.mock(SSMClient).on(GetParametersCommand).resolves({
+      Parameters: [
+        { Name: `/${prefix}/remediation/kill-switch`, Type: 'String', Value: 'on' },
+        { Name: `/${prefix}/remediation/dry-run`, Type: 'String', Value: 'off' },
+      ],
+    });
+    published(account);
+    return noop;
+  },
+};
+
 export const SCENARIOS: readonly Scenario[] = [
   healthyBackups,
   restoreDrill('passing', 'restore to a temporary instance, verify 3 tables against the replica, delete it', 'SUCCEEDED', applicationData),
@@ -146,6 +208,8 @@ export const SCENARIOS: readonly Scenario[] = [
     return { schemas: { public: { ...data.schemas.public, ledger_transaction: { rows: 50_000, timestamps: { created_at: [minutesAgo(60), minutesAgo(31)] } } } } };
   }),
   postRotation,
+  scalingOverride,
+  remediationPaused,
 ];
 
 /** The scenario a workflow is rehearsed in by default: its first. */
