@@ -1,4 +1,4 @@
-import { Duration, RemovalPolicy } from 'aws-cdk-lib';
+import { Duration } from 'aws-cdk-lib';
 import * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
 import type * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as events from 'aws-cdk-lib/aws-events';
@@ -14,6 +14,7 @@ import { RDS_FAILOVER_EVENT_IDS } from '../functions/alarm-remediation/events.js
 import { stateMachineName } from '../functions/lib/workflows.js';
 import { type EnvironmentConfig, SERVICES } from '../infra/config.js';
 import { OpsFunction } from '../infra/constructs/ops-function.js';
+import { OpsTable } from '../infra/constructs/ops-table.js';
 import { OpsStateMachine } from '../infra/constructs/ops-state-machine.js';
 import { acknowledge } from '../infra/nag.js';
 import { acknowledgeWorkflowFindings } from './backup-verification.js';
@@ -86,17 +87,12 @@ export class AlarmRemediation extends Construct {
     this.config = config;
     const switches = remediationSwitches(config);
 
-    this.table = new dynamodb.Table(this, 'Guardrails', {
+    this.table = new OpsTable(this, 'Guardrails', {
       tableName: `${config.prefix}-remediation-guardrails`,
-      partitionKey: { name: 'pk', type: dynamodb.AttributeType.STRING },
-      billingMode: dynamodb.BillingMode.PAY_PER_REQUEST,
-      timeToLiveAttribute: 'expiresAt',
-      encryption: dynamodb.TableEncryption.CUSTOMER_MANAGED,
+      partitionKey: 'pk',
       encryptionKey: props.encryptionKey,
-      pointInTimeRecoverySpecification: { pointInTimeRecoveryEnabled: true },
-      removalPolicy: RemovalPolicy.DESTROY,
+      shortLivedBecause: 'Locks and cooldowns live at most an hour (TTL); point-in-time recovery covers mistakes.',
     });
-    acknowledge(this.table, 'Locks and cooldowns live at most an hour (TTL); point-in-time recovery covers mistakes.', ['NIST.800.53.R5-DynamoDBInBackupPlan']);
     const killSwitch = new ssm.StringParameter(this, 'KillSwitch', {
       parameterName: switches.killSwitch,
       stringValue: 'off',

@@ -1,4 +1,4 @@
-import { Duration, RemovalPolicy } from 'aws-cdk-lib';
+import { Duration } from 'aws-cdk-lib';
 import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import * as cwactions from 'aws-cdk-lib/aws-cloudwatch-actions';
 import * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
@@ -12,6 +12,7 @@ import { Construct } from 'constructs';
 import type { EnvironmentConfig } from '../config.js';
 import { acknowledge } from '../nag.js';
 import { OpsFunction } from './ops-function.js';
+import { OpsTable } from './ops-table.js';
 
 export interface SlackNotificationsProps {
   readonly config: EnvironmentConfig;
@@ -38,19 +39,11 @@ export class SlackNotifications extends Construct {
   constructor(scope: Construct, id: string, props: SlackNotificationsProps) {
     super(scope, id);
     const { config } = props;
-    this.table = new dynamodb.Table(this, 'FlapState', {
+    this.table = new OpsTable(this, 'FlapState', {
       tableName: `${config.prefix}-notify-slack`,
-      partitionKey: { name: 'id', type: dynamodb.AttributeType.STRING },
-      billingMode: dynamodb.BillingMode.PAY_PER_REQUEST,
-      timeToLiveAttribute: 'expiresAt',
-      encryption: dynamodb.TableEncryption.CUSTOMER_MANAGED,
       encryptionKey: props.encryptionKey,
-      pointInTimeRecoverySpecification: { pointInTimeRecoveryEnabled: true },
-      removalPolicy: RemovalPolicy.DESTROY,
+      shortLivedBecause: 'Flap state and posted-message ids live at most a week (TTL); point-in-time recovery covers mistakes.',
     });
-    acknowledge(this.table, 'Flap state and posted-message ids live at most a week (TTL); point-in-time recovery covers mistakes.', [
-      'NIST.800.53.R5-DynamoDBInBackupPlan',
-    ]);
 
     this.function = new OpsFunction(this, 'Function', {
       config,

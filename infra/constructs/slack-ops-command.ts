@@ -1,4 +1,4 @@
-import { CfnOutput, Duration, RemovalPolicy, Stack } from 'aws-cdk-lib';
+import { CfnOutput, Duration, Stack } from 'aws-cdk-lib';
 import * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
 import type * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as events from 'aws-cdk-lib/aws-events';
@@ -13,6 +13,7 @@ import { WORKFLOWS, stateMachineName } from '../../functions/lib/workflows.js';
 import { type EnvironmentConfig, SERVICES } from '../config.js';
 import { acknowledge } from '../nag.js';
 import { OpsFunction } from './ops-function.js';
+import { OpsTable } from './ops-table.js';
 
 export interface SlackOpsCommandProps {
   readonly config: EnvironmentConfig;
@@ -41,15 +42,10 @@ export class SlackOpsCommand extends Construct {
     const { config } = props;
     const { account, region } = Stack.of(this);
 
-    this.table = new dynamodb.Table(this, 'Approvals', {
+    this.table = new OpsTable(this, 'Approvals', {
       tableName: `${config.prefix}-slack-approvals`,
-      partitionKey: { name: 'id', type: dynamodb.AttributeType.STRING },
-      billingMode: dynamodb.BillingMode.PAY_PER_REQUEST,
-      timeToLiveAttribute: 'expiresAt',
-      encryption: dynamodb.TableEncryption.CUSTOMER_MANAGED,
       encryptionKey: props.encryptionKey,
-      pointInTimeRecoverySpecification: { pointInTimeRecoveryEnabled: true },
-      removalPolicy: RemovalPolicy.DESTROY,
+      shortLivedBecause: 'Approvals and follow-ups live 15 minutes to a day (TTL); point-in-time recovery covers mistakes, a backup plan would restore expired requests.',
     });
 
     this.authorizationParameter = new ssm.StringParameter(this, 'Authorization', {
@@ -104,9 +100,6 @@ export class SlackOpsCommand extends Construct {
     this.url = command.addFunctionUrl({ authType: lambda.FunctionUrlAuthType.NONE });
     acknowledge(command, 'Slack cannot sign AWS requests: every request is verified with Slack\'s HMAC signature and a 5-minute window before anything is read or started.', [
       'LambdaFunctionPublicAccessProhibited',
-    ]);
-    acknowledge(this.table, 'Approvals and follow-ups live 15 minutes to a day (TTL); point-in-time recovery covers mistakes, a backup plan would restore expired requests.', [
-      'NIST.800.53.R5-DynamoDBInBackupPlan',
     ]);
     new CfnOutput(this, 'SlackRequestUrl', {
       description: 'Paste into the Slack app as the /ops Request URL and the Interactivity Request URL',

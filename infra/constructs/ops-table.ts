@@ -1,0 +1,36 @@
+import { RemovalPolicy } from 'aws-cdk-lib';
+import * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
+import type * as kms from 'aws-cdk-lib/aws-kms';
+import type { Construct } from 'constructs';
+import { acknowledge } from '../nag.js';
+
+export interface OpsTableProps {
+  /** Physical name, e.g. `financehub-production-notify-slack`. */
+  readonly tableName: string;
+  /** @default 'id' */
+  readonly partitionKey?: string;
+  /** Encrypts the items. */
+  readonly encryptionKey: kms.IKey;
+  /** How long items live and why that needs no backup plan: the reason of the NIST DynamoDBInBackupPlan acknowledgment. */
+  readonly shortLivedBecause: string;
+}
+
+/**
+ * The small state an ops function keeps between invocations (approvals, flap state, locks, cooldowns): a string
+ * key, on-demand capacity, items expiring by their `expiresAt` (epoch seconds), KMS encryption, point-in-time recovery.
+ */
+export class OpsTable extends dynamodb.Table {
+  constructor(scope: Construct, id: string, props: OpsTableProps) {
+    super(scope, id, {
+      tableName: props.tableName,
+      partitionKey: { name: props.partitionKey ?? 'id', type: dynamodb.AttributeType.STRING },
+      billingMode: dynamodb.BillingMode.PAY_PER_REQUEST,
+      timeToLiveAttribute: 'expiresAt',
+      encryption: dynamodb.TableEncryption.CUSTOMER_MANAGED,
+      encryptionKey: props.encryptionKey,
+      pointInTimeRecoverySpecification: { pointInTimeRecoveryEnabled: true },
+      removalPolicy: RemovalPolicy.DESTROY,
+    });
+    acknowledge(this, props.shortLivedBecause, ['NIST.800.53.R5-DynamoDBInBackupPlan']);
+  }
+}
