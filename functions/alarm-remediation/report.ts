@@ -1,14 +1,10 @@
+import { type CaughtError, causeMessage } from '../lib/caught-error.js';
 import type { OpsResultInput } from '../lib/ops-result.js';
 import type { ProbeProgress } from '../lib/health-probe.js';
 import type { RemediationEvent } from './events.js';
 import type { Guard, Switches } from './guardrails.js';
 import type { Plan } from './runbooks.js';
 
-/** What a Catch adds to the state: Step Functions' error name and cause. */
-export interface CaughtError {
-  readonly Error: string;
-  readonly Cause?: string;
-}
 
 /** The state machine's data when the remediation ends, whichever path it took. */
 export interface RemediationState {
@@ -32,17 +28,8 @@ export interface ReportSettings {
   readonly consecutiveSuccesses: number;
 }
 
-/** The message inside a Catch's Cause: Lambda's JSON error document or the SDK's text. */
-export function causeMessage(error: CaughtError | undefined): string {
-  if (!error) return 'unknown error';
-  try {
-    const parsed = JSON.parse(error.Cause ?? '') as { errorMessage?: string };
-    if (typeof parsed.errorMessage === 'string') return `${error.Error}: ${parsed.errorMessage}`;
-  } catch {
-    // Not JSON: an SDK integration's plain message.
-  }
-  return `${error.Error}: ${error.Cause ?? 'no cause given'}`;
-}
+/** Why a step failed, for the on-call; the shared reading of a Catch's Cause. */
+const failureMessage = (error: CaughtError | undefined): string => causeMessage(error) ?? 'unknown error';
 
 /** "would raise max ..." / "raised max ...": one phrase per planned action. */
 function describeAction(plan: NonNullable<RemediationState['plan']>, incident: RemediationEvent, done: boolean): string {
@@ -94,7 +81,7 @@ export function remediationResult(state: RemediationState, settings: ReportSetti
       ...base,
       outcome: 'failed',
       severity: 'warning',
-      summary: `Remediation could not read its event: ${causeMessage(failure)}`,
+      summary: `Remediation could not read its event: ${failureMessage(failure)}`,
       actionsTaken: ['Nothing was changed'],
       howToUndo: 'Nothing to undo. Runbook: docs/runbooks/alarm-remediation.md',
     };
@@ -104,7 +91,7 @@ export function remediationResult(state: RemediationState, settings: ReportSetti
   const nothing = { actionsTaken: ['Nothing was changed'], howToUndo: `Nothing to undo: nothing was changed. ${runbook}` };
 
   if (!switches) {
-    return { ...base, outcome: 'failed', severity: 'critical', summary: `Remediation of ${context} could not check its guardrails, so it did nothing: ${causeMessage(failure)}. ${runbook}`, ...nothing };
+    return { ...base, outcome: 'failed', severity: 'critical', summary: `Remediation of ${context} could not check its guardrails, so it did nothing: ${failureMessage(failure)}. ${runbook}`, ...nothing };
   }
   if (switches.killSwitch) {
     return {
@@ -117,7 +104,7 @@ export function remediationResult(state: RemediationState, settings: ReportSetti
     };
   }
   if (!plan) {
-    if (failure) return { ...base, outcome: 'failed', severity: 'critical', summary: `Remediation of ${context} could not plan: ${causeMessage(failure)}. Nothing was changed. ${runbook}`, ...nothing };
+    if (failure) return { ...base, outcome: 'failed', severity: 'critical', summary: `Remediation of ${context} could not plan: ${failureMessage(failure)}. Nothing was changed. ${runbook}`, ...nothing };
     return { ...base, outcome: 'succeeded', severity: 'warning', summary: `${context}. No automatic action for ${incident.kind}. ${runbook}`, ...nothing };
   }
   if (plan.action === 'none') {
@@ -142,7 +129,7 @@ export function remediationResult(state: RemediationState, settings: ReportSetti
       ...base,
       outcome: 'failed',
       severity: 'critical',
-      summary: `Remediation of ${context} FAILED trying to ${describeAction(plan, incident, false)}: ${causeMessage(failure)}. The lock is released.${cooldown} A person must look now. ${runbook}`,
+      summary: `Remediation of ${context} FAILED trying to ${describeAction(plan, incident, false)}: ${failureMessage(failure)}. The lock is released.${cooldown} A person must look now. ${runbook}`,
       actionsTaken: [`Tried to ${describeAction(plan, incident, false)}`],
       howToUndo: `${undoFor(plan, incident, settings)} ${runbook}`,
     };

@@ -1,13 +1,9 @@
 import type { DBInstance } from '@aws-sdk/client-rds';
 import type { DrillMeasurement, DrillReport, DrillTimelineEntry } from '../lib/drill-report.js';
+import { type CaughtError, causeMessage } from '../lib/caught-error.js';
 import type { OpsResultInput } from '../lib/ops-result.js';
 import type { ApplicationProgress, CacheProgress, DatabaseProgress, DrillPlan } from './drill.js';
 
-/** What a Catch adds to the state: Step Functions' error name and cause. */
-export interface CaughtError {
-  readonly Error: string;
-  readonly Cause?: string;
-}
 
 /** The state machine's data when the drill ends, whichever path it took. */
 export interface DrillState {
@@ -35,17 +31,6 @@ export interface Snapshot {
   readonly cache?: { readonly status?: string; readonly primary?: string };
 }
 
-/** The message inside a Catch's Cause: Lambda's JSON error document or the SDK's text. */
-export function causeMessage(error: CaughtError | undefined): string | undefined {
-  if (!error) return undefined;
-  try {
-    const parsed = JSON.parse(error.Cause ?? '') as { errorMessage?: string };
-    if (typeof parsed.errorMessage === 'string') return `${error.Error}: ${parsed.errorMessage}`;
-  } catch {
-    // Not JSON: an SDK integration's plain message.
-  }
-  return `${error.Error}: ${error.Cause ?? 'no cause given'}`;
-}
 
 /** The phase the drill was in when it ended early: the first one not confirmed. */
 function phaseOf(state: DrillState): string {

@@ -1,13 +1,9 @@
 import { PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
+import { type CaughtError, causeMessage } from '../lib/caught-error.js';
 import type { OpsResultInput } from '../lib/ops-result.js';
 import { type DeletionProgress, type DrillPlan, type RestoreProgress, manualDeleteCommand } from './drill.js';
 import type { VerificationOutcome } from './verify.js';
 
-/** What a Catch adds to the state: Step Functions' error name and cause. */
-export interface CaughtError {
-  readonly Error: string;
-  readonly Cause?: string;
-}
 
 /** The state machine's data when the drill ends, whichever path it took. */
 export interface DrillState {
@@ -59,17 +55,6 @@ export interface DrillReport {
 
 const minutes = (fromIso: string, toIso: string) => Math.round(((Date.parse(toIso) - Date.parse(fromIso)) / 60_000) * 10) / 10;
 
-/** The message inside a Catch's Cause: Lambda's JSON error document or the SDK's text. */
-export function causeMessage(error: CaughtError | undefined): string | undefined {
-  if (!error) return undefined;
-  try {
-    const parsed = JSON.parse(error.Cause ?? '') as { errorMessage?: string };
-    if (typeof parsed.errorMessage === 'string') return `${error.Error}: ${parsed.errorMessage}`;
-  } catch {
-    // Not JSON: an SDK integration's plain message.
-  }
-  return `${error.Error}: ${error.Cause ?? 'no cause given'}`;
-}
 
 /** The step the drill failed at: the first one whose result is missing. */
 function failedStep(state: DrillState): string {
