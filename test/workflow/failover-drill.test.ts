@@ -1,11 +1,10 @@
 import { jest } from '@jest/globals';
-import { CloudWatchClient, DescribeAlarmsCommand, type DescribeAlarmsCommandInput, type MetricAlarm } from '@aws-sdk/client-cloudwatch';
-import { DescribeReplicationGroupsCommand, ElastiCacheClient, type ReplicationGroup, TestFailoverCommand } from '@aws-sdk/client-elasticache';
-import { DescribeDBInstancesCommand, InvalidDBInstanceStateFault, RDSClient, RebootDBInstanceCommand } from '@aws-sdk/client-rds';
+import { ElastiCacheClient, TestFailoverCommand } from '@aws-sdk/client-elasticache';
+import { InvalidDBInstanceStateFault, RDSClient, RebootDBInstanceCommand } from '@aws-sdk/client-rds';
 import { PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
-import { type ExecutionListItem, ListExecutionsCommand, type ListExecutionsCommandInput, SFNClient } from '@aws-sdk/client-sfn';
 import { PublishCommand, SNSClient } from '@aws-sdk/client-sns';
-import { SimulatedAccount, rdsInstance } from '../../cli/local/simulated-account.js';
+import { SimulatedAccount } from '../../cli/local/simulated-account.js';
+import { SimulatedFailover, type SimulatedFailoverOptions } from '../../cli/local/simulated-failover.js';
 import productionApproved from '../../events/failover-drill-production-approved.json';
 import productionUnapproved from '../../events/failover-drill-production-unapproved.json';
 import scheduledStart from '../../events/failover-drill-scheduled.json';
@@ -21,122 +20,20 @@ const START = Date.parse('2027-01-13T14:00:00Z');
 const account = new SimulatedAccount();
 const rds = account.mock(RDSClient);
 const elasticache = account.mock(ElastiCacheClient);
-const cloudwatch = account.mock(CloudWatchClient);
-const sfn = account.mock(SFNClient);
 const s3 = account.mock(S3Client);
 const sns = account.mock(SNSClient);
 let handler: DeployedHandler;
 let dependencies: FailoverDrillDependencies;
 let runDrillAction: typeof RunDrillAction;
-let clock = START;
-const advance = (seconds: number) => {
-  clock += seconds * 1000;
-};
+let simulation: SimulatedFailover;
 
-interface Scenario {
-  readonly environment?: 'staging' | 'production';
-  /** Status checks answering `rebooting` before the database is available in the other zone; Infinity = never. */
-  readonly databasePolls?: number;
-  /** Status checks answering `modifying` before the cache has a new primary; Infinity = never. */
-  readonly cachePolls?: number;
-  /** Seconds between two status checks. @default 15 */
-  readonly pollSeconds?: number;
-  /** Status codes of the health endpoint, in turn (the last repeats). @default [200] */
-  readonly health?: readonly number[];
-  readonly multiAz?: boolean;
-  readonly replicas?: number;
-  readonly alarming?: readonly MetricAlarm[];
-  /** Error-rate alarms in ALARM during the drill, with how long they have been there (minutes). */
-  readonly errorRateAlarmMinutes?: number;
-  readonly otherDrills?: readonly ExecutionListItem[];
-  readonly startAt?: number;
-  readonly rebootError?: Error;
-}
+type Scenario = Omit<SimulatedFailoverOptions, 'environment' | 'startAt'> & { readonly environment?: 'staging' | 'production'; readonly startAt?: number };
 
 /** The simulated account of one scenario: a Multi-AZ database, a Redis group with a replica, alarms, drills, health. */
 function scenario(options: Scenario = {}): void {
   account.reset();
-  clock = options.startAt ?? START;
-  const env = options.environment ?? 'staging';
-  const db = `financehub-${env}-db`;
-  const group = `financehub-${env}-redis`;
-  const pollSeconds = options.pollSeconds ?? 15;
-
-  let zone = 'us-east-1a';
-  let standby = 'us-east-1b';
-  let databaseLeft: number | undefined;
-  rds.on(DescribeDBInstancesCommand).callsFake(async () => {
-    advance(pollSeconds);
-    let status = 'available';
-    if (databaseLeft !== undefined) {
-      if (databaseLeft > 0) {
-        databaseLeft -= 1;
-        status = 'rebooting';
-      } else {
-        [zone, standby] = [standby, zone];
-        databaseLeft = undefined;
-      }
-    }
-    return { DBInstances: [rdsInstance(db, { DBInstanceStatus: status, MultiAZ: options.multiAz ?? true, AvailabilityZone: zone, SecondaryAvailabilityZone: standby })] };
-  });
-  rds.on(RebootDBInstanceCommand).callsFake(async () => {
-    if (options.rebootError) throw options.rebootError;
-    databaseLeft = options.databasePolls ?? 2;
-    return { DBInstance: rdsInstance(db, { DBInstanceStatus: 'rebooting' }) };
-  });
-
-  const members = Array.from({ length: 1 + (options.replicas ?? 1) }, (_, i) => `${group}-00${i + 1}`);
-  let primary = 0;
-  let cacheLeft: number | undefined;
-  const describeGroup = (status: string): ReplicationGroup => ({
-    ReplicationGroupId: group,
-    Status: status,
-    AutomaticFailover: 'enabled',
-    MultiAZ: 'enabled',
-    MemberClusters: members,
-    NodeGroups: [
-      {
-        NodeGroupId: '0001',
-        Status: status,
-        NodeGroupMembers: members.map((id, i) => ({ CacheClusterId: id, CurrentRole: i === primary ? 'primary' : 'replica' })),
-      },
-    ],
-  });
-  elasticache.on(DescribeReplicationGroupsCommand).callsFake(async () => {
-    advance(pollSeconds);
-    let status = 'available';
-    if (cacheLeft !== undefined) {
-      if (cacheLeft > 0) {
-        cacheLeft -= 1;
-        status = 'modifying';
-      } else {
-        primary = (primary + 1) % members.length;
-        cacheLeft = undefined;
-      }
-    }
-    return { ReplicationGroups: [describeGroup(status)] };
-  });
-  elasticache.on(TestFailoverCommand).callsFake(async () => {
-    cacheLeft = options.cachePolls ?? 1;
-    return { ReplicationGroup: describeGroup('modifying') };
-  });
-
-  cloudwatch.on(DescribeAlarmsCommand).callsFake(async (input: DescribeAlarmsCommandInput) => {
-    if (input.AlarmNamePrefix) return { MetricAlarms: [...(options.alarming ?? [])] };
-    const minutes = options.errorRateAlarmMinutes;
-    if (minutes === undefined) return { MetricAlarms: [] };
-    return { MetricAlarms: [{ AlarmName: `financehub-${env}-backend-high-error-rate`, StateValue: 'ALARM', StateUpdatedTimestamp: new Date(clock - minutes * 60_000) }] };
-  });
-  sfn.on(ListExecutionsCommand).callsFake(async (input: ListExecutionsCommandInput) => {
-    const own = input.stateMachineArn?.endsWith('failover-drill') ? [{ executionArn: `${input.stateMachineArn}:${EXECUTION}`, stateMachineArn: input.stateMachineArn, name: EXECUTION, status: 'RUNNING' as const, startDate: new Date(clock) }] : [];
-    return { executions: [...own, ...(options.otherDrills ?? [])] };
-  });
-
-  const codes = [...(options.health ?? [200])];
-  jest.spyOn(dependencies.clients, 'fetch').mockClear().mockImplementation(async () => {
-    advance(10);
-    return { status: codes.length > 1 ? (codes.shift() ?? 200) : (codes[0] ?? 200) };
-  });
+  simulation = new SimulatedFailover(account, EXECUTION, { ...options, environment: options.environment ?? 'staging', startAt: options.startAt ?? START });
+  jest.spyOn(dependencies.clients, 'fetch').mockClear().mockImplementation(simulation.fetch);
   s3.on(PutObjectCommand).resolves({});
   sns.on(PublishCommand).resolves({ MessageId: 'message-1' });
 }
@@ -185,7 +82,7 @@ beforeAll(async () => {
   // Imported after the environment is set: Powertools reads it when the shared logger is created.
   ({ handler, dependencies } = (await import('../../functions/failover-drill/handler.js')) as { handler: DeployedHandler; dependencies: FailoverDrillDependencies });
   ({ runDrillAction } = await import('../../functions/failover-drill/actions.js'));
-  jest.spyOn(dependencies.clients, 'now').mockImplementation(() => new Date(clock));
+  jest.spyOn(dependencies.clients, 'now').mockImplementation(() => simulation.clock.now());
 });
 
 afterAll(() => {

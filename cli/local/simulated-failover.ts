@@ -1,0 +1,139 @@
+import { CloudWatchClient, DescribeAlarmsCommand, type DescribeAlarmsCommandInput, type MetricAlarm } from '@aws-sdk/client-cloudwatch';
+import { DescribeReplicationGroupsCommand, ElastiCacheClient, type ReplicationGroup, TestFailoverCommand } from '@aws-sdk/client-elasticache';
+import { DescribeDBInstancesCommand, RDSClient, RebootDBInstanceCommand } from '@aws-sdk/client-rds';
+import { type ExecutionListItem, ListExecutionsCommand, type ListExecutionsCommandInput, SFNClient } from '@aws-sdk/client-sfn';
+import type { ProbeFetch } from '../../functions/lib/health-probe.js';
+import { type SimulatedAccount, rdsInstance } from './simulated-account.js';
+
+/** Time as the failover drill sees it: every status check and probe moves it on, so the drill measures real-looking durations. */
+export class SimulatedClock {
+  constructor(private millis: number) {}
+
+  now(): Date {
+    return new Date(this.millis);
+  }
+
+  advance(seconds: number): void {
+    this.millis += seconds * 1000;
+  }
+}
+
+export interface SimulatedFailoverOptions {
+  readonly environment: 'staging' | 'production';
+  /** When the drill starts (the maintenance window check reads it). */
+  readonly startAt: number;
+  /** Status checks answering `rebooting` before the database is available in the other zone; Infinity = never. @default 2 */
+  readonly databasePolls?: number;
+  /** Status checks answering `modifying` before the cache has a new primary; Infinity = never. @default 1 */
+  readonly cachePolls?: number;
+  /** Seconds between two status checks. @default 15 */
+  readonly pollSeconds?: number;
+  /** Status codes of the health endpoint, in turn (the last repeats). @default [200] */
+  readonly health?: readonly number[];
+  /** @default true */
+  readonly multiAz?: boolean;
+  /** Cache replicas besides the primary. @default 1 */
+  readonly replicas?: number;
+  /** Alarms of the environment in ALARM before the drill starts. */
+  readonly alarming?: readonly MetricAlarm[];
+  /** The backend error-rate alarm is in ALARM during the drill, since this many minutes. */
+  readonly errorRateAlarmMinutes?: number;
+  /** Other drills running besides this execution. */
+  readonly otherDrills?: readonly ExecutionListItem[];
+  /** RebootDBInstance rejects with this. */
+  readonly rebootError?: Error;
+}
+
+/**
+ * What the failover drill talks to, simulated: a Multi-AZ database whose forced reboot moves it to the standby zone
+ * after a few status checks, a Redis group whose test failover promotes the replica, the environment's alarms, the
+ * other drills' executions, and the application's health endpoint. Used by the workflow tests and `fhops rehearse`.
+ */
+export class SimulatedFailover {
+  readonly clock: SimulatedClock;
+  /** The application's health endpoint, answering the scripted status codes. */
+  readonly fetch: ProbeFetch;
+
+  constructor(account: SimulatedAccount, executionName: string, options: SimulatedFailoverOptions) {
+    this.clock = new SimulatedClock(options.startAt);
+    const env = options.environment;
+    const pollSeconds = options.pollSeconds ?? 15;
+    const advance = (seconds: number) => this.clock.advance(seconds);
+    const db = `financehub-${env}-db`;
+    const group = `financehub-${env}-redis`;
+
+    let zone = 'us-east-1a';
+    let standby = 'us-east-1b';
+    let databaseLeft: number | undefined;
+    const rds = account.mock(RDSClient);
+    rds.on(DescribeDBInstancesCommand).callsFake(async () => {
+      advance(pollSeconds);
+      let status = 'available';
+      if (databaseLeft !== undefined) {
+        if (databaseLeft > 0) {
+          databaseLeft -= 1;
+          status = 'rebooting';
+        } else {
+          [zone, standby] = [standby, zone];
+          databaseLeft = undefined;
+        }
+      }
+      return { DBInstances: [rdsInstance(db, { DBInstanceStatus: status, MultiAZ: options.multiAz ?? true, AvailabilityZone: zone, SecondaryAvailabilityZone: standby })] };
+    });
+    rds.on(RebootDBInstanceCommand).callsFake(async () => {
+      if (options.rebootError) throw options.rebootError;
+      databaseLeft = options.databasePolls ?? 2;
+      return { DBInstance: rdsInstance(db, { DBInstanceStatus: 'rebooting' }) };
+    });
+
+    const members = Array.from({ length: 1 + (options.replicas ?? 1) }, (_, i) => `${group}-00${i + 1}`);
+    let primary = 0;
+    let cacheLeft: number | undefined;
+    const describeGroup = (status: string): ReplicationGroup => ({
+      ReplicationGroupId: group,
+      Status: status,
+      AutomaticFailover: 'enabled',
+      MultiAZ: 'enabled',
+      MemberClusters: members,
+      NodeGroups: [{ NodeGroupId: '0001', Status: status, NodeGroupMembers: members.map((id, i) => ({ CacheClusterId: id, CurrentRole: i === primary ? 'primary' : 'replica' })) }],
+    });
+    const elasticache = account.mock(ElastiCacheClient);
+    elasticache.on(DescribeReplicationGroupsCommand).callsFake(async () => {
+      advance(pollSeconds);
+      let status = 'available';
+      if (cacheLeft !== undefined) {
+        if (cacheLeft > 0) {
+          cacheLeft -= 1;
+          status = 'modifying';
+        } else {
+          primary = (primary + 1) % members.length;
+          cacheLeft = undefined;
+        }
+      }
+      return { ReplicationGroups: [describeGroup(status)] };
+    });
+    elasticache.on(TestFailoverCommand).callsFake(async () => {
+      cacheLeft = options.cachePolls ?? 1;
+      return { ReplicationGroup: describeGroup('modifying') };
+    });
+
+    account.mock(CloudWatchClient).on(DescribeAlarmsCommand).callsFake(async (input: DescribeAlarmsCommandInput) => {
+      if (input.AlarmNamePrefix) return { MetricAlarms: [...(options.alarming ?? [])] };
+      const minutes = options.errorRateAlarmMinutes;
+      if (minutes === undefined) return { MetricAlarms: [] };
+      return { MetricAlarms: [{ AlarmName: `financehub-${env}-backend-high-error-rate`, StateValue: 'ALARM', StateUpdatedTimestamp: new Date(this.clock.now().getTime() - minutes * 60_000) }] };
+    });
+    account.mock(SFNClient).on(ListExecutionsCommand).callsFake(async (input: ListExecutionsCommandInput) => {
+      const own = input.stateMachineArn?.endsWith('failover-drill')
+        ? [{ executionArn: `${input.stateMachineArn}:${executionName}`, stateMachineArn: input.stateMachineArn, name: executionName, status: 'RUNNING' as const, startDate: this.clock.now() }]
+        : [];
+      return { executions: [...own, ...(options.otherDrills ?? [])] };
+    });
+
+    const codes = [...(options.health ?? [200])];
+    this.fetch = async () => {
+      advance(10);
+      return { status: codes.length > 1 ? (codes.shift() ?? 200) : (codes[0] ?? 200) };
+    };
+  }
+}
