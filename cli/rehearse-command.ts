@@ -1,7 +1,20 @@
 import type { Command } from 'commander';
+import type { OpsResult } from '../functions/lib/ops-result.js';
 import type { EnvironmentName } from '../infra/config.js';
 import { rehearse } from './rehearsal/rehearse.js';
 import { SCENARIOS, findScenario } from './rehearsal/scenarios.js';
+
+/** The published result as on-call reads it: what happened, the numbers, what was done, how to undo it. */
+function describeResult(result: OpsResult): string {
+  const lines = [`Published to Slack (${result.severity}, ${result.outcome}): ${result.summary}`];
+  for (const m of result.measurements) {
+    const target = m.target === undefined ? '' : ` (target ${m.target} ${m.unit}${m.passed === false ? ', MISSED' : ''})`;
+    lines.push(`  measured  ${m.name}: ${m.value} ${m.unit}${target}`);
+  }
+  for (const action of result.actionsTaken) lines.push(`  done      ${action}`);
+  if (result.howToUndo) lines.push(`  to undo   ${result.howToUndo}`);
+  return lines.join('\n');
+}
 
 /** `fhops rehearse <workflow>`: runs a workflow offline against a scripted account and shows what it would do. */
 export function registerRehearse(program: Command): void {
@@ -19,10 +32,11 @@ export function registerRehearse(program: Command): void {
       }
       const scenario = findScenario(workflow, options.scenario);
       console.log(`Rehearsing ${scenario.workflow} in ${options.env} (${scenario.name}): ${scenario.description}`);
-      const { run, calls } = await rehearse(scenario, options.env);
+      const { run, calls, published } = await rehearse(scenario, options.env);
       for (const state of run.path) console.log(`  → ${state}`);
       console.log(`${run.status}${run.error ? ` ${run.error}: ${run.cause ?? ''}` : ''}`);
       console.log(`${run.transitions} state transitions, ${calls.length} AWS calls`);
+      for (const result of published) console.log(describeResult(result));
       if (options.calls) for (const call of calls) console.log(`  ${call.slice(0, 240)}`);
       process.exitCode = run.status === scenario.expect ? 0 : 1;
     });

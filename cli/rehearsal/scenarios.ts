@@ -12,6 +12,7 @@ import { PublishCommand, SNSClient } from '@aws-sdk/client-sns';
 import type { WorkflowName } from '../../functions/lib/workflows.js';
 import { type EnvironmentName, environmentConfig } from '../../infra/config.js';
 import { type SimulatedAccount, SimulatedRds, rdsInstance } from '../local/simulated-account.js';
+import { SimulatedFailover } from '../local/simulated-failover.js';
 import { type SimulatedDatabase, simulatePostgres } from '../local/simulated-postgres.js';
 
 /** One scripted situation of the simulated account a workflow is rehearsed in. */
@@ -24,13 +25,26 @@ export interface Scenario {
   /** Function folders whose real handlers run the workflow's Lambda tasks. */
   readonly functions: readonly string[];
   readonly input: (environment: EnvironmentName) => unknown;
-  /** Scripts the account; returns what must be undone afterwards. */
-  readonly script: (account: SimulatedAccount, environment: EnvironmentName) => () => void;
+  /** Scripts the account for one execution. */
+  readonly script: (account: SimulatedAccount, environment: EnvironmentName, executionName: string) => ScriptedAccount;
 }
+
+/** What a scenario's script leaves in place for the rehearsal. */
+export interface ScriptedAccount {
+  /** Undoes what the script changed outside the simulated account. */
+  readonly undo?: () => void;
+  /**
+   * Replaces members of the handler modules' exported `dependencies.clients` while the rehearsal runs: the clock
+   * and the HTTP client of functions that read the time of day or probe the application.
+   */
+  readonly functionClients?: Readonly<Record<string, unknown>>;
+}
+
+/** Names the execution after its scenario, so the call log says which rehearsal made it. */
+export const rehearsalExecutionName = (scenario: Pick<Scenario, 'workflow' | 'name'>) => `rehearsal-${scenario.workflow}-${scenario.name}`;
 
 const minutesAgo = (minutes: number) => new Date(Date.now() - minutes * 60_000);
 const published = (account: SimulatedAccount) => account.mock(SNSClient).on(PublishCommand).resolves({ MessageId: 'rehearsal' });
-const noop = () => undefined;
 
 function applicationData(): SimulatedDatabase {
   return {
@@ -70,7 +84,7 @@ const healthyBackups: Scenario = {
     });
     backup.on(DescribeRecoveryPointCommand).resolves({ Lifecycle: { DeleteAfterDays: 7 } });
     published(account);
-    return noop;
+    return {};
   },
 };
 
@@ -106,7 +120,7 @@ function restoreDrill(name: string, description: string, expect: Scenario['expec
       });
       account.mock(S3Client).on(PutObjectCommand).resolves({});
       published(account);
-      return () => postgres.restore();
+      return { undo: () => postgres.restore() };
     },
   };
 }
@@ -137,7 +151,7 @@ const postRotation: Scenario = {
       .resolvesOnce({ services: [steady(`${prefix}-backend`, 'IN_PROGRESS', 2), steady(`${prefix}-worker`, 'IN_PROGRESS', 2)] })
       .resolves({ services: [steady(`${prefix}-backend`, 'COMPLETED', 1), steady(`${prefix}-worker`, 'COMPLETED', 1)] });
     published(account);
-    return noop;
+    return {};
   },
 };
 
@@ -148,7 +162,7 @@ const scalingOverride: Scenario = {
   expect: 'SUCCEEDED',
   functions: ['scaling-override'],
   input: (environment) => ({ environment, service: 'backend', min: 4, max: 16, durationMinutes: 60, reason: 'month-end batch run', requestedBy: 'rehearsal' }),
-  script: (account, environment) => {
+  script: (account, environment, executionName) => {
     const { prefix, region, account: id } = environmentConfig(environment);
     const resourceId = `service/${prefix}/${prefix}-backend`;
     let bounds = { min: 2, max: 10 };
@@ -162,10 +176,10 @@ const scalingOverride: Scenario = {
     });
     // Only this rehearsal's own execution is running: nothing earlier to replace.
     account.mock(SFNClient).on(ListExecutionsCommand).resolves({
-      executions: [{ executionArn: `arn:aws:states:${region}:${id}:execution:${prefix}-scaling-override:rehearsal-scaling-override-apply-revert`, stateMachineArn: 'arn:x', name: 'rehearsal-scaling-override-apply-revert', status: 'RUNNING', startDate: new Date() }],
+      executions: [{ executionArn: `arn:aws:states:${region}:${id}:execution:${prefix}-scaling-override:${executionName}`, stateMachineArn: 'arn:x', name: executionName, status: 'RUNNING', startDate: new Date() }],
     });
     published(account);
-    return noop;
+    return {};
   },
 };
 
@@ -196,7 +210,31 @@ const remediationPaused: Scenario = {
       ],
     });
     published(account);
-    return noop;
+    return {};
+  },
+};
+
+/** The last Wednesday 14:00 UTC: drills run then, far from the Sunday 03:00 maintenance window, whenever the rehearsal runs. */
+function lastWednesdayAfternoon(): number {
+  const at = new Date();
+  at.setUTCHours(14, 0, 0, 0);
+  at.setUTCDate(at.getUTCDate() - ((at.getUTCDay() + 4) % 7));
+  return at.getTime();
+}
+
+const failoverDrill: Scenario = {
+  workflow: 'failover-drill',
+  name: 'healthy',
+  description: 'a Wednesday 14:00 UTC drill: the database moves zone in 45 s, the cache promotes its replica in 30 s, the API answers 200 three times in a row',
+  expect: 'SUCCEEDED',
+  functions: ['failover-drill'],
+  // Production drills need a second person's approval; the rehearsal shows the approved path.
+  input: (environment) => (environment === 'production' ? { environment, requestedBy: 'U04ALICE (alice) via rehearsal', approvedBy: 'U04BOB (bob)' } : { environment, requestedBy: 'rehearsal' }),
+  script: (account, environment, executionName) => {
+    const simulation = new SimulatedFailover(account, executionName, { environment, startAt: lastWednesdayAfternoon() });
+    account.mock(S3Client).on(PutObjectCommand).resolves({});
+    published(account);
+    return { functionClients: { now: () => simulation.clock.now(), fetch: simulation.fetch } };
   },
 };
 
@@ -210,6 +248,7 @@ export const SCENARIOS: readonly Scenario[] = [
   postRotation,
   scalingOverride,
   remediationPaused,
+  failoverDrill,
 ];
 
 /** The scenario a workflow is rehearsed in by default: its first. */
