@@ -5,7 +5,8 @@ import { DescribeServicesCommand, type Deployment, ECSClient, type Service, Upda
 import { DescribeDBSnapshotsCommand, RDSClient } from '@aws-sdk/client-rds';
 import { GetBucketReplicationCommand, GetBucketVersioningCommand, HeadBucketCommand, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import { GetSecretValueCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
-import { ListExecutionsCommand, SFNClient } from '@aws-sdk/client-sfn';
+import { DeleteItemCommand, DynamoDBClient, PutItemCommand } from '@aws-sdk/client-dynamodb';
+import { ListExecutionsCommand, SFNClient, StartExecutionCommand, type StartExecutionCommandInput } from '@aws-sdk/client-sfn';
 import { GetParametersCommand, SSMClient } from '@aws-sdk/client-ssm';
 import highCpu from '../../events/alarm-high-cpu.json' with { type: 'json' };
 import { PublishCommand, SNSClient } from '@aws-sdk/client-sns';
@@ -183,32 +184,67 @@ const scalingOverride: Scenario = {
   },
 };
 
+/** The backend CPU alarm of an environment, as EventBridge delivers it to the remediation workflow. */
+function backendHighCpu(environment: EnvironmentName) {
+  const { prefix, account: id } = environmentConfig(environment);
+  const alarm = `${prefix}-backend-high-cpu`;
+  return {
+    event: {
+      ...highCpu,
+      account: id,
+      resources: [`arn:aws:cloudwatch:us-east-1:${id}:alarm:${alarm}`],
+      detail: { ...highCpu.detail, alarmName: alarm },
+    },
+  };
+}
+
+const remediationSwitches = (account: SimulatedAccount, environment: EnvironmentName, killSwitch: 'on' | 'off') => {
+  const { prefix } = environmentConfig(environment);
+  account.mock(SSMClient).on(GetParametersCommand).resolves({
+    Parameters: [
+      { Name: `/${prefix}/remediation/kill-switch`, Type: 'String', Value: killSwitch },
+      { Name: `/${prefix}/remediation/dry-run`, Type: 'String', Value: 'off' },
+    ],
+  });
+};
+
 const remediationPaused: Scenario = {
   workflow: 'alarm-remediation',
   name: 'kill-switch',
   description: 'backend CPU alarm while the kill switch is on: the runbook is only reported, nothing is changed',
   expect: 'SUCCEEDED',
   functions: ['alarm-remediation'],
-  input: (environment) => {
-    const { prefix, account: id } = environmentConfig(environment);
-    const alarm = `${prefix}-backend-high-cpu`;
-    return {
-      event: {
-        ...highCpu,
-        account: id,
-        resources: [`arn:aws:cloudwatch:us-east-1:${id}:alarm:${alarm}`],
-        detail: { ...highCpu.detail, alarmName: alarm },
-      },
-    };
-  },
+  input: backendHighCpu,
   script: (account, environment) => {
-    const { prefix } = environmentConfig(environment);
-    account.mock(SSMClient).on(GetParametersCommand).resolves({
-      Parameters: [
-        { Name: `/${prefix}/remediation/kill-switch`, Type: 'String', Value: 'on' },
-        { Name: `/${prefix}/remediation/dry-run`, Type: 'String', Value: 'off' },
-      ],
+    remediationSwitches(account, environment, 'on');
+    published(account);
+    return {};
+  },
+};
+
+const remediationScaleOut: Scenario = {
+  workflow: 'alarm-remediation',
+  name: 'scale-out',
+  description: 'backend CPU alarm with 10 tasks at max 10: takes the service lock, starts a 60-minute scaling override to max 12, releases the lock',
+  expect: 'SUCCEEDED',
+  functions: ['alarm-remediation'],
+  input: backendHighCpu,
+  script: (account, environment) => {
+    const { prefix, region, account: id } = environmentConfig(environment);
+    remediationSwitches(account, environment, 'off');
+    const dynamodb = account.mock(DynamoDBClient);
+    dynamodb.on(PutItemCommand).resolves({});
+    dynamodb.on(DeleteItemCommand).resolves({});
+    account.mock(ECSClient).on(DescribeServicesCommand).callsFake(async (input: { services?: string[] }) => ({
+      services: [{ ...steady(input.services?.[0] ?? '', 'COMPLETED', 1), desiredCount: 10, runningCount: 10 }],
+    }));
+    account.mock(ApplicationAutoScalingClient).on(DescribeScalableTargetsCommand).resolves({
+      ScalableTargets: [{ ServiceNamespace: 'ecs', ResourceId: `service/${prefix}/${prefix}-backend`, ScalableDimension: 'ecs:service:DesiredCount', MinCapacity: 2, MaxCapacity: 10, RoleARN: 'arn:x', CreationTime: new Date() }],
     });
+    account.mock(SFNClient).on(StartExecutionCommand).callsFake(async (input: StartExecutionCommandInput) => ({
+      executionArn: `arn:aws:states:${region}:${id}:execution:${prefix}-scaling-override:${input.name ?? ''}`,
+      startDate: new Date(),
+    }));
     published(account);
     return {};
   },
@@ -248,6 +284,7 @@ export const SCENARIOS: readonly Scenario[] = [
   postRotation,
   scalingOverride,
   remediationPaused,
+  remediationScaleOut,
   failoverDrill,
 ];
 

@@ -86,7 +86,8 @@ export function remediationResult(state: RemediationState, settings: ReportSetti
       howToUndo: 'Nothing to undo. Runbook: docs/runbooks/alarm-remediation.md',
     };
   }
-  const context = `${incident.subject} (${incident.kind}): ${incident.detail}`;
+  // Alarm reasons usually end with a period already; the summary adds its own.
+  const context = `${incident.subject} (${incident.kind}): ${incident.detail.replace(/\.+$/, '')}`;
   const runbook = `Runbook: ${incident.runbookLink}`;
   const nothing = { actionsTaken: ['Nothing was changed'], howToUndo: `Nothing to undo: nothing was changed. ${runbook}` };
 

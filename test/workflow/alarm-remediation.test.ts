@@ -358,7 +358,7 @@ describe('the alarm remediation', () => {
     expect(run.transitions).toBe(7);
     expect(changesMade()).toEqual(NO_CHANGES);
     expect(published()[0]?.summary).toBe(
-      `financehub-staging-frontend-high-latency (high-latency): ALARM: ${highLatency.detail.state.reason}. No automatic action for high-latency. Runbook: docs/runbooks/alarm-remediation.md#high-latency`,
+      `financehub-staging-frontend-high-latency (high-latency): ALARM: ${highLatency.detail.state.reason.replace(/\.$/, '')}. No automatic action for high-latency. Runbook: docs/runbooks/alarm-remediation.md#high-latency`,
     );
   });
 
