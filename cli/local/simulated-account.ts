@@ -11,6 +11,8 @@ import {
   type RestoreDBInstanceToPointInTimeCommandInput,
 } from '@aws-sdk/client-rds';
 import type { Client, MetadataBearer } from '@smithy/types';
+import type { ProbeFetch } from '../../functions/lib/health-probe.js';
+import { type OpsResult, opsResultSchema } from '../../functions/lib/ops-result.js';
 import { type AwsStub, mockClient } from 'aws-sdk-client-mock';
 
 /**
@@ -76,6 +78,23 @@ export class SimulatedAccount {
     for (const stub of this.stubs.values()) stub.restore();
     this.stubs.clear();
   }
+}
+
+/** The results the workflows published to the notification topic, in order: what on-call reads in Slack. */
+export function publishedResults(account: SimulatedAccount): OpsResult[] {
+  return account
+    .calls()
+    .filter((call) => call.service === 'SNS' && call.command === 'Publish')
+    .map((call) => opsResultSchema.parse(JSON.parse((call.input as { Message?: string }).Message ?? '{}')));
+}
+
+/** The application's health endpoint: answers the status codes in turn, the last one repeating; `onProbe` runs at each probe. */
+export function scriptedHealthEndpoint(codes: readonly number[], onProbe: () => void = () => undefined): ProbeFetch {
+  const left = [...codes];
+  return async () => {
+    onProbe();
+    return { status: left.length > 1 ? (left.shift() ?? 200) : (left[0] ?? 200) };
+  };
 }
 
 /** An RDS instance description with the fields the ops workflows read; override what a scenario needs. */

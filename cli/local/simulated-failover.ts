@@ -3,7 +3,7 @@ import { DescribeReplicationGroupsCommand, ElastiCacheClient, type ReplicationGr
 import { DescribeDBInstancesCommand, RDSClient, RebootDBInstanceCommand } from '@aws-sdk/client-rds';
 import { type ExecutionListItem, ListExecutionsCommand, type ListExecutionsCommandInput, SFNClient } from '@aws-sdk/client-sfn';
 import type { ProbeFetch } from '../../functions/lib/health-probe.js';
-import { type SimulatedAccount, rdsInstance } from './simulated-account.js';
+import { type SimulatedAccount, rdsInstance, scriptedHealthEndpoint } from './simulated-account.js';
 
 /** Time as the failover drill sees it: every status check and probe moves it on, so the drill measures real-looking durations. */
 export class SimulatedClock {
@@ -15,6 +15,25 @@ export class SimulatedClock {
 
   advance(seconds: number): void {
     this.millis += seconds * 1000;
+  }
+}
+
+/** A failover in progress: `pending` for a number of status checks (Infinity = never), `done` at the next, then idle. */
+class PendingChange {
+  private checksLeft: number | undefined;
+
+  start(checks: number): void {
+    this.checksLeft = checks;
+  }
+
+  check(): 'idle' | 'pending' | 'done' {
+    if (this.checksLeft === undefined) return 'idle';
+    if (this.checksLeft > 0) {
+      this.checksLeft -= 1;
+      return 'pending';
+    }
+    this.checksLeft = undefined;
+    return 'done';
   }
 }
 
@@ -64,31 +83,24 @@ export class SimulatedFailover {
 
     let zone = 'us-east-1a';
     let standby = 'us-east-1b';
-    let databaseLeft: number | undefined;
+    const databaseFailover = new PendingChange();
     const rds = account.mock(RDSClient);
     rds.on(DescribeDBInstancesCommand).callsFake(async () => {
       advance(pollSeconds);
-      let status = 'available';
-      if (databaseLeft !== undefined) {
-        if (databaseLeft > 0) {
-          databaseLeft -= 1;
-          status = 'rebooting';
-        } else {
-          [zone, standby] = [standby, zone];
-          databaseLeft = undefined;
-        }
-      }
+      const step = databaseFailover.check();
+      if (step === 'done') [zone, standby] = [standby, zone];
+      const status = step === 'pending' ? 'rebooting' : 'available';
       return { DBInstances: [rdsInstance(db, { DBInstanceStatus: status, MultiAZ: options.multiAz ?? true, AvailabilityZone: zone, SecondaryAvailabilityZone: standby })] };
     });
     rds.on(RebootDBInstanceCommand).callsFake(async () => {
       if (options.rebootError) throw options.rebootError;
-      databaseLeft = options.databasePolls ?? 2;
+      databaseFailover.start(options.databasePolls ?? 2);
       return { DBInstance: rdsInstance(db, { DBInstanceStatus: 'rebooting' }) };
     });
 
     const members = Array.from({ length: 1 + (options.replicas ?? 1) }, (_, i) => `${group}-00${i + 1}`);
     let primary = 0;
-    let cacheLeft: number | undefined;
+    const cacheFailover = new PendingChange();
     const describeGroup = (status: string): ReplicationGroup => ({
       ReplicationGroupId: group,
       Status: status,
@@ -100,20 +112,13 @@ export class SimulatedFailover {
     const elasticache = account.mock(ElastiCacheClient);
     elasticache.on(DescribeReplicationGroupsCommand).callsFake(async () => {
       advance(pollSeconds);
-      let status = 'available';
-      if (cacheLeft !== undefined) {
-        if (cacheLeft > 0) {
-          cacheLeft -= 1;
-          status = 'modifying';
-        } else {
-          primary = (primary + 1) % members.length;
-          cacheLeft = undefined;
-        }
-      }
+      const step = cacheFailover.check();
+      if (step === 'done') primary = (primary + 1) % members.length;
+      const status = step === 'pending' ? 'modifying' : 'available';
       return { ReplicationGroups: [describeGroup(status)] };
     });
     elasticache.on(TestFailoverCommand).callsFake(async () => {
-      cacheLeft = options.cachePolls ?? 1;
+      cacheFailover.start(options.cachePolls ?? 1);
       return { ReplicationGroup: describeGroup('modifying') };
     });
 
@@ -130,10 +135,7 @@ export class SimulatedFailover {
       return { executions: [...own, ...(options.otherDrills ?? [])] };
     });
 
-    const codes = [...(options.health ?? [200])];
-    this.fetch = async () => {
-      advance(10);
-      return { status: codes.length > 1 ? (codes.shift() ?? 200) : (codes[0] ?? 200) };
-    };
+    // Each probe comes 10 s after the previous one.
+    this.fetch = scriptedHealthEndpoint(options.health ?? [200], () => advance(10));
   }
 }

@@ -1,10 +1,10 @@
 import * as path from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
-import { type OpsResult, opsResultSchema } from '../../functions/lib/ops-result.js';
+import type { OpsResult } from '../../functions/lib/ops-result.js';
 import type { EnvironmentName } from '../../infra/config.js';
 import { isAssemblyFresh, loadFunctionEnvironment, loadStateMachineFromAssembly, synthesizeAssembly } from '../local/assembly.js';
 import { type DeployedHandler, type WorkflowRun, inProcess, runWorkflow } from '../local/executor.js';
-import { SimulatedAccount } from '../local/simulated-account.js';
+import { SimulatedAccount, publishedResults } from '../local/simulated-account.js';
 import { type Scenario, rehearsalExecutionName } from './scenarios.js';
 
 const repositoryRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
@@ -19,14 +19,6 @@ export interface Rehearsal {
   readonly calls: string[];
   /** The results the workflow published to the notification topic: what on-call reads in Slack. */
   readonly published: OpsResult[];
-}
-
-function publishedResults(account: SimulatedAccount): OpsResult[] {
-  return account
-    .calls()
-    .filter((call) => call.service === 'SNS' && call.command === 'Publish')
-    .map((call) => opsResultSchema.safeParse(JSON.parse((call.input as { Message?: string }).Message ?? '{}')))
-    .flatMap((parsed) => (parsed.success ? [parsed.data] : []));
 }
 
 export function ensureAssembly(): void {

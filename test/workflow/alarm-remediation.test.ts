@@ -14,7 +14,7 @@ import {
 import { ExecutionAlreadyExists, SFNClient, StartExecutionCommand } from '@aws-sdk/client-sfn';
 import { PublishCommand, SNSClient } from '@aws-sdk/client-sns';
 import { GetParametersCommand, SSMClient } from '@aws-sdk/client-ssm';
-import { SimulatedAccount } from '../../cli/local/simulated-account.js';
+import { SimulatedAccount, publishedResults, scriptedHealthEndpoint } from '../../cli/local/simulated-account.js';
 import highCpu from '../../events/alarm-high-cpu.json';
 import highErrorRate from '../../events/alarm-high-error-rate.json';
 import highLatency from '../../events/alarm-high-latency.json';
@@ -22,7 +22,7 @@ import highMemory from '../../events/alarm-high-memory.json';
 import deploymentFailed from '../../events/remediation-ecs-deployment-failed.json';
 import rdsFailover from '../../events/remediation-rds-failover.json';
 import type { RemediationDependencies, runRemediationAction as RunRemediationAction } from '../../functions/alarm-remediation/actions.js';
-import { type OpsResult, opsResultSchema } from '../../functions/lib/ops-result.js';
+import type { OpsResult } from '../../functions/lib/ops-result.js';
 import { ALARM_REMEDIATION_STATES as S } from '../../state-machines/alarm-remediation.js';
 import { type DeployedHandler, type WorkflowRun, functionEnvironment, inProcess, loadStateMachine, quietEmptyMetricsWarnings, runWorkflow } from './support/workflow.js';
 
@@ -124,12 +124,12 @@ function scenario(options: Scenario = {}): void {
   if (options.overrideAlreadyStarted) sfn.on(StartExecutionCommand).rejects(new ExecutionAlreadyExists({ message: 'Execution Already Exists', $metadata: {} }));
   else sfn.on(StartExecutionCommand).resolves({ executionArn: `${OVERRIDE_MACHINE.replace(':stateMachine:', ':execution:')}:remediation-x`, startDate: new Date() });
   sns.on(PublishCommand).resolves({ MessageId: 'message-1' });
-  const codes = [...(options.health ?? [200])];
   // Each probe comes 10 s after the previous one.
-  jest.spyOn(dependencies.clients, 'fetch').mockClear().mockImplementation(async () => {
-    clock += 10_000;
-    return { status: codes.length > 1 ? (codes.shift() ?? 200) : (codes[0] ?? 200) };
-  });
+  jest.spyOn(dependencies.clients, 'fetch').mockClear().mockImplementation(
+    scriptedHealthEndpoint(options.health ?? [200], () => {
+      clock += 10_000;
+    }),
+  );
 }
 
 async function remediate(event: { id: string }, extra: Record<string, unknown> = {}, lambda?: (event: unknown) => Promise<unknown>): Promise<WorkflowRun> {
@@ -142,7 +142,7 @@ async function remediate(event: { id: string }, extra: Record<string, unknown> =
 }
 
 function published(): OpsResult[] {
-  return sns.commandCalls(PublishCommand).map((call) => opsResultSchema.parse(JSON.parse(call.args[0].input.Message ?? '{}')));
+  return publishedResults(account);
 }
 
 const claimed = () => dynamodb.commandCalls(PutItemCommand).map((call) => call.args[0].input.Item?.pk?.S);

@@ -4,7 +4,7 @@ import { DescribeDBInstancesCommand, DescribeDBSnapshotsCommand, RDSClient } fro
 import { GetBucketReplicationCommand, GetBucketVersioningCommand, HeadBucketCommand, NotFound, S3Client } from '@aws-sdk/client-s3';
 import { PublishCommand, SNSClient } from '@aws-sdk/client-sns';
 import { jest } from '@jest/globals';
-import { SimulatedAccount, rdsInstance } from '../../cli/local/simulated-account.js';
+import { SimulatedAccount, publishedResults, rdsInstance } from '../../cli/local/simulated-account.js';
 import scheduledStart from '../../events/backup-verification-scheduled.json';
 import { type OpsResult, opsResultSchema } from '../../functions/lib/ops-result.js';
 import { BACKUP_VERIFICATION_STATES as S } from '../../state-machines/backup-verification.js';
@@ -50,7 +50,7 @@ async function verify(): Promise<WorkflowRun> {
 }
 
 function published(): OpsResult[] {
-  return sns.commandCalls(PublishCommand).map((call) => opsResultSchema.parse(JSON.parse(call.args[0].input.Message ?? '{}')));
+  return publishedResults(account);
 }
 
 beforeAll(async () => {

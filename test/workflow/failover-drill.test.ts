@@ -3,13 +3,13 @@ import { ElastiCacheClient, TestFailoverCommand } from '@aws-sdk/client-elastica
 import { InvalidDBInstanceStateFault, RDSClient, RebootDBInstanceCommand } from '@aws-sdk/client-rds';
 import { PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import { PublishCommand, SNSClient } from '@aws-sdk/client-sns';
-import { SimulatedAccount } from '../../cli/local/simulated-account.js';
+import { SimulatedAccount, publishedResults } from '../../cli/local/simulated-account.js';
 import { SimulatedFailover, type SimulatedFailoverOptions } from '../../cli/local/simulated-failover.js';
 import productionApproved from '../../events/failover-drill-production-approved.json';
 import productionUnapproved from '../../events/failover-drill-production-unapproved.json';
 import scheduledStart from '../../events/failover-drill-scheduled.json';
 import type { FailoverDrillDependencies, runDrillAction as RunDrillAction } from '../../functions/failover-drill/actions.js';
-import { type OpsResult, opsResultSchema } from '../../functions/lib/ops-result.js';
+import type { OpsResult } from '../../functions/lib/ops-result.js';
 import { FAILOVER_DRILL_STATES as S } from '../../state-machines/failover-drill.js';
 import { type DeployedHandler, type WorkflowRun, functionEnvironment, inProcess, loadStateMachine, quietEmptyMetricsWarnings, runWorkflow } from './support/workflow.js';
 
@@ -62,7 +62,7 @@ async function drill(input: unknown = scheduledStart, environment: 'staging' | '
 }
 
 function published(): OpsResult[] {
-  return sns.commandCalls(PublishCommand).map((call) => opsResultSchema.parse(JSON.parse(call.args[0].input.Message ?? '{}')));
+  return publishedResults(account);
 }
 
 const nothingFailedOver = () => {

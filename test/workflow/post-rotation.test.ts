@@ -1,7 +1,7 @@
 import { DescribeServicesCommand, type Deployment, ECSClient, type Service, UpdateServiceCommand } from '@aws-sdk/client-ecs';
 import { PublishCommand, SNSClient } from '@aws-sdk/client-sns';
-import { SimulatedAccount } from '../../cli/local/simulated-account.js';
-import { type OpsResult, opsResultSchema } from '../../functions/lib/ops-result.js';
+import { SimulatedAccount, publishedResults } from '../../cli/local/simulated-account.js';
+import type { OpsResult } from '../../functions/lib/ops-result.js';
 import { POST_ROTATION_STATES as S } from '../../state-machines/post-rotation.js';
 import { type DeployedHandler, type WorkflowRun, functionEnvironment, inProcess, loadStateMachine, quietEmptyMetricsWarnings, runWorkflow } from './support/workflow.js';
 
@@ -24,7 +24,7 @@ function run(): Promise<WorkflowRun> {
   return runWorkflow({ definition: loadStateMachine('staging', 'post-rotation'), input, lambdas: { 'post-rotation': inProcess(handler, 'post-rotation') } });
 }
 
-const published = (): OpsResult[] => sns.commandCalls(PublishCommand).map((c) => opsResultSchema.parse(JSON.parse(c.args[0].input.Message ?? '{}')));
+const published = (): OpsResult[] => publishedResults(account);
 
 beforeAll(async () => {
   Object.assign(process.env, functionEnvironment('staging', 'post-rotation'));

@@ -7,10 +7,10 @@ import {
 import { ECSClient, UpdateServiceCommand } from '@aws-sdk/client-ecs';
 import { DescribeExecutionCommand, type DescribeExecutionCommandInput, ListExecutionsCommand, SFNClient, StopExecutionCommand } from '@aws-sdk/client-sfn';
 import { PublishCommand, SNSClient } from '@aws-sdk/client-sns';
-import { SimulatedAccount } from '../../cli/local/simulated-account.js';
+import { SimulatedAccount, publishedResults } from '../../cli/local/simulated-account.js';
 import applyRequest from '../../events/scaling-override-apply.json';
 import revertRequest from '../../events/scaling-override-revert.json';
-import { type OpsResult, opsResultSchema } from '../../functions/lib/ops-result.js';
+import type { OpsResult } from '../../functions/lib/ops-result.js';
 import { SCALING_OVERRIDE_STATES as S } from '../../state-machines/scaling-override.js';
 import { type DeployedHandler, type WorkflowRun, functionEnvironment, inProcess, loadStateMachine, quietEmptyMetricsWarnings, runWorkflow } from './support/workflow.js';
 
@@ -74,7 +74,7 @@ async function override(input: unknown): Promise<WorkflowRun> {
 }
 
 function published(): OpsResult[] {
-  return sns.commandCalls(PublishCommand).map((call) => opsResultSchema.parse(JSON.parse(call.args[0].input.Message ?? '{}')));
+  return publishedResults(account);
 }
 
 const registered = () => autoscaling.commandCalls(RegisterScalableTargetCommand).map((call) => call.args[0].input);
