@@ -14,7 +14,7 @@ import { build } from 'esbuild';
 import { loadFunctionEnvironment } from '../cli/local/assembly.js';
 import { REHEARSAL_ASSEMBLY_DIR, ensureAssembly, rehearse } from '../cli/rehearsal/rehearse.js';
 import { SCENARIOS } from '../cli/rehearsal/scenarios.js';
-import { BUNDLING } from '../infra/constructs/ops-function.js';
+import { localBuildOptions } from '../infra/constructs/ops-function.js';
 import { measureSlackAck } from './slack-ack.js';
 import { type Stats, stats } from './stats.js';
 
@@ -31,20 +31,7 @@ interface FunctionResult {
 
 async function bundle(name: string): Promise<string> {
   const outfile = join(out, name, 'index.mjs');
-  await build({
-    entryPoints: [join(root, 'functions', name, 'handler.ts')],
-    outfile,
-    bundle: true,
-    platform: 'node',
-    format: 'esm',
-    target: BUNDLING.target,
-    minify: BUNDLING.minify,
-    sourcemap: BUNDLING.sourceMap,
-    sourcesContent: BUNDLING.sourcesContent,
-    mainFields: BUNDLING.mainFields,
-    banner: { js: BUNDLING.banner ?? '' },
-    logLevel: 'error',
-  });
+  await build({ ...localBuildOptions(name), outfile });
   return outfile;
 }
 

@@ -1,4 +1,4 @@
-import { type RDSClient } from '@aws-sdk/client-rds';
+import type { RDSClient } from '@aws-sdk/client-rds';
 import type { S3Client } from '@aws-sdk/client-s3';
 import type pg from 'pg';
 import * as z from 'zod';
