@@ -19,16 +19,18 @@ const COLOR: Record<Severity, string> = { critical: '#d0021b', warning: '#f5a623
 const ICON: Record<Severity, string> = { critical: ':rotating_light:', warning: ':warning:', info: ':information_source:', resolved: ':white_check_mark:' };
 
 const section = (text: string) => ({ type: 'section', text: { type: 'mrkdwn', text: text.slice(0, 2900) } });
-const fields = (pairs: [string, string][]) => ({
-  type: 'section',
-  fields: pairs.filter(([, v]) => v.length > 0).slice(0, 10).map(([k, v]) => ({ type: 'mrkdwn', text: `*${k}*\n${v}`.slice(0, 1900) })),
-});
+/** A section of up to 10 labelled fields; none when no pair has a value (Slack rejects an empty `fields`). */
+const fields = (pairs: [string, string][]) => {
+  const filled = pairs.filter(([, v]) => v.length > 0);
+  if (filled.length === 0) return undefined;
+  return { type: 'section', fields: filled.slice(0, 10).map(([k, v]) => ({ type: 'mrkdwn', text: `*${k}*\n${v}`.slice(0, 1900) })) };
+};
 const context = (text: string) => ({ type: 'context', elements: [{ type: 'mrkdwn', text: text.slice(0, 2900) }] });
 
-function payload(severity: Severity, title: string, blocks: unknown[]): SlackPayload {
+function payload(severity: Severity, title: string, blocks: (object | undefined)[]): SlackPayload {
   return {
     text: `${ICON[severity]} ${title}`,
-    attachments: [{ color: COLOR[severity], blocks: [{ type: 'header', text: { type: 'plain_text', text: `${ICON[severity]} ${title}`.slice(0, 150), emoji: true } }, ...blocks] }],
+    attachments: [{ color: COLOR[severity], blocks: [{ type: 'header', text: { type: 'plain_text', text: `${ICON[severity]} ${title}`.slice(0, 150), emoji: true } }, ...blocks.filter((block) => block !== undefined)] }],
   };
 }
 

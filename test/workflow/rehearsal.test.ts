@@ -1,5 +1,8 @@
 import { type HandlerModule, rehearse, replaceClients } from '../../cli/rehearsal/rehearse.js';
 import { SCENARIOS, type Scenario, findScenario } from '../../cli/rehearsal/scenarios.js';
+import { formatNotification, severityOf } from '../../functions/notify-slack/format.js';
+import type { Notification } from '../../functions/notify-slack/messages.js';
+import { blockKitProblems } from '../support/block-kit.js';
 
 describe('fhops rehearse', () => {
   it.each(SCENARIOS.map((s) => [s.workflow, s.name, s] as const))('rehearses %s (%s) offline to the outcome its scenario expects', async (_workflow, _name, scenario) => {
@@ -14,6 +17,11 @@ describe('fhops rehearse', () => {
     expect(published.length).toBeGreaterThan(0);
     for (const result of published) expect(result).toMatchObject({ workflow: scenario.workflow, environment: 'staging', howToUndo: expect.any(String) });
     expect(published.at(-1)?.outcome === 'failed').toBe(scenario.expect === 'FAILED');
+    // ...in a message Slack accepts.
+    for (const result of published) {
+      const notification: Notification = { kind: 'ops-result', result };
+      expect(blockKitProblems(formatNotification(notification, severityOf(notification), { region: 'us-east-1' }))).toEqual([]);
+    }
   }, 60_000);
 
   it('measures the failover drill on the simulated clock: the phases take the simulated time, not the rehearsal’s', async () => {
