@@ -11,9 +11,9 @@ import { spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, readdirSync, statSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { build } from 'esbuild';
-import { loadFunctionEnvironment } from '../cli/local/assembly.js';
-import { REHEARSAL_ASSEMBLY_DIR, ensureAssembly, rehearse } from '../cli/rehearsal/rehearse.js';
-import { SCENARIOS } from '../cli/rehearsal/scenarios.js';
+import { loadFunctionEnvironment } from '../rehearsal/assembly.js';
+import { REHEARSAL_ASSEMBLY_DIR, ensureAssembly, rehearse } from '../rehearsal/rehearse.js';
+import { SCENARIOS } from '../rehearsal/scenarios/index.js';
 import { localBuildOptions } from '../infra/constructs/ops-function.js';
 import { measureSlackAck } from './slack-ack.js';
 import { type Stats, stats } from './stats.js';
@@ -68,7 +68,7 @@ function measureInit(name: string, bundlePath: string): Stats {
 function measureSynth(): { synthSeconds?: number; mainJobSeconds?: number; error?: string } {
   const outdir = join(out, 'cdk.out');
   const started = process.hrtime.bigint();
-  const result = spawnSync(process.execPath, ['--import', 'tsx', join(root, 'infra', 'main-job.ts')], {
+  const result = spawnSync(process.execPath, ['--import', 'tsx', join(root, 'cli', 'main-job.ts')], {
     env: { ...process.env, CDK_OUTDIR: outdir },
     encoding: 'utf8',
   });

@@ -8,7 +8,8 @@ import {
   type SFNClient,
   StartExecutionCommand,
 } from '@aws-sdk/client-sfn';
-import { type WorkflowName, WORKFLOWS, stateMachineName } from '../functions/lib/workflows.js';
+import { stateMachineName } from '../functions/lib/workflows.js';
+import { type WorkflowName, WORKFLOWS } from '../contracts/workflows.js';
 
 export interface WorkflowSummary {
   readonly workflow: WorkflowName;

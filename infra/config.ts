@@ -3,11 +3,7 @@
  * Staging and production differ only where this file says so.
  */
 
-export type EnvironmentName = 'staging' | 'production';
-export const ENVIRONMENTS: readonly EnvironmentName[] = ['staging', 'production'];
-
-export type ServiceName = 'frontend' | 'backend' | 'worker';
-export const SERVICES: readonly ServiceName[] = ['frontend', 'backend', 'worker'];
+import type { EnvironmentName, ServiceName } from '../contracts/environments.js';
 
 export interface ServiceConfig {
   /** vCPU units as ECS counts them (1024 = 1 vCPU). */

@@ -1,7 +1,8 @@
 import { App, Validations } from 'aws-cdk-lib';
 import { AwsSolutionsChecks, NIST80053R5Checks, PCIDSS321Checks } from 'cdk-nag';
-import { acknowledge } from './nag.js';
-import { DEFAULT_CONTEXT, type DeploymentContext, ENVIRONMENTS, type EnvironmentConfig, environmentConfig } from './config.js';
+import { acknowledge } from './nag/acknowledge.js';
+import { DEFAULT_CONTEXT, type DeploymentContext, type EnvironmentConfig, environmentConfig } from './config.js';
+import { ENVIRONMENTS } from '../contracts/environments.js';
 import { ComputeStack } from './stacks/compute-stack.js';
 import { DataStack } from './stacks/data-stack.js';
 import { DrStack } from './stacks/dr-stack.js';

@@ -1,13 +1,11 @@
 import * as z from 'zod';
 import { executionName } from '../lib/workflows.js';
+import { SERVICES, type ServiceName } from '../../contracts/environments.js';
 
 /**
  * Turns what started the remediation (an EventBridge event: a CloudWatch alarm into ALARM, an RDS failover, an ECS
  * deployment failure) into the runbook to follow and the keys its guardrails use.
  */
-
-export type ServiceName = 'frontend' | 'backend' | 'worker';
-export const SERVICE_NAMES: readonly ServiceName[] = ['frontend', 'backend', 'worker'];
 
 export type Runbook = 'scale-out' | 'restart' | 'deployment' | 'verify-health' | 'notify';
 
@@ -87,7 +85,7 @@ const RUNBOOK_BY_KIND: Record<EventKind, Runbook> = {
 };
 
 function serviceOf(name: string, prefix: string): ServiceName | undefined {
-  return SERVICE_NAMES.find((service) => name === `${prefix}-${service}`);
+  return SERVICES.find((service) => name === `${prefix}-${service}`);
 }
 
 /** Reads the execution input `{ event, dryRun?, requestedBy? }` into the remediation's view of the event. */

@@ -9,6 +9,7 @@ import { opsHandler } from '../lib/handler.js';
 import { tracer } from '../lib/powertools.js';
 import { publishOpsResult } from '../lib/publish-result.js';
 import { type RemediationDependencies, runRemediationAction } from './actions.js';
+import { SERVICES } from '../../contracts/environments.js';
 
 const env = readConfig(
   z.object({
@@ -27,7 +28,7 @@ const env = readConfig(
     /** JSON `{ "<service>": <override max ceiling> }`. */
     OVERRIDE_MAX_CEILING: z.string().transform((value, ctx) => {
       try {
-        return z.record(z.enum(['frontend', 'backend', 'worker']), z.number().int().positive()).parse(JSON.parse(value));
+        return z.record(z.enum(SERVICES), z.number().int().positive()).parse(JSON.parse(value));
       } catch {
         ctx.addIssue({ code: 'custom', message: 'OVERRIDE_MAX_CEILING must be JSON { service: number }' });
         return z.NEVER;

@@ -1,9 +1,10 @@
 import { type CaughtError, causeMessage } from '../lib/caught-error.js';
-import type { OpsResultInput } from '../lib/ops-result.js';
+import type { OpsResultInput } from '../../contracts/ops-result.js';
 import type { ProbeProgress } from '../lib/health-probe.js';
 import type { RemediationEvent } from './events.js';
 import type { Guard, Switches } from './guardrails.js';
 import type { Plan } from './runbooks.js';
+import type { EnvironmentName } from '../../contracts/environments.js';
 
 
 /** The state machine's data when the remediation ends, whichever path it took. */
@@ -19,7 +20,7 @@ export interface RemediationState {
 }
 
 export interface ReportSettings {
-  readonly environment: 'staging' | 'production';
+  readonly environment: EnvironmentName;
   readonly region: string;
   readonly clusterName: string;
   readonly servicePrefix: string;

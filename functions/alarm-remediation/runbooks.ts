@@ -8,7 +8,7 @@ import {
   UpdateServiceCommand,
 } from '@aws-sdk/client-ecs';
 import { awsCall } from '../lib/transient-error.js';
-import type { ServiceName } from './events.js';
+import type { EnvironmentName, ServiceName } from '../../contracts/environments.js';
 
 /**
  * The runbooks: each plans first by reading (so a dry run shows the same decision) and acts in a separate step.
@@ -16,7 +16,7 @@ import type { ServiceName } from './events.js';
  */
 
 export interface RunbookSettings {
-  readonly environment: 'staging' | 'production';
+  readonly environment: EnvironmentName;
   readonly clusterName: string;
   /** `${prefix}-`: ECS services are `${prefix}-<service>`. */
   readonly servicePrefix: string;
@@ -36,7 +36,7 @@ export interface RunbookClients {
 
 /** The scaling-override input the remediation starts (the override validates it again). */
 export interface OverrideStart {
-  readonly environment: 'staging' | 'production';
+  readonly environment: EnvironmentName;
   readonly service: ServiceName;
   readonly min: number;
   readonly max: number;

@@ -2,10 +2,11 @@ import { type BackupClient, DescribeRecoveryPointCommand, ListRecoveryPointsByRe
 import { type CloudWatchClient, GetMetricStatisticsCommand } from '@aws-sdk/client-cloudwatch';
 import { DescribeDBInstancesCommand, DescribeDBSnapshotsCommand, type RDSClient } from '@aws-sdk/client-rds';
 import { GetBucketReplicationCommand, GetBucketVersioningCommand, HeadBucketCommand, type S3Client } from '@aws-sdk/client-s3';
-import type { OpsResultInput } from '../lib/ops-result.js';
+import type { OpsResultInput } from '../../contracts/ops-result.js';
+import type { EnvironmentName } from '../../contracts/environments.js';
 
 export interface VerificationConfig {
-  readonly environment: 'staging' | 'production';
+  readonly environment: EnvironmentName;
   readonly databaseInstanceId: string;
   readonly replicaInstanceId: string;
   readonly backupsBucket: string;

@@ -7,7 +7,7 @@ import { MetricUnit } from '@aws-lambda-powertools/metrics';
 import * as z from 'zod';
 import { envField, readConfig } from '../lib/env.js';
 import { opsHandler } from '../lib/handler.js';
-import type { OpsResultInput } from '../lib/ops-result.js';
+import type { OpsResultInput } from '../../contracts/ops-result.js';
 import { metrics, tracer } from '../lib/powertools.js';
 import { publishOpsResult } from '../lib/publish-result.js';
 import { type VerificationClients, type VerificationConfig, verificationResult, verifyBackups } from './checks.js';

@@ -4,7 +4,7 @@ import { MetricUnit } from '@aws-lambda-powertools/metrics';
 import * as z from 'zod';
 import { envField, readConfig } from '../lib/env.js';
 import { opsHandler } from '../lib/handler.js';
-import type { OpsResultInput } from '../lib/ops-result.js';
+import type { OpsResultInput } from '../../contracts/ops-result.js';
 import { logger, metrics, tracer } from '../lib/powertools.js';
 import { publishOpsResult } from '../lib/publish-result.js';
 import { type SweeperConfig, type SweptInstance, sweepDrillInstances, sweepResult } from './sweep.js';

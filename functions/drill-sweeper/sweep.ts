@@ -1,9 +1,10 @@
 import { type DBInstance, DBInstanceNotFoundFault, DeleteDBInstanceCommand, DescribeDBInstancesCommand, type RDSClient } from '@aws-sdk/client-rds';
-import type { OpsResultInput } from '../lib/ops-result.js';
+import type { OpsResultInput } from '../../contracts/ops-result.js';
 import { DRILL_PURPOSE, DRILL_TAG, manualDeleteCommand } from '../restore-drill/drill.js';
+import type { EnvironmentName } from '../../contracts/environments.js';
 
 export interface SweeperConfig {
-  readonly environment: 'staging' | 'production';
+  readonly environment: EnvironmentName;
   readonly region: string;
   /** `${prefix}-drill-` */
   readonly drillInstancePrefix: string;

@@ -1,7 +1,7 @@
 import type { S3Client } from '@aws-sdk/client-s3';
 import * as z from 'zod';
 import { writeDrillReport } from '../lib/drill-report.js';
-import type { OpsResultInput } from '../lib/ops-result.js';
+import type { OpsResultInput } from '../../contracts/ops-result.js';
 import { logger } from '../lib/powertools.js';
 import {
   type ApplicationProgress,
@@ -19,6 +19,7 @@ import {
   probeApplication,
 } from './drill.js';
 import { type DrillState, type ReportSettings, buildReport, opsResultOf } from './report.js';
+import { ENVIRONMENTS } from '../../contracts/environments.js';
 
 /**
  * The failover drill's task handler: one function, one `action` per step of the state machine. Each action is safe
@@ -35,7 +36,7 @@ export interface FailoverDrillDependencies {
 
 /** Operators start the drill with `{ environment, requestedBy, approvedBy }`; anything else is ignored. */
 const operatorOptions = z.looseObject({
-  environment: z.enum(['staging', 'production']).optional(),
+  environment: z.enum(ENVIRONMENTS).optional(),
   requestedBy: z.string().max(200).optional(),
   approvedBy: z.string().max(200).optional(),
 });

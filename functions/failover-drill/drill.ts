@@ -12,6 +12,7 @@ import { ExecutionStatus, ListExecutionsCommand, type SFNClient } from '@aws-sdk
 import type { DrillCheck } from '../lib/drill-report.js';
 import { type ProbeFetch, type ProbeProgress, probeHealth } from '../lib/health-probe.js';
 import { awsCall } from '../lib/transient-error.js';
+import type { EnvironmentName } from '../../contracts/environments.js';
 
 /**
  * The failover drill's steps: preconditions, the database's Multi-AZ failover, the cache's test failover, the
@@ -19,7 +20,7 @@ import { awsCall } from '../lib/transient-error.js';
  */
 
 export interface FailoverDrillSettings {
-  readonly environment: 'staging' | 'production';
+  readonly environment: EnvironmentName;
   readonly databaseInstanceId: string;
   readonly replicationGroupId: string;
   /** Every alarm of the environment starts with this (`financehub-staging-`). */
@@ -48,7 +49,7 @@ export interface DrillClients {
 }
 
 export interface DrillOptions {
-  readonly environment?: 'staging' | 'production';
+  readonly environment?: EnvironmentName;
   readonly requestedBy?: string;
   readonly approvedBy?: string;
 }

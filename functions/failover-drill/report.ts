@@ -1,8 +1,9 @@
 import type { DBInstance } from '@aws-sdk/client-rds';
 import type { DrillMeasurement, DrillReport, DrillTimelineEntry } from '../lib/drill-report.js';
 import { type CaughtError, causeMessage } from '../lib/caught-error.js';
-import type { OpsResultInput } from '../lib/ops-result.js';
+import type { OpsResultInput } from '../../contracts/ops-result.js';
 import type { ApplicationProgress, CacheProgress, DatabaseProgress, DrillPlan } from './drill.js';
+import type { EnvironmentName } from '../../contracts/environments.js';
 
 
 /** The state machine's data when the drill ends, whichever path it took. */
@@ -17,7 +18,7 @@ export interface DrillState {
 }
 
 export interface ReportSettings {
-  readonly environment: 'staging' | 'production';
+  readonly environment: EnvironmentName;
   readonly region: string;
   readonly databaseInstanceId: string;
   readonly replicationGroupId: string;

@@ -1,6 +1,7 @@
 import { PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
-import type { OpsResultInput } from './ops-result.js';
-import type { WorkflowName } from './workflows.js';
+import type { OpsResultInput } from '../../contracts/ops-result.js';
+import type { WorkflowName } from '../../contracts/workflows.js';
+import type { EnvironmentName } from '../../contracts/environments.js';
 
 /**
  * A drill's evidence for auditors: JSON for machines and one HTML page for people, written under `drills/<workflow>/`
@@ -25,7 +26,7 @@ export interface DrillReport {
   readonly workflow: WorkflowName;
   /** Heading of the page: "Failover drill". */
   readonly title: string;
-  readonly environment: 'staging' | 'production';
+  readonly environment: EnvironmentName;
   readonly executionName: string;
   readonly executionArn?: string;
   readonly startedAt: string;

@@ -1,4 +1,5 @@
 import * as z from 'zod';
+import { ENVIRONMENTS } from '../../contracts/environments.js';
 
 /** Thrown at init when the environment does not match what a function needs: names every bad variable. */
 export class ConfigError extends Error {
@@ -32,5 +33,5 @@ export const envField = {
   positiveInt: z.coerce.number().int().positive(),
   bool: z.enum(['true', 'false']).transform((v) => v === 'true'),
   list: z.string().transform((v) => v.split(',').map((s) => s.trim()).filter((s) => s.length > 0)),
-  environment: z.enum(['staging', 'production']),
+  environment: z.enum(ENVIRONMENTS),
 };

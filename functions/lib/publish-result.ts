@@ -1,5 +1,5 @@
 import { PublishCommand, type SNSClient } from '@aws-sdk/client-sns';
-import { type OpsResult, type OpsResultInput, opsResultSchema } from './ops-result.js';
+import { type OpsResult, type OpsResultInput, opsResultSchema } from '../../contracts/ops-result.js';
 
 /**
  * Publishes a workflow's OpsResult to the notification topic (Slack reads it from there). The result is validated

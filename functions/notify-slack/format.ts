@@ -1,4 +1,4 @@
-import type { OpsResult } from '../lib/ops-result.js';
+import type { OpsResult } from '../../contracts/ops-result.js';
 import { type AlarmChange, type EcsEvent, type Notification, type RdsEvent, environmentOf, rdsEventCode, rdsIsCritical } from './messages.js';
 
 export type Severity = 'critical' | 'warning' | 'info' | 'resolved';

@@ -1,5 +1,6 @@
 import * as z from 'zod';
-import { type OpsResult, opsResultSchema } from '../lib/ops-result.js';
+import { type OpsResult, opsResultSchema } from '../../contracts/ops-result.js';
+import type { EnvironmentName } from '../../contracts/environments.js';
 
 /** What arrives on the notification topic, recognised by shape. Anything else stays readable text. */
 export type Notification =
@@ -77,9 +78,9 @@ export function classify(message: string, subject?: string): Notification {
 }
 
 /** `financehub-production-backend-high-cpu` -> production; anything not ours -> undefined. */
-export function environmentOf(name: string): 'staging' | 'production' | undefined {
+export function environmentOf(name: string): EnvironmentName | undefined {
   const match = /financehub-(staging|production)\b/.exec(name);
-  return match ? (match[1] as 'staging' | 'production') : undefined;
+  return match ? (match[1] as EnvironmentName) : undefined;
 }
 
 /** The RDS event code, e.g. `RDS-EVENT-0049`, from the documentation link RDS sends as Event ID. */

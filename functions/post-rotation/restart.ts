@@ -1,5 +1,6 @@
 import { DescribeServicesCommand, type ECSClient } from '@aws-sdk/client-ecs';
-import type { OpsResultInput } from '../lib/ops-result.js';
+import type { OpsResultInput } from '../../contracts/ops-result.js';
+import type { EnvironmentName } from '../../contracts/environments.js';
 
 /** The services did not settle within the polling cap: the state machine reports it as a failed restart. */
 export class DeploymentsNotSteady extends Error {
@@ -46,7 +47,7 @@ export async function checkDeployments(ecs: ECSClient, state: RestartState, maxA
 }
 
 export interface ReportInput {
-  readonly environment: 'staging' | 'production';
+  readonly environment: EnvironmentName;
   readonly secretId: string;
   readonly services: readonly string[];
   readonly rotatedAt: string;

@@ -2,13 +2,14 @@ import type { RDSClient } from '@aws-sdk/client-rds';
 import type { S3Client } from '@aws-sdk/client-s3';
 import type pg from 'pg';
 import * as z from 'zod';
-import type { OpsResultInput } from '../lib/ops-result.js';
+import type { OpsResultInput } from '../../contracts/ops-result.js';
 import { MetricUnit } from '@aws-lambda-powertools/metrics';
 import { logger, metrics } from '../lib/powertools.js';
 import { type DeletionProgress, type DrillConfig, type DrillPlan, type RestoreProgress, checkPreconditions, checkRestore, confirmDeletion, deleteDrillInstance, startRestore } from './drill.js';
 import { DrillError, classifyAwsError } from './errors.js';
 import { type DrillState, type ReportSettings, buildReport, opsResultOf, writeReport } from './report.js';
 import { type VerificationOutcome, verifyRestoredDatabase } from './verify.js';
+import { ENVIRONMENTS } from '../../contracts/environments.js';
 
 /**
  * The restore drill's task handler: one function, one `action` per step of the state machine, so the drill's
@@ -28,7 +29,7 @@ export interface DrillDependencies {
 }
 
 const operatorOptions = z.object({
-  environment: z.enum(['staging', 'production']).optional(),
+  environment: z.enum(ENVIRONMENTS).optional(),
   instanceClass: z.string().regex(/^db\.[a-z0-9]+\.[a-z0-9]+$/, 'an RDS instance class such as db.t3.large').optional(),
   requestedBy: z.string().max(200).optional(),
 });

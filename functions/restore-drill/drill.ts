@@ -9,13 +9,14 @@ import {
   RestoreDBInstanceToPointInTimeCommand,
 } from '@aws-sdk/client-rds';
 import { DrillError, classifyAwsError } from './errors.js';
+import type { EnvironmentName } from '../../contracts/environments.js';
 
 /** Tags every drill instance carries: the sweeper and the cleanup delete nothing without them. */
 export const DRILL_TAG = { purpose: 'financehub:purpose', execution: 'financehub:drill-execution', environment: 'financehub:environment' } as const;
 export const DRILL_PURPOSE = 'restore-drill';
 
 export interface DrillConfig {
-  readonly environment: 'staging' | 'production';
+  readonly environment: EnvironmentName;
   readonly region: string;
   readonly sourceInstanceId: string;
   readonly replicaInstanceId: string;

@@ -1,8 +1,9 @@
 import { PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
 import { type CaughtError, causeMessage } from '../lib/caught-error.js';
-import type { OpsResultInput } from '../lib/ops-result.js';
+import type { OpsResultInput } from '../../contracts/ops-result.js';
 import { type DeletionProgress, type DrillPlan, type RestoreProgress, manualDeleteCommand } from './drill.js';
 import type { VerificationOutcome } from './verify.js';
+import type { EnvironmentName } from '../../contracts/environments.js';
 
 
 /** The state machine's data when the drill ends, whichever path it took. */
@@ -17,7 +18,7 @@ export interface DrillState {
 }
 
 export interface ReportSettings {
-  readonly environment: 'staging' | 'production';
+  readonly environment: EnvironmentName;
   readonly region: string;
   readonly rtoMinutes: number;
   readonly rpoMinutes: number;
@@ -32,7 +33,7 @@ export interface TimelineEntry {
 
 export interface DrillReport {
   readonly workflow: 'restore-drill';
-  readonly environment: 'staging' | 'production';
+  readonly environment: EnvironmentName;
   readonly executionName: string;
   readonly executionArn?: string;
   readonly drillInstance?: string;

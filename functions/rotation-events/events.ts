@@ -1,7 +1,8 @@
 import { type SFNClient, ExecutionAlreadyExists, StartExecutionCommand } from '@aws-sdk/client-sfn';
 import * as z from 'zod';
-import type { OpsResultInput } from '../lib/ops-result.js';
+import type { OpsResultInput } from '../../contracts/ops-result.js';
 import { executionName } from '../lib/workflows.js';
+import type { EnvironmentName } from '../../contracts/environments.js';
 
 /** Secrets Manager's rotation events, as EventBridge delivers them from CloudTrail. */
 export const rotationEventSchema = z.object({
@@ -19,7 +20,7 @@ export const rotationEventSchema = z.object({
 export type RotationNotice = z.infer<typeof rotationEventSchema>;
 
 export interface RotationEventsConfig {
-  readonly environment: 'staging' | 'production';
+  readonly environment: EnvironmentName;
   readonly stateMachineArn: string;
   readonly cluster: string;
   /** The services that read the database secret and so must restart on the new credentials. */

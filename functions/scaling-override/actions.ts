@@ -1,5 +1,5 @@
 import * as z from 'zod';
-import type { OpsResultInput } from '../lib/ops-result.js';
+import type { OpsResultInput } from '../../contracts/ops-result.js';
 import { type AppliedOverride, type Capacity, type OverrideClients, type OverrideSettings, applyOverride, currentCapacity, replaceEarlierOverrides, restoreBaseline } from './override.js';
 import { type ReportSettings, type OverrideState, overrideResult } from './report.js';
 import { type OverrideLimits, type OverrideRequest, parseOverrideRequest } from './request.js';

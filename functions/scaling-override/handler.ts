@@ -7,9 +7,10 @@ import { opsHandler } from '../lib/handler.js';
 import { tracer } from '../lib/powertools.js';
 import { publishOpsResult } from '../lib/publish-result.js';
 import { type OverrideDependencies, runOverrideAction } from './actions.js';
+import { SERVICES } from '../../contracts/environments.js';
 
 const limitsSchema = z.record(
-  z.enum(['frontend', 'backend', 'worker']),
+  z.enum(SERVICES),
   z.object({ minCapacity: z.number().int().positive(), maxCapacity: z.number().int().positive(), overrideMaxCeiling: z.number().int().positive() }),
 );
 

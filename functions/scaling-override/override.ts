@@ -1,7 +1,8 @@
 import { type ApplicationAutoScalingClient, DescribeScalableTargetsCommand, RegisterScalableTargetCommand } from '@aws-sdk/client-application-auto-scaling';
 import { DescribeExecutionCommand, ExecutionDoesNotExist, ExecutionStatus, ListExecutionsCommand, type SFNClient, StopExecutionCommand } from '@aws-sdk/client-sfn';
 import { awsCall } from '../lib/transient-error.js';
-import type { ApplyRequest, OverrideRequest, ServiceName } from './request.js';
+import type { ApplyRequest, OverrideRequest } from './request.js';
+import type { ServiceName } from '../../contracts/environments.js';
 
 /**
  * A scaling override changes the service's Application Auto Scaling bounds (never the desired count, which the

@@ -1,6 +1,7 @@
-import type { OpsResultInput } from '../lib/ops-result.js';
+import type { OpsResultInput } from '../../contracts/ops-result.js';
 import { type AppliedOverride, type Capacity, type OverrideSettings, type ReplacedOverride, type Reverted, manualRevertCommand } from './override.js';
 import type { OverrideRequest } from './request.js';
+import type { EnvironmentName } from '../../contracts/environments.js';
 
 /** What a Catch adds to the state: Step Functions' error name and cause. */
 export interface CaughtError {
@@ -24,7 +25,7 @@ export interface OverrideState {
 export type ReportStage = 'applied' | 'ended' | 'rejected' | 'failed';
 
 export interface ReportSettings extends OverrideSettings {
-  readonly environment: 'staging' | 'production';
+  readonly environment: EnvironmentName;
 }
 
 /** The message inside a Catch's Cause: Lambda's JSON error document or the SDK's text. */

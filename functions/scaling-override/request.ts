@@ -1,11 +1,10 @@
 import * as z from 'zod';
+import { type EnvironmentName, ENVIRONMENTS, type ServiceName } from '../../contracts/environments.js';
 
 /**
  * What an override request may ask for: checked against the environment's figures before anything changes, with a
  * message that says every problem at once.
  */
-
-export type ServiceName = 'frontend' | 'backend' | 'worker';
 
 export interface ServiceLimits {
   /** The baseline a revert restores (the architecture document's figures). */
@@ -16,7 +15,7 @@ export interface ServiceLimits {
 }
 
 export interface OverrideLimits {
-  readonly environment: 'staging' | 'production';
+  readonly environment: EnvironmentName;
   readonly services: Readonly<Record<ServiceName, ServiceLimits>>;
   readonly maxDurationMinutes: number;
 }
@@ -57,7 +56,7 @@ const wholeNumber = (name: string) => z.number({ error: `${name} must be a whole
 function schemaFor(limits: OverrideLimits) {
   const services = Object.keys(limits.services) as ServiceName[];
   const common = {
-    environment: z.enum(['staging', 'production'], { error: 'environment must be staging or production' }).optional(),
+    environment: z.enum(ENVIRONMENTS, { error: 'environment must be staging or production' }).optional(),
     service: z.enum(services as [ServiceName, ...ServiceName[]], { error: `service must be one of ${services.join(', ')}` }),
     requestedBy: z.string({ error: 'requestedBy (who asks) is required' }).trim().min(1, 'requestedBy (who asks) is required').max(200),
     approvedBy: z.string().trim().max(200).optional(),

@@ -1,5 +1,6 @@
 import { ListSecretsCommand, type SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
-import type { OpsResultInput } from '../lib/ops-result.js';
+import type { OpsResultInput } from '../../contracts/ops-result.js';
+import type { EnvironmentName } from '../../contracts/environments.js';
 
 export interface SecretAge {
   readonly name: string;
@@ -31,7 +32,7 @@ export async function secretAges(secrets: SecretsManagerClient, prefix: string, 
 }
 
 /** One result naming each secret older than the rotation period, with its age. */
-export function auditResult(ages: readonly SecretAge[], environment: 'staging' | 'production', maxAgeDays: number, startedAt: Date, now: Date): OpsResultInput {
+export function auditResult(ages: readonly SecretAge[], environment: EnvironmentName, maxAgeDays: number, startedAt: Date, now: Date): OpsResultInput {
   const stale = ages.filter((a) => a.ageDays > maxAgeDays);
   const describe = (a: SecretAge) => `${a.name}: ${Number.isFinite(a.ageDays) ? a.ageDays : '?'} days since ${a.since}`;
   return {

@@ -1,8 +1,9 @@
 import * as z from 'zod';
-import type { WorkflowName } from '../lib/workflows.js';
+import type { WorkflowName } from '../../contracts/workflows.js';
+import { ENVIRONMENTS, SERVICES } from '../../contracts/environments.js';
 
-const environment = z.enum(['staging', 'production'], { error: 'environment must be staging or production' });
-const service = z.enum(['frontend', 'backend', 'worker'], { error: 'service must be frontend, backend or worker' });
+const environment = z.enum(ENVIRONMENTS, { error: 'environment must be staging or production' });
+const service = z.enum(SERVICES, { error: 'service must be frontend, backend or worker' });
 const count = (name: string) =>
   z.coerce.number({ error: `${name} must be a whole number` }).int(`${name} must be a whole number`);
 

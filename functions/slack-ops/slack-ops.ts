@@ -2,14 +2,16 @@ import { createHash } from 'node:crypto';
 import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { ExecutionAlreadyExists, ListExecutionsCommand, type SFNClient, StartExecutionCommand } from '@aws-sdk/client-sfn';
 import * as z from 'zod';
-import { type WorkflowName, WORKFLOWS, executionName, stateMachineArn } from '../lib/workflows.js';
+import { executionName, stateMachineArn } from '../lib/workflows.js';
+import { type WorkflowName, WORKFLOWS } from '../../contracts/workflows.js';
 import { ApprovalError, decideApproval, readApproval, rememberFollowUp, requestApproval } from './approvals.js';
 import { type AuthorizationPolicy, NotAuthorized, authorizeApproval, authorizeCommand } from './authorize.js';
 import { CommandError, type OpsCommand, type ScalingLimits, USAGE, describeCommand, needsApproval, parseCommand, workflowFor } from './commands.js';
 import { SlackRequestRejected, verifySlackSignature } from './verify-signature.js';
+import type { EnvironmentName } from '../../contracts/environments.js';
 
 export interface SlackOpsConfig {
-  readonly environment: 'staging' | 'production';
+  readonly environment: EnvironmentName;
   readonly region: string;
   readonly account: string;
   readonly prefix: string;

@@ -11,7 +11,8 @@ import * as iam from 'aws-cdk-lib/aws-iam';
 import type * as kms from 'aws-cdk-lib/aws-kms';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import { Construct } from 'constructs';
-import type { AutoscalingConfig, EnvironmentConfig, ServiceConfig, ServiceName } from '../config.js';
+import type { AutoscalingConfig, EnvironmentConfig, ServiceConfig } from '../config.js';
+import type { ServiceName } from '../../contracts/environments.js';
 
 export interface SharedVolume {
   readonly fileSystem: efs.IFileSystem;

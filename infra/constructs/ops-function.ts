@@ -11,7 +11,7 @@ import * as sqs from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
 import type { BuildOptions } from 'esbuild';
 import type { EnvironmentConfig } from '../config.js';
-import { acknowledge } from '../nag.js';
+import { acknowledge } from '../nag/acknowledge.js';
 
 const repositoryRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
 

@@ -3,7 +3,8 @@ import type * as kms from 'aws-cdk-lib/aws-kms';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import type { Construct } from 'constructs';
-import { type WorkflowName, stateMachineName } from '../../functions/lib/workflows.js';
+import { stateMachineName } from '../../functions/lib/workflows.js';
+import type { WorkflowName } from '../../contracts/workflows.js';
 import type { EnvironmentConfig } from '../config.js';
 
 export interface OpsStateMachineProps {

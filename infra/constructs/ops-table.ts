@@ -2,7 +2,7 @@ import { RemovalPolicy } from 'aws-cdk-lib';
 import * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
 import type * as kms from 'aws-cdk-lib/aws-kms';
 import type { Construct } from 'constructs';
-import { acknowledge } from '../nag.js';
+import { acknowledge } from '../nag/acknowledge.js';
 
 export interface OpsTableProps {
   /** Physical name, e.g. `financehub-production-notify-slack`. */

@@ -9,9 +9,11 @@ import * as lambda from 'aws-cdk-lib/aws-lambda';
 import type * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import * as ssm from 'aws-cdk-lib/aws-ssm';
 import { Construct } from 'constructs';
-import { WORKFLOWS, stateMachineName } from '../../functions/lib/workflows.js';
-import { type EnvironmentConfig, SERVICES } from '../config.js';
-import { acknowledge } from '../nag.js';
+import { stateMachineName } from '../../functions/lib/workflows.js';
+import { WORKFLOWS } from '../../contracts/workflows.js';
+import { type EnvironmentConfig } from '../config.js';
+import { SERVICES } from '../../contracts/environments.js';
+import { acknowledge } from '../nag/acknowledge.js';
 import { OpsFunction } from './ops-function.js';
 import { OpsTable } from './ops-table.js';
 

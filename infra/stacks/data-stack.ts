@@ -15,7 +15,7 @@ import type { Construct } from 'constructs';
 import type { EnvironmentConfig } from '../config.js';
 import { EnvironmentKey } from '../constructs/environment-key.js';
 import { SecureBucket } from '../constructs/secure-bucket.js';
-import { acknowledge } from '../nag.js';
+import { acknowledge } from '../nag/acknowledge.js';
 import type { DrStack } from './dr-stack.js';
 import type { NetworkStack } from './network-stack.js';
 

@@ -11,7 +11,7 @@ import type { Construct } from 'constructs';
 import type { EnvironmentConfig } from '../config.js';
 import { SecureBucket } from '../constructs/secure-bucket.js';
 import { WebFirewall } from '../constructs/web-firewall.js';
-import { acknowledge } from '../nag.js';
+import { acknowledge } from '../nag/acknowledge.js';
 import type { DataStack } from './data-stack.js';
 import type { NetworkStack } from './network-stack.js';
 

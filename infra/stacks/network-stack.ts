@@ -6,7 +6,7 @@ import type { Construct } from 'constructs';
 import type { EnvironmentConfig } from '../config.js';
 import { EnvironmentKey } from '../constructs/environment-key.js';
 import { ExplicitSubnetCidrs } from '../constructs/explicit-subnet-cidrs.js';
-import { acknowledge } from '../nag.js';
+import { acknowledge } from '../nag/acknowledge.js';
 
 export interface NetworkStackProps extends StackProps {
   readonly config: EnvironmentConfig;

@@ -6,14 +6,14 @@ import type { EnvironmentConfig } from '../config.js';
 import { EnvironmentKey } from '../constructs/environment-key.js';
 import { SlackNotifications } from '../constructs/slack-notifications.js';
 import { SlackOpsCommand } from '../constructs/slack-ops-command.js';
-import { acknowledge } from '../nag.js';
-import { BackupVerification } from '../../state-machines/backup-verification.js';
-import { DrillSweeper } from '../../state-machines/drill-sweeper.js';
-import { SecretRotation } from '../../state-machines/post-rotation.js';
-import { RestoreDrill } from '../../state-machines/restore-drill.js';
-import { AlarmRemediation } from '../../state-machines/alarm-remediation.js';
-import { FailoverDrill } from '../../state-machines/failover-drill.js';
-import { ScalingOverride } from '../../state-machines/scaling-override.js';
+import { acknowledge } from '../nag/acknowledge.js';
+import { BackupVerification } from '../workflows/backup-verification.js';
+import { DrillSweeper } from '../workflows/drill-sweeper.js';
+import { PostRotation } from '../workflows/post-rotation.js';
+import { RestoreDrill } from '../workflows/restore-drill.js';
+import { AlarmRemediation } from '../workflows/alarm-remediation.js';
+import { FailoverDrill } from '../workflows/failover-drill.js';
+import { ScalingOverride } from '../workflows/scaling-override.js';
 import type { ComputeStack } from './compute-stack.js';
 import type { DataStack } from './data-stack.js';
 import type { EdgeStack } from './edge-stack.js';
@@ -30,7 +30,7 @@ export interface OpsStackProps extends StackProps {
 }
 
 /**
- * The operations automation of one environment: each workflow (state-machines/<name>.ts) is a construct
+ * The operations automation of one environment: each workflow (infra/workflows/<name>.ts) is a construct
  * holding its functions, state machine and trigger; this stack composes them.
  */
 export class OpsStack extends Stack {
@@ -101,7 +101,7 @@ export class OpsStack extends Stack {
       logsKey: network.logsKey,
     });
     new DrillSweeper(this, 'DrillSweeper', { config, ...opsNetwork, topic, logsKey: network.logsKey });
-    new SecretRotation(this, 'SecretRotation', {
+    new PostRotation(this, 'PostRotation', {
       config,
       ...opsNetwork,
       applicationSecret: data.applicationSecret,

@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { jest } from '@jest/globals';
 import { type Acknowledgment as CdkAcknowledgment, App, Stack, Validations } from 'aws-cdk-lib';
 import { buildFinanceHub } from '../../infra/financehub.js';
-import { collectAcknowledgments, renderAcknowledgmentsMarkdown } from '../../infra/nag-report.js';
+import { collectAcknowledgments, renderAcknowledgmentsMarkdown } from '../../infra/nag/report.js';
 import { synthesizeApp } from './support/synth.js';
 
 interface Report {

@@ -3,9 +3,9 @@ import { CloudWatchClient, GetMetricStatisticsCommand } from '@aws-sdk/client-cl
 import { DescribeDBInstancesCommand, DescribeDBSnapshotsCommand, RDSClient } from '@aws-sdk/client-rds';
 import { GetBucketReplicationCommand, GetBucketVersioningCommand, HeadBucketCommand, S3Client } from '@aws-sdk/client-s3';
 import { mockClient } from 'aws-sdk-client-mock';
-import { rdsInstance } from '../../cli/local/simulated-account.js';
+import { rdsInstance } from '../../rehearsal/simulated/account.js';
 import { type VerificationConfig, verificationResult, verifyBackups } from '../../functions/backup-verification/checks.js';
-import { opsResultSchema } from '../../functions/lib/ops-result.js';
+import { opsResultSchema } from '../../contracts/ops-result.js';
 
 const now = new Date('2026-11-03T07:00:00Z');
 const hoursBefore = (hours: number) => new Date(now.getTime() - hours * 3_600_000);

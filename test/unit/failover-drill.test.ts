@@ -5,7 +5,7 @@ import { DBInstanceNotFoundFault, DescribeDBInstancesCommand, InvalidDBInstanceS
 import { PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import { ListExecutionsCommand, SFNClient } from '@aws-sdk/client-sfn';
 import { mockClient } from 'aws-sdk-client-mock';
-import { rdsInstance } from '../../cli/local/simulated-account.js';
+import { rdsInstance } from '../../rehearsal/simulated/account.js';
 import { type DrillClients, type DrillPlan, type FailoverDrillSettings, checkPreconditions, failOverCache, failOverDatabase, maintenanceWindowConflict } from '../../functions/failover-drill/drill.js';
 import { type DrillState, type ReportSettings, buildReport } from '../../functions/failover-drill/report.js';
 import { drillReportKeys, renderDrillReportHtml, writeDrillReport } from '../../functions/lib/drill-report.js';

@@ -2,8 +2,8 @@ import { ExecutionAlreadyExists, SFNClient, StartExecutionCommand } from '@aws-s
 import { mockClient } from 'aws-sdk-client-mock';
 import highCpu from '../../events/alarm-high-cpu.json';
 import rdsFailover from '../../events/remediation-rds-failover.json';
-import type { DeployedHandler } from '../../cli/local/executor.js';
-import { inProcess } from '../../cli/local/executor.js';
+import type { DeployedHandler } from '../../rehearsal/executor.js';
+import { inProcess } from '../../rehearsal/executor.js';
 import { startRemediation } from '../../functions/alarm-remediation-start/start.js';
 import { TransientError } from '../../functions/lib/transient-error.js';
 

@@ -1,7 +1,7 @@
 import { PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import { mockClient } from 'aws-sdk-client-mock';
 import checkRestoreEvent from '../../events/restore-drill-check-restore.json';
-import { opsResultSchema } from '../../functions/lib/ops-result.js';
+import { opsResultSchema } from '../../contracts/ops-result.js';
 import { type DrillState, type ReportSettings, buildReport, opsResultOf, renderHtml, writeReport } from '../../functions/restore-drill/report.js';
 import type { VerificationOutcome } from '../../functions/restore-drill/verify.js';
 

@@ -1,8 +1,8 @@
 import { DeleteDBInstanceCommand, DescribeDBInstancesCommand, RDSClient } from '@aws-sdk/client-rds';
 import { jest } from '@jest/globals';
 import { mockClient } from 'aws-sdk-client-mock';
-import { rdsInstance } from '../../cli/local/simulated-account.js';
-import { opsResultSchema } from '../../functions/lib/ops-result.js';
+import { rdsInstance } from '../../rehearsal/simulated/account.js';
+import { opsResultSchema } from '../../contracts/ops-result.js';
 import { type SweeperConfig, sweepDrillInstances, sweepResult } from '../../functions/drill-sweeper/sweep.js';
 
 const rds = mockClient(RDSClient);

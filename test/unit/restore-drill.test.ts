@@ -8,7 +8,7 @@ import {
   RestoreDBInstanceToPointInTimeCommand,
 } from '@aws-sdk/client-rds';
 import { mockClient } from 'aws-sdk-client-mock';
-import { rdsInstance } from '../../cli/local/simulated-account.js';
+import { rdsInstance } from '../../rehearsal/simulated/account.js';
 import checkRestoreEvent from '../../events/restore-drill-check-restore.json';
 import {
   type DrillConfig,

@@ -3,7 +3,7 @@ import { ExecutionAlreadyExists, SFNClient, StartExecutionCommand } from '@aws-s
 import { mockClient } from 'aws-sdk-client-mock';
 import failed from '../../events/rotation-failed.json';
 import succeeded from '../../events/rotation-succeeded.json';
-import type { OpsResultInput } from '../../functions/lib/ops-result.js';
+import type { OpsResultInput } from '../../contracts/ops-result.js';
 import { auditResult, secretAges } from '../../functions/secret-age-audit/audit.js';
 import { handleRotationEvent, rotationEventSchema } from '../../functions/rotation-events/events.js';
 

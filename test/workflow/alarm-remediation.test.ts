@@ -14,7 +14,7 @@ import {
 import { ExecutionAlreadyExists, SFNClient, StartExecutionCommand } from '@aws-sdk/client-sfn';
 import { PublishCommand, SNSClient } from '@aws-sdk/client-sns';
 import { GetParametersCommand, SSMClient } from '@aws-sdk/client-ssm';
-import { SimulatedAccount, publishedResults, scriptedHealthEndpoint } from '../../cli/local/simulated-account.js';
+import { SimulatedAccount, publishedResults, scriptedHealthEndpoint } from '../../rehearsal/simulated/account.js';
 import highCpu from '../../events/alarm-high-cpu.json';
 import highErrorRate from '../../events/alarm-high-error-rate.json';
 import highLatency from '../../events/alarm-high-latency.json';
@@ -22,8 +22,8 @@ import highMemory from '../../events/alarm-high-memory.json';
 import deploymentFailed from '../../events/remediation-ecs-deployment-failed.json';
 import rdsFailover from '../../events/remediation-rds-failover.json';
 import type { RemediationDependencies, runRemediationAction as RunRemediationAction } from '../../functions/alarm-remediation/actions.js';
-import type { OpsResult } from '../../functions/lib/ops-result.js';
-import { ALARM_REMEDIATION_STATES as S } from '../../state-machines/alarm-remediation.js';
+import type { OpsResult } from '../../contracts/ops-result.js';
+import { ALARM_REMEDIATION_STATES as S } from '../../infra/workflows/alarm-remediation.js';
 import { type DeployedHandler, type WorkflowRun, functionEnvironment, inProcess, loadStateMachine, quietEmptyMetricsWarnings, runWorkflow } from './support/workflow.js';
 
 const KILL_SWITCH = '/financehub-staging/remediation/kill-switch';

@@ -4,10 +4,10 @@ import { DescribeDBInstancesCommand, DescribeDBSnapshotsCommand, RDSClient } fro
 import { GetBucketReplicationCommand, GetBucketVersioningCommand, HeadBucketCommand, NotFound, S3Client } from '@aws-sdk/client-s3';
 import { PublishCommand, SNSClient } from '@aws-sdk/client-sns';
 import { jest } from '@jest/globals';
-import { SimulatedAccount, publishedResults, rdsInstance } from '../../cli/local/simulated-account.js';
+import { SimulatedAccount, publishedResults, rdsInstance } from '../../rehearsal/simulated/account.js';
 import scheduledStart from '../../events/backup-verification-scheduled.json';
-import { type OpsResult, opsResultSchema } from '../../functions/lib/ops-result.js';
-import { BACKUP_VERIFICATION_STATES as S } from '../../state-machines/backup-verification.js';
+import { type OpsResult, opsResultSchema } from '../../contracts/ops-result.js';
+import { BACKUP_VERIFICATION_STATES as S } from '../../infra/workflows/backup-verification.js';
 import { type DeployedHandler, type WorkflowRun, functionEnvironment, inProcess, loadStateMachine, runWorkflow } from './support/workflow.js';
 
 const SOURCE = 'financehub-staging-db';

@@ -3,14 +3,14 @@ import { ElastiCacheClient, TestFailoverCommand } from '@aws-sdk/client-elastica
 import { InvalidDBInstanceStateFault, RDSClient, RebootDBInstanceCommand } from '@aws-sdk/client-rds';
 import { PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import { PublishCommand, SNSClient } from '@aws-sdk/client-sns';
-import { SimulatedAccount, publishedResults } from '../../cli/local/simulated-account.js';
-import { SimulatedFailover, type SimulatedFailoverOptions } from '../../cli/local/simulated-failover.js';
+import { SimulatedAccount, publishedResults } from '../../rehearsal/simulated/account.js';
+import { SimulatedFailover, type SimulatedFailoverOptions } from '../../rehearsal/simulated/failover.js';
 import productionApproved from '../../events/failover-drill-production-approved.json';
 import productionUnapproved from '../../events/failover-drill-production-unapproved.json';
 import scheduledStart from '../../events/failover-drill-scheduled.json';
 import type { FailoverDrillDependencies, runDrillAction as RunDrillAction } from '../../functions/failover-drill/actions.js';
-import type { OpsResult } from '../../functions/lib/ops-result.js';
-import { FAILOVER_DRILL_STATES as S } from '../../state-machines/failover-drill.js';
+import type { OpsResult } from '../../contracts/ops-result.js';
+import { FAILOVER_DRILL_STATES as S } from '../../infra/workflows/failover-drill.js';
 import { type DeployedHandler, type WorkflowRun, functionEnvironment, inProcess, loadStateMachine, quietEmptyMetricsWarnings, runWorkflow } from './support/workflow.js';
 
 const EXECUTION = 'drill-2027-q1';

@@ -1,8 +1,8 @@
 import { DescribeServicesCommand, type Deployment, ECSClient, type Service, UpdateServiceCommand } from '@aws-sdk/client-ecs';
 import { PublishCommand, SNSClient } from '@aws-sdk/client-sns';
-import { SimulatedAccount, publishedResults } from '../../cli/local/simulated-account.js';
-import type { OpsResult } from '../../functions/lib/ops-result.js';
-import { POST_ROTATION_STATES as S } from '../../state-machines/post-rotation.js';
+import { SimulatedAccount, publishedResults } from '../../rehearsal/simulated/account.js';
+import type { OpsResult } from '../../contracts/ops-result.js';
+import { POST_ROTATION_STATES as S } from '../../infra/workflows/post-rotation.js';
 import { type DeployedHandler, type WorkflowRun, functionEnvironment, inProcess, loadStateMachine, quietEmptyMetricsWarnings, runWorkflow } from './support/workflow.js';
 
 const CLUSTER = 'financehub-staging';

@@ -1,5 +1,5 @@
-import { type HandlerModule, rehearse, replaceClients } from '../../cli/rehearsal/rehearse.js';
-import { SCENARIOS, type Scenario, findScenario } from '../../cli/rehearsal/scenarios.js';
+import { type HandlerModule, rehearse, replaceClients } from '../../rehearsal/rehearse.js';
+import { SCENARIOS, type Scenario, findScenario } from '../../rehearsal/scenarios/index.js';
 import { formatNotification, severityOf } from '../../functions/notify-slack/format.js';
 import type { Notification } from '../../functions/notify-slack/messages.js';
 import { blockKitProblems } from '../support/block-kit.js';

@@ -3,12 +3,12 @@ import { PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import { GetSecretValueCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { ListExecutionsCommand, SFNClient } from '@aws-sdk/client-sfn';
 import { PublishCommand, SNSClient } from '@aws-sdk/client-sns';
-import { SimulatedAccount, SimulatedRds, type SimulatedRdsOptions, publishedResults, rdsInstance } from '../../cli/local/simulated-account.js';
-import { type SimulatedDatabase, type SimulatedPostgres, simulatePostgres } from '../../cli/local/simulated-postgres.js';
+import { SimulatedAccount, SimulatedRds, type SimulatedRdsOptions, publishedResults, rdsInstance } from '../../rehearsal/simulated/account.js';
+import { type SimulatedDatabase, type SimulatedPostgres, simulatePostgres } from '../../rehearsal/simulated/postgres.js';
 import manualStart from '../../events/restore-drill-manual.json';
 import scheduledStart from '../../events/restore-drill-scheduled.json';
-import type { OpsResult } from '../../functions/lib/ops-result.js';
-import { RESTORE_DRILL_STATES as S } from '../../state-machines/restore-drill.js';
+import type { OpsResult } from '../../contracts/ops-result.js';
+import { RESTORE_DRILL_STATES as S } from '../../infra/workflows/restore-drill.js';
 import { type DeployedHandler, type WorkflowRun, functionEnvironment, inProcess, loadStateMachine, quietEmptyMetricsWarnings, runWorkflow } from './support/workflow.js';
 
 const SOURCE = 'financehub-staging-db';

@@ -7,11 +7,11 @@ import {
 import { ECSClient, UpdateServiceCommand } from '@aws-sdk/client-ecs';
 import { DescribeExecutionCommand, type DescribeExecutionCommandInput, ListExecutionsCommand, SFNClient, StopExecutionCommand } from '@aws-sdk/client-sfn';
 import { PublishCommand, SNSClient } from '@aws-sdk/client-sns';
-import { SimulatedAccount, publishedResults } from '../../cli/local/simulated-account.js';
+import { SimulatedAccount, publishedResults } from '../../rehearsal/simulated/account.js';
 import applyRequest from '../../events/scaling-override-apply.json';
 import revertRequest from '../../events/scaling-override-revert.json';
-import type { OpsResult } from '../../functions/lib/ops-result.js';
-import { SCALING_OVERRIDE_STATES as S } from '../../state-machines/scaling-override.js';
+import type { OpsResult } from '../../contracts/ops-result.js';
+import { SCALING_OVERRIDE_STATES as S } from '../../infra/workflows/scaling-override.js';
 import { type DeployedHandler, type WorkflowRun, functionEnvironment, inProcess, loadStateMachine, quietEmptyMetricsWarnings, runWorkflow } from './support/workflow.js';
 
 const EXECUTION = 'cli-alice-2026-11-24T10-00-00Z';

@@ -6,8 +6,8 @@ import * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import * as tasks from 'aws-cdk-lib/aws-stepfunctions-tasks';
 import { mockClient } from 'aws-sdk-client-mock';
-import { type CloudFormationTemplate, resolveStateMachine } from '../../../cli/local/definition.js';
-import { runWorkflow } from '../../../cli/local/executor.js';
+import { type CloudFormationTemplate, resolveStateMachine } from '../../../rehearsal/definition.js';
+import { runWorkflow } from '../../../rehearsal/executor.js';
 
 /** A small machine that uses what the project's workflows use: both Lambda styles, SDK tasks, Retry, Catch, Wait, Choice. */
 function exampleTemplate(): CloudFormationTemplate {

@@ -5,7 +5,7 @@
  * and swapped in, so no test reads a half-written template.
  */
 import { existsSync, mkdirSync, renameSync, rmSync, statSync } from 'node:fs';
-import { isAssemblyFresh, synthesizeAssembly, TEST_ASSEMBLY_DIR } from '../../../cli/local/assembly.js';
+import { isAssemblyFresh, synthesizeAssembly, TEST_ASSEMBLY_DIR } from '../../../rehearsal/assembly.js';
 
 const lock = `${TEST_ASSEMBLY_DIR}.lock`;
 const LOCK_STALE_MS = 5 * 60_000;

@@ -1,9 +1,9 @@
-import type { EnvironmentName } from '../../../infra/config.js';
-import { TEST_ASSEMBLY_DIR, loadFunctionEnvironment, loadStateMachineFromAssembly } from '../../../cli/local/assembly.js';
-import type { ResolvedStateMachine } from '../../../cli/local/definition.js';
+import type { EnvironmentName } from '../../../contracts/environments.js';
+import { TEST_ASSEMBLY_DIR, loadFunctionEnvironment, loadStateMachineFromAssembly } from '../../../rehearsal/assembly.js';
+import type { ResolvedStateMachine } from '../../../rehearsal/definition.js';
 
-export { type DeployedHandler, inProcess, lambdaContext, runWorkflow, type RunWorkflowOptions, type WorkflowRun } from '../../../cli/local/executor.js';
-export type { ResolvedStateMachine, TaskBinding } from '../../../cli/local/definition.js';
+export { type DeployedHandler, inProcess, lambdaContext, runWorkflow, type RunWorkflowOptions, type WorkflowRun } from '../../../rehearsal/executor.js';
+export type { ResolvedStateMachine, TaskBinding } from '../../../rehearsal/definition.js';
 
 const cache = new Map<string, ResolvedStateMachine>();
 

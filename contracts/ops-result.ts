@@ -1,4 +1,5 @@
 import * as z from 'zod';
+import { ENVIRONMENTS } from './environments.js';
 
 /**
  * What every workflow of this project publishes to the notification topic when it ends, success or failure.
@@ -7,7 +8,7 @@ import * as z from 'zod';
 export const opsResultSchema = z.object({
   kind: z.literal('OpsResult'),
   workflow: z.string().min(1),
-  environment: z.enum(['staging', 'production']),
+  environment: z.enum(ENVIRONMENTS),
   outcome: z.enum(['succeeded', 'failed', 'skipped']),
   severity: z.enum(['info', 'warning', 'critical']),
   summary: z.string().min(1),

@@ -6,9 +6,9 @@ import * as scheduler from 'aws-cdk-lib/aws-scheduler';
 import * as schedulerTargets from 'aws-cdk-lib/aws-scheduler-targets';
 import type * as sns from 'aws-cdk-lib/aws-sns';
 import { Construct } from 'constructs';
-import type { EnvironmentConfig } from '../infra/config.js';
-import { OpsFunction } from '../infra/constructs/ops-function.js';
-import { acknowledge } from '../infra/nag.js';
+import type { EnvironmentConfig } from '../config.js';
+import { OpsFunction } from '../constructs/ops-function.js';
+import { acknowledge } from '../nag/acknowledge.js';
 
 export interface DrillSweeperProps {
   readonly config: EnvironmentConfig;

@@ -10,11 +10,12 @@ import { ListExecutionsCommand, SFNClient, StartExecutionCommand, type StartExec
 import { GetParametersCommand, SSMClient } from '@aws-sdk/client-ssm';
 import highCpu from '../../events/alarm-high-cpu.json' with { type: 'json' };
 import { PublishCommand, SNSClient } from '@aws-sdk/client-sns';
-import type { WorkflowName } from '../../functions/lib/workflows.js';
-import { type EnvironmentName, environmentConfig } from '../../infra/config.js';
-import { type SimulatedAccount, SimulatedRds, rdsInstance } from '../local/simulated-account.js';
-import { SimulatedFailover } from '../local/simulated-failover.js';
-import { type SimulatedDatabase, simulatePostgres } from '../local/simulated-postgres.js';
+import type { WorkflowName } from '../../contracts/workflows.js';
+import { environmentConfig } from '../../infra/config.js';
+import type { EnvironmentName } from '../../contracts/environments.js';
+import { type SimulatedAccount, SimulatedRds, rdsInstance } from '../simulated/account.js';
+import { SimulatedFailover } from '../simulated/failover.js';
+import { type SimulatedDatabase, simulatePostgres } from '../simulated/postgres.js';
 
 /** One scripted situation of the simulated account a workflow is rehearsed in. */
 export interface Scenario {

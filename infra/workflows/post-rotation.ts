@@ -14,14 +14,13 @@ import type * as sns from 'aws-cdk-lib/aws-sns';
 import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import * as tasks from 'aws-cdk-lib/aws-stepfunctions-tasks';
 import { Construct } from 'constructs';
-import type { EnvironmentConfig } from '../infra/config.js';
-import { OpsFunction } from '../infra/constructs/ops-function.js';
-import { OpsStateMachine } from '../infra/constructs/ops-state-machine.js';
-import { grantSecretsKeyDecrypt, shareSecret } from '../infra/constructs/shared-secret.js';
-import { acknowledge } from '../infra/nag.js';
-import { acknowledgeWorkflowFindings } from './backup-verification.js';
+import type { EnvironmentConfig } from '../config.js';
+import { OpsFunction } from '../constructs/ops-function.js';
+import { OpsStateMachine } from '../constructs/ops-state-machine.js';
+import { grantSecretsKeyDecrypt, shareSecret } from '../constructs/shared-secret.js';
+import { acknowledge, acknowledgeWorkflowFindings } from '../nag/acknowledge.js';
 
-export interface SecretRotationProps {
+export interface PostRotationProps {
   readonly config: EnvironmentConfig;
   readonly vpc: ec2.IVpc;
   readonly securityGroup: ec2.ISecurityGroup;
@@ -55,11 +54,11 @@ const LAMBDA_TRANSIENT = ['Lambda.ServiceException', 'Lambda.AWSLambdaException'
  * restarts the services that read the secret and waits for them (post-rotation workflow); a failed one is
  * reported as critical; a daily audit names every secret of the environment older than the rotation period.
  */
-export class SecretRotation extends Construct {
+export class PostRotation extends Construct {
   public readonly rotationFunction: OpsFunction;
   public readonly stateMachine: sfn.StateMachine;
 
-  constructor(scope: Construct, id: string, props: SecretRotationProps) {
+  constructor(scope: Construct, id: string, props: PostRotationProps) {
     super(scope, id);
     const { config } = props;
     const common = { config, vpc: props.vpc, securityGroups: [props.securityGroup], encryptionKey: props.logsKey };
@@ -102,7 +101,7 @@ export class SecretRotation extends Construct {
 
     const rotationErrors = new cloudwatch.Alarm(this, 'RotationErrors', {
       alarmName: `${config.prefix}-rotate-db-credentials-errors`,
-      alarmDescription: 'The database credential rotation failed a step; AWSCURRENT still holds working credentials. Runbook: docs/runbooks/secret-rotation.md',
+      alarmDescription: 'The database credential rotation failed a step; AWSCURRENT still holds working credentials. Runbook: docs/runbooks/post-rotation.md',
       metric: this.rotationFunction.metricErrors({ period: Duration.minutes(5), statistic: 'Sum' }),
       threshold: 0,
       evaluationPeriods: 1,
@@ -183,7 +182,7 @@ export class SecretRotation extends Construct {
     }
   }
 
-  private createStateMachine(config: EnvironmentConfig, postRotation: OpsFunction, props: SecretRotationProps): sfn.StateMachine {
+  private createStateMachine(config: EnvironmentConfig, postRotation: OpsFunction, props: PostRotationProps): sfn.StateMachine {
     const S = POST_ROTATION_STATES;
     const lambda = (id: string, payload: Record<string, unknown>, resultPath: string) => {
       const task = new tasks.LambdaInvoke(this, id, {

@@ -1,8 +1,8 @@
 /** `npm run docs:nag`: rewrites docs/nag-acknowledgments.md from the app's acknowledgments. */
 import { writeFileSync } from 'node:fs';
 import { App } from 'aws-cdk-lib';
-import { buildFinanceHub } from './financehub.js';
-import { collectAcknowledgments, renderAcknowledgmentsMarkdown } from './nag-report.js';
+import { buildFinanceHub } from '../financehub.js';
+import { collectAcknowledgments, renderAcknowledgmentsMarkdown } from './report.js';
 
 const app = new App({ context: { 'aws:cdk:bundling-stacks': [] } });
 buildFinanceHub(app);

@@ -8,12 +8,13 @@ import type * as sns from 'aws-cdk-lib/aws-sns';
 import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import * as tasks from 'aws-cdk-lib/aws-stepfunctions-tasks';
 import { Construct } from 'constructs';
-import { stateMachineArn } from '../functions/lib/workflows.js';
-import { type EnvironmentConfig, SERVICES } from '../infra/config.js';
-import { OpsFunction } from '../infra/constructs/ops-function.js';
-import { OpsStateMachine } from '../infra/constructs/ops-state-machine.js';
-import { acknowledge } from '../infra/nag.js';
-import { acknowledgeWorkflowFindings } from './backup-verification.js';
+import { stateMachineArn } from '../../functions/lib/workflows.js';
+import { type EnvironmentConfig } from '../config.js';
+import { SERVICES } from '../../contracts/environments.js';
+import { healthProbeUrl } from '../constructs/health-probe.js';
+import { OpsFunction } from '../constructs/ops-function.js';
+import { OpsStateMachine } from '../constructs/ops-state-machine.js';
+import { acknowledge, acknowledgeWorkflowFindings } from '../nag/acknowledge.js';
 
 export interface FailoverDrillProps {
   readonly config: EnvironmentConfig;
@@ -48,13 +49,6 @@ export const FAILOVER_DRILL_STATES = {
   skipped: 'Drill skipped',
   failed: 'Drill failed',
 } as const;
-
-/** The URL the drill and the remediation probe: the backend's health path through the load balancer's TLS name. */
-export function healthProbeUrl(config: EnvironmentConfig): string {
-  const { edge } = config;
-  const host = edge.originRecordName ? `${edge.originRecordName}.${edge.domainName}` : edge.domainName;
-  return `https://${host}${config.healthProbe.path}`;
-}
 
 /** The longest a drill can run at its caps (plus the report): it must end before the maintenance window. */
 export function drillMaxMinutes(config: EnvironmentConfig): number {

@@ -1,13 +1,13 @@
 import * as path from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
-import type { OpsResult } from '../../functions/lib/ops-result.js';
-import type { EnvironmentName } from '../../infra/config.js';
-import { isAssemblyFresh, loadFunctionEnvironment, loadStateMachineFromAssembly, synthesizeAssembly } from '../local/assembly.js';
-import { type DeployedHandler, type WorkflowRun, inProcess, runWorkflow } from '../local/executor.js';
-import { SimulatedAccount, publishedResults } from '../local/simulated-account.js';
-import { type Scenario, rehearsalExecutionName } from './scenarios.js';
+import type { OpsResult } from '../contracts/ops-result.js';
+import type { EnvironmentName } from '../contracts/environments.js';
+import { isAssemblyFresh, loadFunctionEnvironment, loadStateMachineFromAssembly, synthesizeAssembly } from './assembly.js';
+import { type DeployedHandler, type WorkflowRun, inProcess, runWorkflow } from './executor.js';
+import { SimulatedAccount, publishedResults } from './simulated/account.js';
+import { type Scenario, rehearsalExecutionName } from './scenarios/index.js';
 
-const repositoryRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
+const repositoryRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 /** The rehearsals' own assembly (bundling skipped), rebuilt only when infra or state machines changed. */
 export const REHEARSAL_ASSEMBLY_DIR = path.join(repositoryRoot, 'cdk.out', 'rehearsal-assembly');
 

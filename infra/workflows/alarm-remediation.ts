@@ -10,15 +10,15 @@ import * as ssm from 'aws-cdk-lib/aws-ssm';
 import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import * as tasks from 'aws-cdk-lib/aws-stepfunctions-tasks';
 import { Construct } from 'constructs';
-import { RDS_FAILOVER_EVENT_IDS } from '../functions/alarm-remediation/events.js';
-import { stateMachineName } from '../functions/lib/workflows.js';
-import { type EnvironmentConfig, SERVICES } from '../infra/config.js';
-import { OpsFunction } from '../infra/constructs/ops-function.js';
-import { OpsTable } from '../infra/constructs/ops-table.js';
-import { OpsStateMachine } from '../infra/constructs/ops-state-machine.js';
-import { acknowledge } from '../infra/nag.js';
-import { acknowledgeWorkflowFindings } from './backup-verification.js';
-import { healthProbeUrl } from './failover-drill.js';
+import { RDS_FAILOVER_EVENT_IDS } from '../../functions/alarm-remediation/events.js';
+import { stateMachineName } from '../../functions/lib/workflows.js';
+import { type EnvironmentConfig } from '../config.js';
+import { SERVICES } from '../../contracts/environments.js';
+import { healthProbeUrl } from '../constructs/health-probe.js';
+import { OpsFunction } from '../constructs/ops-function.js';
+import { OpsTable } from '../constructs/ops-table.js';
+import { OpsStateMachine } from '../constructs/ops-state-machine.js';
+import { acknowledge, acknowledgeWorkflowFindings } from '../nag/acknowledge.js';
 
 export interface AlarmRemediationProps {
   readonly config: EnvironmentConfig;

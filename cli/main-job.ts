@@ -6,11 +6,11 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { App, Stack } from 'aws-cdk-lib';
-import { rehearse } from '../cli/rehearsal/rehearse.js';
-import { SCENARIOS } from '../cli/rehearsal/scenarios.js';
-import { ENVIRONMENTS } from './config.js';
-import { buildFinanceHub } from './financehub.js';
-import { acknowledgmentsByRule, collectAcknowledgments } from './nag-report.js';
+import { rehearse } from '../rehearsal/rehearse.js';
+import { SCENARIOS } from '../rehearsal/scenarios/index.js';
+import { ENVIRONMENTS } from '../contracts/environments.js';
+import { buildFinanceHub } from '../infra/financehub.js';
+import { acknowledgmentsByRule, collectAcknowledgments } from '../infra/nag/report.js';
 
 process.env.CDK_DISABLE_VERSION_CHECK = 'true';
 const outdir = process.env.CDK_OUTDIR ?? 'cdk.out';

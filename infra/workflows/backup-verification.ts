@@ -1,4 +1,4 @@
-import { type CfnElement, Duration, Stack } from 'aws-cdk-lib';
+import { Duration } from 'aws-cdk-lib';
 import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import * as cwactions from 'aws-cdk-lib/aws-cloudwatch-actions';
 import type * as ec2 from 'aws-cdk-lib/aws-ec2';
@@ -13,10 +13,10 @@ import type * as sns from 'aws-cdk-lib/aws-sns';
 import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import * as tasks from 'aws-cdk-lib/aws-stepfunctions-tasks';
 import { Construct } from 'constructs';
-import type { EnvironmentConfig } from '../infra/config.js';
-import { OpsFunction } from '../infra/constructs/ops-function.js';
-import { OpsStateMachine } from '../infra/constructs/ops-state-machine.js';
-import { acknowledge } from '../infra/nag.js';
+import type { EnvironmentConfig } from '../config.js';
+import { OpsFunction } from '../constructs/ops-function.js';
+import { OpsStateMachine } from '../constructs/ops-state-machine.js';
+import { acknowledge, acknowledgeWorkflowFindings } from '../nag/acknowledge.js';
 
 export interface BackupVerificationProps {
   readonly config: EnvironmentConfig;
@@ -29,22 +29,6 @@ export interface BackupVerificationProps {
   readonly topic: sns.ITopic;
   /** Encrypts log groups and dead-letter queues. */
   readonly logsKey: kms.IKey;
-}
-
-/**
- * The findings of a workflow made of a state machine invoking an ops function that publishes to the encrypted topic
- * (and, with `stateMachinePublishes`, a state machine that publishes too).
- */
-export function acknowledgeWorkflowFindings(stateMachine: sfn.StateMachine, fn: OpsFunction, stateMachinePublishes = false): void {
-  acknowledge(stateMachine.role, 'X-Ray trace writes and CloudWatch Logs delivery management (tracing and logging of the state machine) have no resource-level permissions.', [
-    'AwsSolutions-IAM5[Resource::*]',
-  ]);
-  acknowledge(stateMachine.role, 'Invoking the workflow\'s own function includes its versions (<arn>:*), as the Step Functions Lambda integration grants it.', [
-    `AwsSolutions-IAM5[Resource::<${Stack.of(fn).getLogicalId(fn.node.defaultChild as CfnElement)}.Arn>:*]`,
-  ]);
-  for (const role of stateMachinePublishes ? [stateMachine.role, fn.role] : [fn.role]) {
-    if (role) acknowledge(role, 'Publishing to the notification topic encrypts with its KMS key (GenerateDataKey*), as SNS grantPublish grants it.', ['AwsSolutions-IAM5[Action::kms:GenerateDataKey*]']);
-  }
 }
 
 export const BACKUP_VERIFICATION_STATES = {

@@ -11,12 +11,11 @@ import type * as sns from 'aws-cdk-lib/aws-sns';
 import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import * as tasks from 'aws-cdk-lib/aws-stepfunctions-tasks';
 import { Construct } from 'constructs';
-import { stateMachineArn } from '../functions/lib/workflows.js';
-import type { EnvironmentConfig } from '../infra/config.js';
-import { OpsFunction } from '../infra/constructs/ops-function.js';
-import { OpsStateMachine } from '../infra/constructs/ops-state-machine.js';
-import { acknowledge } from '../infra/nag.js';
-import { acknowledgeWorkflowFindings } from './backup-verification.js';
+import { stateMachineArn } from '../../functions/lib/workflows.js';
+import type { EnvironmentConfig } from '../config.js';
+import { OpsFunction } from '../constructs/ops-function.js';
+import { OpsStateMachine } from '../constructs/ops-state-machine.js';
+import { acknowledge, acknowledgeWorkflowFindings } from '../nag/acknowledge.js';
 
 export interface RestoreDrillProps {
   readonly config: EnvironmentConfig;

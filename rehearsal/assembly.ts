@@ -2,8 +2,9 @@ import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import * as path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { App } from 'aws-cdk-lib';
-import { DEFAULT_CONTEXT, ENVIRONMENTS, type EnvironmentName, environmentConfig } from '../../infra/config.js';
-import { FEATURE_FLAGS, buildEnvironment, stackPrefix } from '../../infra/financehub.js';
+import { DEFAULT_CONTEXT, environmentConfig } from '../infra/config.js';
+import { ENVIRONMENTS, type EnvironmentName } from '../contracts/environments.js';
+import { FEATURE_FLAGS, buildEnvironment, stackPrefix } from '../infra/financehub.js';
 import { type CloudFormationTemplate, type ResolvedStateMachine, collectExports, findStateMachine, resolveStateMachine, resolveTemplateValue } from './definition.js';
 
 /**
@@ -12,13 +13,13 @@ import { type CloudFormationTemplate, type ResolvedStateMachine, collectExports,
  * cloud assembly directory that tests and `fhops --local` read.
  */
 
-const repositoryRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
+const repositoryRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 
 /** Where the workflow tests keep their assembly. */
 export const TEST_ASSEMBLY_DIR = path.join(repositoryRoot, 'cdk.out', 'test-assembly');
 
-/** What the templates are built from: a newer file here makes an assembly stale. */
-const SOURCES = ['infra', 'state-machines', 'functions/lib/workflows.ts', 'package.json'];
+/** What the templates are built from (the workflow modules import function modules too): a newer file here makes an assembly stale. */
+const SOURCES = ['contracts', 'infra', 'functions', 'package.json'];
 
 function newestModification(entry: string): number {
   if (!existsSync(entry)) return 0;

@@ -3,7 +3,8 @@ import { DescribeReplicationGroupsCommand, ElastiCacheClient, type ReplicationGr
 import { DescribeDBInstancesCommand, RDSClient, RebootDBInstanceCommand } from '@aws-sdk/client-rds';
 import { type ExecutionListItem, ListExecutionsCommand, type ListExecutionsCommandInput, SFNClient } from '@aws-sdk/client-sfn';
 import type { ProbeFetch } from '../../functions/lib/health-probe.js';
-import { type SimulatedAccount, rdsInstance, scriptedHealthEndpoint } from './simulated-account.js';
+import { type SimulatedAccount, rdsInstance, scriptedHealthEndpoint } from './account.js';
+import type { EnvironmentName } from '../../contracts/environments.js';
 
 /** Time as the failover drill sees it: every status check and probe moves it on, so the drill measures real-looking durations. */
 export class SimulatedClock {
@@ -38,7 +39,7 @@ class PendingChange {
 }
 
 export interface SimulatedFailoverOptions {
-  readonly environment: 'staging' | 'production';
+  readonly environment: EnvironmentName;
   /** When the drill starts (the maintenance window check reads it). */
   readonly startAt: number;
   /** Status checks answering `rebooting` before the database is available in the other zone; Infinity = never. @default 2 */

@@ -9,7 +9,7 @@ import type { StateMachineDefinition } from 'aws-local-stepfunctions';
  * real handler in-process and an AWS SDK task the same SDK v3 command.
  */
 
-const repositoryRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
+const repositoryRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 
 export interface TemplateResource {
   readonly Type: string;

@@ -1,8 +1,8 @@
-import type { Command } from 'commander';
-import type { OpsResult } from '../functions/lib/ops-result.js';
-import type { EnvironmentName } from '../infra/config.js';
-import { rehearse } from './rehearsal/rehearse.js';
-import { SCENARIOS, findScenario } from './rehearsal/scenarios.js';
+import type { OpsResult } from '../../contracts/ops-result.js';
+import type { EnvironmentName } from '../../contracts/environments.js';
+import { rehearse } from '../../rehearsal/rehearse.js';
+import type { RegisterCommand } from './context.js';
+import { SCENARIOS, findScenario } from '../../rehearsal/scenarios/index.js';
 
 /** The published result as on-call reads it: what happened, the numbers, what was done, how to undo it. */
 function describeResult(result: OpsResult): string {
@@ -17,7 +17,7 @@ function describeResult(result: OpsResult): string {
 }
 
 /** `fhops rehearse <workflow>`: runs a workflow offline against a scripted account and shows what it would do. */
-export function registerRehearse(program: Command): void {
+export const registerRehearse: RegisterCommand = (program) => {
   program
     .command('rehearse [workflow]')
     .description('run a workflow offline: the synthesized state machine, the real handler code, a simulated account')
@@ -40,4 +40,4 @@ export function registerRehearse(program: Command): void {
       if (options.calls) for (const call of calls) console.log(`  ${call.slice(0, 240)}`);
       process.exitCode = run.status === scenario.expect ? 0 : 1;
     });
-}
+};

@@ -12,7 +12,7 @@ import {
 } from '@aws-sdk/client-rds';
 import type { Client, MetadataBearer } from '@smithy/types';
 import type { ProbeFetch } from '../../functions/lib/health-probe.js';
-import { type OpsResult, opsResultSchema } from '../../functions/lib/ops-result.js';
+import { type OpsResult, opsResultSchema } from '../../contracts/ops-result.js';
 import { type AwsStub, mockClient } from 'aws-sdk-client-mock';
 
 /**

@@ -1,0 +1,19 @@
+import type { EnvironmentName } from '../../contracts/environments.js';
+import { environmentConfig } from '../../infra/config.js';
+import { listWorkflows } from '../aws-workflows.js';
+import { type RegisterCommand, environment } from './context.js';
+
+/** `fhops list --env <env>`: each workflow's state machine, its running executions and the last one. */
+export const registerList: RegisterCommand = (program, context) => {
+  program
+    .command('list')
+    .description('the workflows of an environment: running executions and the last result')
+    .requiredOption('--env <env>', 'staging or production', environment)
+    .action(async (options: { env: EnvironmentName }) => {
+      const rows = await listWorkflows(context.sfn(), environmentConfig(options.env).prefix);
+      for (const row of rows) {
+        const last = row.lastExecution ? `${row.lastExecution.status} ${row.lastExecution.name}` : 'never run';
+        console.log(`${row.workflow.padEnd(22)} ${row.stateMachineArn ? `running ${row.running}`.padEnd(12) : 'not deployed'.padEnd(12)} ${last}`);
+      }
+    });
+};

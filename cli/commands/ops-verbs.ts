@@ -1,0 +1,52 @@
+import { executionName } from '../../functions/lib/workflows.js';
+import { CommandError, describeCommand, needsApproval, parseCommand, workflowFor } from '../../functions/slack-ops/commands.js';
+import { type EnvironmentName, SERVICES } from '../../contracts/environments.js';
+import { environmentConfig } from '../../infra/config.js';
+import { startWorkflow } from '../aws-workflows.js';
+import { type CliContext, type RegisterCommand, environment, follow, requester } from './context.js';
+
+function limitsFor(env: EnvironmentName) {
+  const config = environmentConfig(env);
+  return {
+    maxCeiling: Object.fromEntries(SERVICES.map((s) => [s, config.services[s].overrideMaxCeiling])) as Record<(typeof SERVICES)[number], number>,
+    maxDurationMinutes: config.remediation.maxOverrideMinutes,
+  };
+}
+
+/** Runs an /ops-style command on AWS: validated, approved where production needs it, then started and followed. */
+async function runOpsCommand(context: CliContext, text: string, options: { approvedBy?: string; follow: boolean; requestedBy: string }): Promise<void> {
+  const env = environment(text.split(/\s+/)[1] ?? '');
+  const command = parseCommand(text, limitsFor(env));
+  if (needsApproval(command) && !options.approvedBy) {
+    throw new CommandError(`${describeCommand(command)} needs a second person: add --approved-by <their name>. Nothing was changed.`);
+  }
+  const start = workflowFor(command, options.requestedBy, options.approvedBy);
+  if (!start) throw new CommandError(`${command.name} does not start a workflow`);
+  const name = executionName('cli', options.requestedBy, new Date().toISOString());
+  const { executionArn, alreadyStarted } = await startWorkflow(context.sfn(), environmentConfig(env).prefix, start.workflow, name, start.input);
+  console.log(`${alreadyStarted ? 'Already started' : 'Started'} ${start.workflow}: ${describeCommand(command)}\n${executionArn}`);
+  if (options.follow) await follow(context.sfn(), executionArn, 60);
+}
+
+/** The verbs of the Slack `/ops` command, validated by the same parser: `fhops scale production backend 4 12 60 launch`. */
+export const registerOpsVerbs: RegisterCommand = (program, context) => {
+  const opsVerb = (verb: string, args: string, description: string, approval: boolean) => {
+    const cmd = program
+      .command(`${verb} ${args}`)
+      .description(description)
+      .option('--no-follow', 'start and return without following')
+      .option('--requested-by <name>', 'who asks (defaults to your login)', requester());
+    if (approval) cmd.option('--approved-by <name>', 'the second person approving a production action');
+    cmd.action(async (...values: unknown[]) => {
+      const positional = values.slice(0, -2).flat().map(String);
+      const options = values[values.length - 2] as { approvedBy?: string; follow: boolean; requestedBy: string };
+      await runOpsCommand(context, [verb, ...positional].join(' '), options);
+    });
+  };
+
+  opsVerb('scale', '<env> <service> <min> <max> <minutes> <reason...>', 'override autoscaling bounds for a while; reverts by itself', true);
+  opsVerb('scale-revert', '<env> <service> [reason...]', 'end a scaling override now, back to the baseline', true);
+  opsVerb('verify-backups', '<env>', 'run the backup verification now', false);
+  opsVerb('restore-drill', '<env>', 'restore the latest backup to a temporary instance, verify it, delete it', false);
+  opsVerb('failover-drill', '<env>', 'force database and cache failover and measure recovery', true);
+};
