@@ -7,6 +7,8 @@ import { build } from 'esbuild';
 import { CREDENTIAL_FALLBACKS_NEVER_LOADED_IN_LAMBDA as LEFT_OUT, handlerEntry, localBuildOptions } from '../../infra/constructs/ops-function.js';
 
 const functions = readdirSync(join(handlerEntry('lib'), '..', '..')).filter((name) => name !== 'lib');
+// Bundling a function takes a few seconds on a loaded machine; this is not a timing test (npm run bench measures).
+const BUNDLE_TIMEOUT_MS = 60_000;
 
 describe('function bundles', () => {
   it.each(functions)('%s leaves out only the credential fallbacks, and only where they load on demand', async (name) => {
@@ -21,7 +23,7 @@ describe('function bundles', () => {
     const allowed = (i: { path: string; kind: string }) => (i.path === 'pg-native' ? i.kind === 'require-call' : LEFT_OUT.includes(i.path) && i.kind === 'dynamic-import');
     expect(external.filter((i) => !allowed(i))).toEqual([]);
     expect(Object.keys(metafile.inputs).some((input) => input.includes('@aws-sdk/credential-provider-env/'))).toBe(true);
-  });
+  }, BUNDLE_TIMEOUT_MS);
 
   it('resolves the credentials Lambda sets in the environment without the fallbacks', async () => {
     // Prepare
