@@ -4,6 +4,7 @@ import { DescribeDBInstancesCommand, DescribeDBSnapshotsCommand, type RDSClient 
 import { GetBucketReplicationCommand, GetBucketVersioningCommand, HeadBucketCommand, type S3Client } from '@aws-sdk/client-s3';
 import type { OpsResultInput } from '../../contracts/ops-result.js';
 import type { EnvironmentName } from '../../contracts/environments.js';
+import { TransientError, isTransient } from '../lib/transient-error.js';
 
 export interface VerificationConfig {
   readonly environment: EnvironmentName;
@@ -139,6 +140,7 @@ const bucketReplication: Check = async ({ s3, drS3 }, config) => {
     await drS3.send(new HeadBucketCommand({ Bucket: config.replicaBucket }));
     reachable = true;
   } catch (error) {
+    if (isTransient(error)) throw error;
     problem = `; replica bucket not reachable: ${error instanceof Error ? error.name : String(error)}`;
   }
   const enabled = rule?.Status === 'Enabled';
@@ -189,22 +191,31 @@ export const CHECKS: readonly { readonly name: string; readonly run: Check }[] =
   { name: 'EfsRecoveryPointAgeHours', run: efsRecoveryPoint },
 ];
 
-/** Runs every check; a check that cannot run fails with the reason, and the others still run. */
+/**
+ * Runs every check; a check AWS refuses (denied, not found) fails with the reason, and the others still run. A throttle
+ * or 5xx says nothing about the backups: it fails the whole step as `TransientError`, for the step's Retry, instead of
+ * turning into a false finding.
+ */
 export async function verifyBackups(clients: VerificationClients, config: VerificationConfig, now: Date): Promise<CheckResult[]> {
-  return Promise.all(
-    CHECKS.map((check) =>
-      check.run(clients, config, now).catch(
-        (error: unknown): CheckResult => ({
-          name: check.name,
-          passed: false,
-          value: -1,
-          unit: 'error',
-          target: 0,
-          detail: `could not check: ${error instanceof Error ? `${error.name}: ${error.message}` : String(error)}`,
-        }),
-      ),
-    ),
-  );
+  const results = await Promise.allSettled(CHECKS.map((check) => check.run(clients, config, now)));
+  const transient = results.find((result): result is PromiseRejectedResult => result.status === 'rejected' && isTransient(result.reason));
+  if (transient) {
+    const error = transient.reason as Error;
+    throw new TransientError(`checking the backups: ${error.name}: ${error.message}`, { cause: error });
+  }
+  return results.map((settled, index) => {
+    const check = CHECKS[index]!;
+    if (settled.status === 'fulfilled') return settled.value;
+    const error: unknown = settled.reason;
+    return {
+      name: check.name,
+      passed: false,
+      value: -1,
+      unit: 'error',
+      target: 0,
+      detail: `could not check: ${error instanceof Error ? `${error.name}: ${error.message}` : String(error)}`,
+    };
+  });
 }
 
 /** The OpsResult for the notification topic: every number, and what to do about each failure. */

@@ -5,31 +5,25 @@ import { envField, readConfig } from '../lib/env.js';
 import { opsHandler } from '../lib/handler.js';
 import { tracer } from '../lib/powertools.js';
 import { publishOpsResult } from '../lib/publish-result.js';
-import { checkDeployments, postRotationResult } from './restart.js';
+import { type PostRotationDependencies, runPostRotationAction } from './actions.js';
 
-const env = readConfig(z.object({ ENVIRONMENT: envField.environment, TOPIC_ARN: envField.arn, MAX_CHECKS: envField.positiveInt }));
-const ecs = tracer.captureAWSv3Client(new ECSClient({}));
+const env = readConfig(
+  z.object({
+    ENVIRONMENT: envField.environment,
+    TOPIC_ARN: envField.arn,
+    MAX_CHECKS: envField.positiveInt,
+    CLUSTER_NAME: envField.text,
+    SERVICE_NAMES: envField.list,
+  }),
+);
 const sns = tracer.captureAWSv3Client(new SNSClient({}));
 
-const taskSchema = z.discriminatedUnion('action', [
-  z.object({ action: z.literal('checkDeployments'), cluster: z.string(), services: z.array(z.string()).min(1), attempts: z.number().int().nonnegative().optional() }),
-  z.object({
-    action: z.literal('report'),
-    secretId: z.string(),
-    services: z.array(z.string()),
-    rotatedAt: z.string(),
-    executionArn: z.string().optional(),
-    error: z.object({ Error: z.string().optional(), Cause: z.string().optional() }).optional(),
-  }),
-]);
+const dependencies: PostRotationDependencies = {
+  ecs: tracer.captureAWSv3Client(new ECSClient({})),
+  settings: { environment: env.ENVIRONMENT, clusterName: env.CLUSTER_NAME, serviceNames: env.SERVICE_NAMES },
+  maxChecks: env.MAX_CHECKS,
+  publish: (result) => publishOpsResult(sns, env.TOPIC_ARN, result),
+  now: () => new Date(),
+};
 
-/** The post-rotation state machine's tasks: poll the restarted services, then publish the result. */
-export async function lambdaHandler(event: unknown): Promise<unknown> {
-  const task = taskSchema.parse(event);
-  if (task.action === 'checkDeployments') return checkDeployments(ecs, task, env.MAX_CHECKS);
-  const result = postRotationResult({ ...task, environment: env.ENVIRONMENT }, new Date());
-  await publishOpsResult(sns, env.TOPIC_ARN, result);
-  return { outcome: result.outcome, summary: result.summary };
-}
-
-export const handler = opsHandler(lambdaHandler);
+export const handler = opsHandler((event: unknown) => runPostRotationAction(event, dependencies));

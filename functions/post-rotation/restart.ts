@@ -1,6 +1,8 @@
 import { DescribeServicesCommand, type ECSClient } from '@aws-sdk/client-ecs';
+import * as z from 'zod';
 import type { OpsResultInput } from '../../contracts/ops-result.js';
 import type { EnvironmentName } from '../../contracts/environments.js';
+import { awsCall } from '../lib/transient-error.js';
 
 /** The services did not settle within the polling cap: the state machine reports it as a failed restart. */
 export class DeploymentsNotSteady extends Error {
@@ -8,6 +10,49 @@ export class DeploymentsNotSteady extends Error {
     super(message);
     this.name = 'DeploymentsNotSteady';
   }
+}
+
+/** The execution input is not what the rotation ingress sends for this environment: nothing is restarted. */
+export class InvalidRotationInput extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'InvalidRotationInput';
+  }
+}
+
+/** What this environment's post-rotation may touch: its own cluster and the services that read the database secret. */
+export interface RestartSettings {
+  readonly environment: EnvironmentName;
+  readonly clusterName: string;
+  readonly serviceNames: readonly string[];
+}
+
+export interface RotationInput {
+  readonly secretId: string;
+  readonly rotatedAt: string;
+  readonly cluster: string;
+  readonly services: readonly string[];
+}
+
+/** Secrets Manager accepts at most 2048 characters in a SecretId. */
+const SECRET_ID_MAX = 2048;
+
+/** Checks the execution input against the environment before anything is restarted; every problem is named. */
+export function validateRotationInput(input: unknown, settings: RestartSettings): RotationInput {
+  const schema = z.object({
+    secretId: z.string({ error: 'secretId is required' }).min(1, 'secretId is required').max(SECRET_ID_MAX, `secretId must be at most ${SECRET_ID_MAX} characters`),
+    rotatedAt: z.iso.datetime({ error: 'rotatedAt must be an ISO 8601 time' }),
+    cluster: z.literal(settings.clusterName, { error: `cluster must be ${settings.clusterName} (this is the ${settings.environment} post-rotation)` }),
+    services: z
+      .array(z.enum(settings.serviceNames as [string, ...string[]], { error: `services may only name ${settings.serviceNames.join(', ')}` }), { error: 'services must be a list' })
+      .min(1, 'services must name at least one service'),
+  });
+  const parsed = schema.safeParse(input);
+  if (!parsed.success) {
+    const problems = parsed.error.issues.map((issue) => `${issue.path.join('.') || 'input'}: ${issue.message}`);
+    throw new InvalidRotationInput(`Invalid post-rotation input: ${[...new Set(problems)].join('; ')}. Nothing was restarted.`);
+  }
+  return { ...parsed.data, services: [...new Set(parsed.data.services)] };
 }
 
 export interface RestartState {
@@ -25,7 +70,9 @@ export interface SteadyCheck {
 /** One poll: every service has a single, completed deployment with all its tasks running. Throws after `maxAttempts`. */
 export async function checkDeployments(ecs: ECSClient, state: RestartState, maxAttempts: number): Promise<SteadyCheck> {
   const attempts = (state.attempts ?? 0) + 1;
-  const { services = [], failures = [] } = await ecs.send(new DescribeServicesCommand({ cluster: state.cluster, services: [...state.services] }));
+  const { services = [], failures = [] } = await awsCall('describing the restarted services', () =>
+    ecs.send(new DescribeServicesCommand({ cluster: state.cluster, services: [...state.services] })),
+  );
   if (failures.length) throw new Error(`ECS could not describe ${failures.map((f) => `${f.arn}: ${f.reason}`).join(', ')}`);
   const rows = services.map((service) => {
     const primary = service.deployments?.find((d) => d.status === 'PRIMARY');
@@ -46,18 +93,63 @@ export async function checkDeployments(ecs: ECSClient, state: RestartState, maxA
   return { steady, attempts, services: rows };
 }
 
+/** One service as read back from ECS when the result is written: did a deployment start after the rotation? */
+export interface ServiceRestart {
+  readonly service: string;
+  /** A deployment of the service was created at or after the rotation (the forced one, or a later one). */
+  readonly restarted: boolean;
+  /** Its primary deployment completed with every task running. */
+  readonly steady: boolean;
+  readonly detail: string;
+}
+
+/**
+ * Reads the services back from ECS, so the result says which ones run on the new credentials instead of assuming
+ * the forced deployments went through. Undefined when ECS does not answer: the result says it could not check.
+ */
+export async function readBackRestarts(ecs: ECSClient, input: Pick<RotationInput, 'cluster' | 'services' | 'rotatedAt'>): Promise<ServiceRestart[] | undefined> {
+  const rotated = Date.parse(input.rotatedAt);
+  try {
+    const { services = [] } = await ecs.send(new DescribeServicesCommand({ cluster: input.cluster, services: [...input.services] }));
+    return input.services.map((name) => {
+      const service = services.find((candidate) => candidate.serviceName === name);
+      if (!service) return { service: name, restarted: false, steady: false, detail: 'not found in the cluster' };
+      const primary = service.deployments?.find((d) => d.status === 'PRIMARY');
+      const restarted = (service.deployments ?? []).some((d) => d.createdAt !== undefined && d.createdAt.getTime() >= rotated);
+      const steady = primary?.rolloutState === 'COMPLETED' && (service.deployments?.length ?? 0) === 1 && (service.runningCount ?? 0) >= (service.desiredCount ?? 0);
+      const state = `${primary?.rolloutState ?? 'no primary deployment'}, ${service.runningCount ?? 0}/${service.desiredCount ?? 0} tasks`;
+      return { service: name, restarted, steady, detail: restarted ? `deployment since the rotation: ${state}` : `NO deployment since the rotation (${state})` };
+    });
+  } catch {
+    return undefined;
+  }
+}
+
 export interface ReportInput {
   readonly environment: EnvironmentName;
   readonly secretId: string;
   readonly services: readonly string[];
   readonly rotatedAt: string;
+  readonly cluster?: string;
   readonly executionArn?: string;
   readonly error?: { readonly Error?: string; readonly Cause?: string };
+  /** The services as read back from ECS; undefined when they could not be read (or the input was rejected). */
+  readonly restarts?: readonly ServiceRestart[];
+}
+
+function errorMessage(error: NonNullable<ReportInput['error']>): string {
+  try {
+    const parsed = JSON.parse(error.Cause ?? '') as { errorMessage?: string };
+    if (typeof parsed.errorMessage === 'string') return `${error.Error ?? 'error'}: ${parsed.errorMessage}`;
+  } catch {
+    // Not JSON: an SDK integration's plain message.
+  }
+  return `${error.Error ?? 'error'}: ${error.Cause ?? ''}`.trim();
 }
 
 /** What the on-call reads after a rotation: new credentials in use everywhere, or which service still lags. */
 export function postRotationResult(input: ReportInput, now: Date): OpsResultInput {
-  const started = new Date(input.rotatedAt);
+  const started = new Date(Number.isNaN(Date.parse(input.rotatedAt)) ? now.getTime() : Date.parse(input.rotatedAt));
   const duration = Math.max(0, (now.getTime() - started.getTime()) / 1000);
   const services = input.services.join(' and ');
   const common = {
@@ -68,16 +160,35 @@ export function postRotationResult(input: ReportInput, now: Date): OpsResultInpu
     finishedAt: now.toISOString(),
     durationSeconds: duration,
     executionArn: input.executionArn,
-    measurements: [{ name: 'Time to restart on new credentials', value: Math.round(duration), unit: 's' }],
   };
-  if (input.error) {
+  if (input.error?.Error === 'InvalidRotationInput') {
     return {
       ...common,
       outcome: 'failed',
       severity: 'critical',
-      summary: `The database secret rotated, but restarting ${services} failed: ${input.error.Error ?? 'error'}: ${input.error.Cause ?? ''}`.trim(),
-      actionsTaken: [`Rotated ${input.secretId} (the previous credentials keep working until the next rotation)`, `Forced new deployments of ${services}`],
-      howToUndo: `Nothing to undo: old and new credentials both work. Check the services, then retry: aws ecs update-service --cluster <cluster> --service <service> --force-new-deployment`,
+      summary: `The database secret rotated, but the post-rotation restart was refused: ${errorMessage(input.error)}`.slice(0, 1500),
+      actionsTaken: ['Nothing was restarted'],
+      howToUndo: 'Nothing to undo. The services still run on the previous credentials, which stay valid until the next rotation: restart them by hand (aws ecs update-service --force-new-deployment). Runbook: docs/runbooks/secret-rotation.md',
+    };
+  }
+  const restarts = input.restarts;
+  const lines = restarts?.map((r) => `${r.service}: ${r.detail}`) ?? [`Could not read ${services} back from ECS: check them in the console`];
+  const unrestarted = restarts?.filter((r) => !r.restarted) ?? [];
+  const error = input.error ?? (unrestarted.length > 0 ? { Error: 'NotRestarted', Cause: `${unrestarted.map((r) => r.service).join(', ')} shows no deployment since the rotation` } : undefined);
+  if (error) {
+    const restarted = restarts?.filter((r) => r.restarted).map((r) => r.service) ?? [];
+    const notRestarted = restarts?.filter((r) => !r.restarted).map((r) => r.service) ?? [];
+    const where = restarts
+      ? `${restarted.length > 0 ? `Restarted since the rotation: ${restarted.join(', ')}. ` : ''}${notRestarted.length > 0 ? `NOT restarted: ${notRestarted.join(', ')}.` : ''}`
+      : 'ECS could not be read back, so which services restarted is unknown.';
+    return {
+      ...common,
+      outcome: 'failed',
+      severity: 'critical',
+      summary: `The database secret rotated, but restarting ${services} failed: ${errorMessage(error)}. ${where}`.trim().slice(0, 1500),
+      measurements: [],
+      actionsTaken: [`Rotated ${input.secretId} (the previous credentials keep working until the next rotation)`, ...lines],
+      howToUndo: `Nothing to undo: old and new credentials both work. Check the services, then retry: aws ecs update-service --cluster ${input.cluster ?? '<cluster>'} --service <service> --force-new-deployment`,
     };
   }
   return {
@@ -85,7 +196,8 @@ export function postRotationResult(input: ReportInput, now: Date): OpsResultInpu
     outcome: 'succeeded',
     severity: 'info',
     summary: `The database credentials rotated and ${services} restarted on them in ${Math.round(duration)} s.`,
-    actionsTaken: [`Rotated ${input.secretId} to the alternate user`, `Forced new deployments of ${services}; both reached steady state`],
+    measurements: [{ name: 'Time to restart on new credentials', value: Math.round(duration), unit: 's' }],
+    actionsTaken: [`Rotated ${input.secretId} to the alternate user`, `Forced new deployments of ${services}; each reached steady state`, ...(restarts ? lines : [])],
     howToUndo:
       'Nothing to undo: the previous credentials stay valid until the next rotation. To roll back, move AWSCURRENT back with aws secretsmanager update-secret-version-stage and restart the services.',
   };

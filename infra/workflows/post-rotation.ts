@@ -18,6 +18,7 @@ import type { EnvironmentConfig } from '../config.js';
 import { OpsFunction } from '../constructs/ops-function.js';
 import { OpsStateMachine } from '../constructs/ops-state-machine.js';
 import { grantSecretsKeyDecrypt, shareSecret } from '../constructs/shared-secret.js';
+import { addLambdaRetry, addSdkRetry } from '../constructs/step-retries.js';
 import { acknowledge, acknowledgeWorkflowFindings } from '../nag/acknowledge.js';
 
 export interface PostRotationProps {
@@ -37,6 +38,9 @@ export interface PostRotationProps {
 }
 
 export const POST_ROTATION_STATES = {
+  validate: 'Validate input',
+  reportRejected: 'Report rejected input',
+  rejected: 'Input rejected',
   restart: 'Restart services that read the database secret',
   startPolling: 'Start checking deployments',
   wait: 'Wait for deployments',
@@ -46,8 +50,6 @@ export const POST_ROTATION_STATES = {
   reportFailure: 'Report restart failure',
   failed: 'Restart failed',
 } as const;
-
-const LAMBDA_TRANSIENT = ['Lambda.ServiceException', 'Lambda.AWSLambdaException', 'Lambda.SdkClientException', 'Lambda.TooManyRequestsException'];
 
 /**
  * The 30-day rotation of the database credentials (alternating users) and what follows it: a succeeded rotation
@@ -114,7 +116,13 @@ export class PostRotation extends Construct {
       ...common,
       functionName: 'post-rotation',
       description: 'Checks the services restarted after a rotation and publishes the result',
-      environment: { TOPIC_ARN: props.topic.topicArn, MAX_CHECKS: String(config.secrets.restartMaxChecks) },
+      environment: {
+        TOPIC_ARN: props.topic.topicArn,
+        MAX_CHECKS: String(config.secrets.restartMaxChecks),
+        // What an execution may restart: checked in its first state, whatever the input says.
+        CLUSTER_NAME: props.cluster.clusterName,
+        SERVICE_NAMES: props.databaseClients.map((s) => s.serviceName).join(','),
+      },
     });
     postRotation.addToRolePolicy(
       new iam.PolicyStatement({ actions: ['ecs:DescribeServices'], resources: props.databaseClients.map((s) => s.serviceArn) }),
@@ -192,24 +200,21 @@ export class PostRotation extends Construct {
         retryOnServiceExceptions: false,
         resultPath,
       });
-      task.addRetry({ errors: LAMBDA_TRANSIENT, interval: Duration.seconds(2), maxAttempts: 4, backoffRate: 2, jitterStrategy: sfn.JitterType.FULL });
+      // Every task only reads, or publishes once more at worst: all safe to run again after a timeout.
+      addLambdaRetry(task, { interval: Duration.seconds(2) });
       return task;
     };
-    const report = (id: string, withError: boolean) =>
-      lambda(
-        id,
-        {
-          action: 'report',
-          'secretId.$': '$.secretId',
-          'services.$': '$.services',
-          'rotatedAt.$': '$.rotatedAt',
-          'executionArn.$': '$$.Execution.Id',
-          ...(withError ? { 'error.$': '$.error' } : {}),
-        },
-        '$.report',
-      );
+    const notDelivered = new sfn.Fail(this, 'Result not published', { error: 'PostRotationReportFailed' });
+    /** A report step; a report that cannot be delivered fails the execution, and its alarm tells on-call. */
+    const report = (id: string, payload: Record<string, unknown>) => {
+      const task = lambda(id, { action: 'report', 'executionArn.$': '$$.Execution.Id', ...payload }, '$.report');
+      task.addCatch(notDelivered, { errors: ['States.ALL'], resultPath: '$.reportFailure' });
+      return task;
+    };
+    const validated = { 'secretId.$': '$.secretId', 'services.$': '$.services', 'rotatedAt.$': '$.rotatedAt', 'cluster.$': '$.cluster' };
 
-    const reportFailure = report(S.reportFailure, true).next(new sfn.Fail(this, S.failed, { error: 'PostRotationRestartFailed', cause: 'The services did not restart on the new credentials; see the published result' }));
+    const reportFailure = report(S.reportFailure, { ...validated, 'error.$': '$.error' });
+    reportFailure.next(new sfn.Fail(this, S.failed, { error: 'PostRotationRestartFailed', cause: 'The services did not restart on the new credentials; see the published result' }));
     const restartOne = new tasks.CallAwsService(this, 'Force new deployment', {
       service: 'ecs',
       action: 'updateService',
@@ -217,7 +222,8 @@ export class PostRotation extends Construct {
       iamResources: props.databaseClients.map((s) => s.serviceArn),
       resultSelector: { 'service.$': '$.Service.ServiceName' },
     });
-    restartOne.addRetry({ errors: ['Ecs.ServerException', 'Ecs.ThrottlingException'], interval: Duration.seconds(5), maxAttempts: 4, backoffRate: 2, jitterStrategy: sfn.JitterType.FULL });
+    // A second forced deployment of the same service is harmless.
+    addSdkRetry(restartOne, { interval: Duration.seconds(5) });
     const restart = new sfn.Map(this, S.restart, {
       itemsPath: '$.services',
       itemSelector: { 'cluster.$': '$.cluster', 'service.$': '$$.Map.Item.Value' },
@@ -229,11 +235,23 @@ export class PostRotation extends Construct {
     const check = lambda(S.check, { action: 'checkDeployments', 'cluster.$': '$.cluster', 'services.$': '$.services', 'attempts.$': '$.check.attempts' }, '$.check');
     check.addCatch(reportFailure, { errors: ['States.ALL'], resultPath: '$.error' });
     const wait = new sfn.Wait(this, S.wait, { time: sfn.WaitTime.duration(Duration.seconds(config.secrets.restartCheckSeconds)) });
-    const reportSuccess = report(S.report, false);
-    reportSuccess.addCatch(new sfn.Fail(this, 'Result not published', { error: 'PostRotationReportFailed' }), { errors: ['States.ALL'] });
-    const finished = reportSuccess.next(new sfn.Succeed(this, 'Services use the new credentials'));
+    const finished = report(S.report, validated).next(new sfn.Succeed(this, 'Services use the new credentials'));
 
-    const definition = restart
+    // The input did not validate, so none of its fields is read: nothing is restarted on this path.
+    const reportRejected = report(S.reportRejected, { 'error.$': '$.error' });
+    reportRejected.next(new sfn.Fail(this, S.rejected, { error: 'InvalidRotationInput', causePath: sfn.JsonPath.stringAt('$.report.summary') }));
+    const validate = new tasks.LambdaInvoke(this, S.validate, {
+      lambdaFunction: postRotation,
+      payload: sfn.TaskInput.fromObject({ action: 'validate', input: sfn.JsonPath.objectAt('$') }),
+      payloadResponseOnly: true,
+      retryOnServiceExceptions: false,
+      resultPath: '$',
+    });
+    addLambdaRetry(validate, { interval: Duration.seconds(2) });
+    validate.addCatch(reportRejected, { errors: ['States.ALL'], resultPath: '$.error' });
+
+    const definition = validate
+      .next(restart)
       .next(new sfn.Pass(this, S.startPolling, { result: sfn.Result.fromObject({ attempts: 0, steady: false }), resultPath: '$.check' }))
       .next(wait)
       .next(check)

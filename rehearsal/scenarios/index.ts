@@ -131,7 +131,7 @@ const steady = (name: string, rolloutState: Deployment['rolloutState'], deployme
   serviceName: name,
   runningCount: 2,
   desiredCount: 2,
-  deployments: Array.from({ length: deployments }, (_, i): Deployment => ({ status: i === 0 ? 'PRIMARY' : 'ACTIVE', rolloutState: i === 0 ? rolloutState : 'COMPLETED' })),
+  deployments: Array.from({ length: deployments }, (_, i): Deployment => ({ status: i === 0 ? 'PRIMARY' : 'ACTIVE', rolloutState: i === 0 ? rolloutState : 'COMPLETED', createdAt: i === 0 ? new Date() : new Date(0) })),
 });
 
 const postRotation: Scenario = {
@@ -148,10 +148,13 @@ const postRotation: Scenario = {
     const { prefix } = environmentConfig(environment);
     const ecs = account.mock(ECSClient);
     ecs.on(UpdateServiceCommand).callsFake((request: { service: string }) => ({ service: { serviceName: request.service } }));
-    ecs
-      .on(DescribeServicesCommand)
-      .resolvesOnce({ services: [steady(`${prefix}-backend`, 'IN_PROGRESS', 2), steady(`${prefix}-worker`, 'IN_PROGRESS', 2)] })
-      .resolves({ services: [steady(`${prefix}-backend`, 'COMPLETED', 1), steady(`${prefix}-worker`, 'COMPLETED', 1)] });
+    let checks = 0;
+    // Described when asked, so the forced deployments are newer than the rotation.
+    ecs.on(DescribeServicesCommand).callsFake(async () => {
+      checks += 1;
+      const [state, deployments] = checks === 1 ? (['IN_PROGRESS', 2] as const) : (['COMPLETED', 1] as const);
+      return { services: [steady(`${prefix}-backend`, state, deployments), steady(`${prefix}-worker`, state, deployments)] };
+    });
     published(account);
     return {};
   },

@@ -17,11 +17,12 @@ const service = (name: string, rolloutState: Deployment['rolloutState'], deploym
   serviceName: name,
   runningCount: 2,
   desiredCount: 2,
-  deployments: [{ status: 'PRIMARY', rolloutState }, ...Array.from({ length: deployments - 1 }, (): Deployment => ({ status: 'ACTIVE', rolloutState: 'COMPLETED' }))],
+  // The primary deployment is the forced one, created after the rotation; the older one is still draining.
+  deployments: [{ status: 'PRIMARY', rolloutState, createdAt: new Date() }, ...Array.from({ length: deployments - 1 }, (): Deployment => ({ status: 'ACTIVE', rolloutState: 'COMPLETED', createdAt: new Date(0) }))],
 });
 
-function run(): Promise<WorkflowRun> {
-  return runWorkflow({ definition: loadStateMachine('staging', 'post-rotation'), input, lambdas: { 'post-rotation': inProcess(handler, 'post-rotation') } });
+function run(given: unknown = input): Promise<WorkflowRun> {
+  return runWorkflow({ definition: loadStateMachine('staging', 'post-rotation'), input: given, lambdas: { 'post-rotation': inProcess(handler, 'post-rotation') } });
 }
 
 const published = (): OpsResult[] => publishedResults(account);
@@ -54,14 +55,14 @@ describe('the post-rotation workflow', () => {
     // Assess
     expect(result.status).toBe('SUCCEEDED');
     expect(result.path).toEqual([
-      S.restart, 'Force new deployment', 'Force new deployment',
+      S.validate, S.restart, 'Force new deployment', 'Force new deployment',
       S.startPolling, S.wait, S.check, S.steady, S.wait, S.check, S.steady, S.report, 'Services use the new credentials',
     ]);
     expect(ecs.commandCalls(UpdateServiceCommand).map((c) => c.args[0].input)).toEqual(
       SERVICES.map((name) => ({ cluster: CLUSTER, service: name, forceNewDeployment: true })),
     );
     expect(published()[0]).toMatchObject({ workflow: 'post-rotation', outcome: 'succeeded', severity: 'info' });
-    expect(result.transitions).toBe(12);
+    expect(result.transitions).toBe(13);
   });
 
   it('reports a critical failure when a forced deployment rolls back, and stops polling', async () => {
@@ -89,7 +90,8 @@ describe('the post-rotation workflow', () => {
 
     // Assess
     expect(result.status).toBe('FAILED');
-    expect(ecs.commandCalls(DescribeServicesCommand)).toHaveLength(Number(process.env.MAX_CHECKS));
+    // Every check, then one read-back for the result.
+    expect(ecs.commandCalls(DescribeServicesCommand)).toHaveLength(Number(process.env.MAX_CHECKS) + 1);
     expect(published()[0]?.summary).toContain(`Not steady after ${process.env.MAX_CHECKS} checks`);
   });
 
@@ -101,10 +103,47 @@ describe('the post-rotation workflow', () => {
     const result = await run();
 
     // Assess
-    expect(result.path[0]).toBe(S.restart);
+    expect(result.path.slice(0, 2)).toEqual([S.validate, S.restart]);
     expect(result.path.slice(-2)).toEqual([S.reportFailure, S.failed]);
     expect(result.path).not.toContain(S.check);
-    expect(ecs.commandCalls(DescribeServicesCommand)).toHaveLength(0);
+    // The result's read-back only.
+    expect(ecs.commandCalls(DescribeServicesCommand)).toHaveLength(1);
     expect(published()[0]).toMatchObject({ outcome: 'failed', severity: 'critical' });
+  });
+
+  it('names the service that restarted and the one that did not when ECS denies one forced deployment', async () => {
+    // Prepare
+    ecs.on(UpdateServiceCommand, { service: SERVICES[1] }).rejects(Object.assign(new Error('not authorized to perform ecs:UpdateService'), { name: 'AccessDeniedException', $metadata: { httpStatusCode: 400 } }));
+    const stale: Service = { ...service(SERVICES[1]!, 'COMPLETED'), deployments: [{ status: 'PRIMARY', rolloutState: 'COMPLETED', createdAt: new Date(0) }] };
+    ecs.on(DescribeServicesCommand).resolves({ services: [service(SERVICES[0]!, 'IN_PROGRESS', 2), stale] });
+
+    // Act
+    const result = await run();
+
+    // Assess
+    expect(result).toMatchObject({ status: 'FAILED', error: 'PostRotationRestartFailed' });
+    const [report] = published();
+    expect(report).toMatchObject({ outcome: 'failed', severity: 'critical' });
+    expect(report?.summary).toContain(`Restarted since the rotation: ${SERVICES[0]}.`);
+    expect(report?.summary).toContain(`NOT restarted: ${SERVICES[1]}.`);
+    expect(report?.summary).not.toContain('each reached steady state');
+  });
+
+  it.each([
+    ['the other environment\'s cluster', { ...input, cluster: 'financehub-production' }, 'cluster must be financehub-staging'],
+    ['a service that does not read the secret', { ...input, services: ['financehub-staging-frontend'] }, 'services.0: services may only name'],
+    ['a 10 KB secretId', { ...input, secretId: 'x'.repeat(10_240) }, 'secretId must be at most 2048 characters'],
+    ['no rotation time', { ...input, rotatedAt: 'yesterday' }, 'rotatedAt must be an ISO 8601 time'],
+  ])('refuses %s in its first state, restarts nothing and publishes why', async (_case, given, problem) => {
+    // Act
+    const result = await run(given);
+
+    // Assess
+    expect(result).toMatchObject({ status: 'FAILED', error: 'InvalidRotationInput' });
+    expect(result.path).toEqual([S.validate, S.reportRejected, S.rejected]);
+    expect(ecs.commandCalls(UpdateServiceCommand)).toHaveLength(0);
+    const [report] = published();
+    expect(report).toMatchObject({ outcome: 'failed', severity: 'critical', actionsTaken: ['Nothing was restarted'] });
+    expect(report?.summary).toContain(problem);
   });
 });
