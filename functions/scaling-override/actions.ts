@@ -57,7 +57,12 @@ export async function runOverrideAction(event: unknown, deps: OverrideDependenci
     case 'restoreBaseline':
       return restoreBaseline(clients, settings, step.state.request, step.state.override);
     case 'report': {
-      const result = overrideResult(step.stage, step.state as OverrideState, deps.report, { arn: step.executionArn, startedAt: step.startedAt }, clients.now());
+      const state = step.state as OverrideState;
+      const service = state.request?.service;
+      // A failure is reported with the bounds as AWS has them now, whatever the failed step did before it failed.
+      const readBack =
+        step.stage === 'failed' && service ? await currentCapacity(clients, settings, service).then(({ min, max }) => ({ min, max }), () => undefined) : undefined;
+      const result = overrideResult(step.stage, { ...state, readBack }, deps.report, { arn: step.executionArn, startedAt: step.startedAt }, clients.now());
       await deps.publish(result);
       return { outcome: result.outcome, severity: result.severity, summary: result.summary };
     }

@@ -17,6 +17,8 @@ export interface OverrideState {
   readonly override?: AppliedOverride;
   readonly reverted?: Reverted;
   readonly failure?: CaughtError;
+  /** The bounds read back from AWS when a failure is reported: undefined when they could not be read. */
+  readonly readBack?: Capacity;
   /** From the raw input, for reports on requests that did not parse. */
   readonly requestedBy?: unknown;
   readonly service?: unknown;
@@ -119,22 +121,52 @@ export function overrideResult(
         howToUndo: 'Nothing to undo. Correct the request and start it again. Runbook: docs/runbooks/scaling-override.md',
       };
     case 'failed': {
-      const applied = state.override !== undefined && state.reverted === undefined;
-      // An earlier override stopped here no longer reverts by itself either.
-      const orphaned = !applied && replaced.length > 0 && state.reverted === undefined;
+      const found = state.readBack;
       const knownService = request !== undefined;
+      const same = (a: Capacity | undefined, b: Capacity | undefined) => a !== undefined && b !== undefined && a.min === b.min && a.max === b.max;
+      const requested = request?.action === 'apply' ? { min: request.min, max: request.max } : undefined;
+      // What is in force is read back, never assumed from how far the execution got: a step may have done its work
+      // and then timed out, or failed before it.
+      const inForce = found
+        ? same(found, request?.baseline)
+          ? 'baseline'
+          : same(found, state.override ?? requested)
+            ? 'override'
+            : same(found, state.current)
+              ? 'unchanged'
+              : 'other'
+        : 'unknown';
+      const reached = state.current !== undefined;
+      const replacedLost = replaced.length > 0;
+      const now = found ? `The bounds now read ${bounds(found)} (read back from Application Auto Scaling)` : 'The bounds could NOT be read back from Application Auto Scaling: check them now';
+      let summary: string;
+      let severity: OpsResultInput['severity'];
+      if (inForce === 'override' && !same(found, request?.baseline)) {
+        severity = 'critical';
+        summary = `Scaling override on ${service} FAILED: ${causeMessage(state.failure)}. ${now}: the override's bounds are in force and will NOT revert by themselves.`;
+      } else if (inForce === 'baseline' || (inForce === 'unchanged' && !replacedLost)) {
+        severity = 'warning';
+        summary = `Scaling override on ${service} failed: ${causeMessage(state.failure)}. ${now}${inForce === 'baseline' ? ', the baseline' : ', as before the request'}; no revert is pending.`;
+      } else if (inForce === 'unchanged' && replacedLost) {
+        severity = 'critical';
+        summary = `Scaling override on ${service} FAILED after it stopped the earlier override: ${causeMessage(state.failure)}. The earlier bounds (${bounds(found)}) stay in force and will NOT revert by themselves.`;
+      } else if (inForce === 'unknown' && !reached && !replacedLost) {
+        severity = 'warning';
+        summary = `Scaling override on ${service} failed before it changed anything: ${causeMessage(state.failure)}. The bounds were not changed.`;
+      } else {
+        severity = 'critical';
+        summary = `Scaling override on ${service} FAILED: ${causeMessage(state.failure)}. ${now}${inForce === 'other' ? ', which are neither the baseline nor this override' : ''}; this execution leaves no revert pending.`;
+      }
       return {
         ...base,
         outcome: 'failed',
-        severity: applied || orphaned ? 'critical' : 'warning',
-        summary: applied
-          ? `Scaling override on ${service} FAILED after it was applied (${bounds(state.override)}): ${causeMessage(state.failure)}. The override stays in force and will NOT revert by itself.`
-          : orphaned
-            ? `Scaling override on ${service} FAILED after it stopped the earlier override: ${causeMessage(state.failure)}. The earlier bounds (${bounds(state.current)}) stay in force and will NOT revert by themselves.`
-            : `Scaling override on ${service} failed: ${causeMessage(state.failure)}. The bounds were not changed.`,
-        actionsTaken: [...replaced, ...(state.override ? [`Registered ${bounds(state.override)} for ${service}`] : []), 'Stopped at the failure'],
+        severity,
+        summary,
+        actionsTaken: [...replaced, ...(state.override ? [`Registered ${bounds(state.override)} for ${service}`] : []), ...(found ? [`Read the bounds back: ${bounds(found)}`] : []), 'Stopped at the failure'],
         howToUndo: knownService
-          ? `Restore the baseline by hand: ${manualRevertCommand(settings, request.service, request.baseline)} (or \`fhops scale-revert ${settings.environment} ${service}\`).`
+          ? inForce === 'baseline' || (inForce === 'unchanged' && !replacedLost)
+            ? `Nothing to undo: the bounds are ${inForce === 'baseline' ? 'the baseline' : 'as they were'}. Runbook: docs/runbooks/scaling-override.md`
+            : `Restore the baseline by hand: ${manualRevertCommand(settings, request.service, request.baseline)} (or \`fhops scale-revert ${settings.environment} ${service}\`).`
           : 'Nothing to undo. Runbook: docs/runbooks/scaling-override.md',
       };
     }

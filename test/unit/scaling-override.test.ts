@@ -179,6 +179,7 @@ describe('the override messages', () => {
         request,
         replaced: [{ executionName: 'older', executionArn: 'arn:older', min: 3, max: 12 }],
         current: { min: 3, max: 12, recordedAt: '2026-11-24T10:00:01.000Z' },
+        readBack: { min: 3, max: 12 },
         failure: { Error: 'AccessDeniedException', Cause: JSON.stringify({ errorMessage: 'not authorized' }) },
       },
       report,

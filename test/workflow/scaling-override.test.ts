@@ -33,7 +33,7 @@ interface RunningOverride {
 }
 
 /** The scalable target of the backend (baseline 2..10), the overrides running now, the topic. */
-function scenario(options: { running?: readonly RunningOverride[]; changedBeforeRevert?: { min: number; max: number }; registerErrors?: Record<number, Error> } = {}): void {
+function scenario(options: { running?: readonly RunningOverride[]; changedBeforeRevert?: { min: number; max: number }; registerErrors?: Record<number, Error>; registerThenFail?: number } = {}): void {
   account.reset();
   let bounds = { min: 2, max: 10 };
   let registrations = 0;
@@ -46,6 +46,7 @@ function scenario(options: { running?: readonly RunningOverride[]; changedBefore
     const error = options.registerErrors?.[registrations];
     if (error) throw error;
     bounds = { min: input.MinCapacity ?? bounds.min, max: input.MaxCapacity ?? bounds.max };
+    if (options.registerThenFail === registrations) throw Object.assign(new Error('We encountered an internal error'), { name: 'InternalServiceException', $metadata: { httpStatusCode: 500 } });
     return { ScalableTargetARN: 'arn:aws:application-autoscaling:us-east-1:111111111111:scalable-target/0ec5abc' };
   });
   const running = options.running ?? [];
@@ -192,7 +193,7 @@ describe('the scaling override', () => {
     expect(published()[1]).toMatchObject({ severity: 'warning', summary: expect.stringContaining('its bounds had been changed since (now min 4, max 18): left as they are') });
   });
 
-  it('reports a failed apply without waiting: the bounds were not changed', async () => {
+  it('reports a failed apply without waiting: the bounds, read back, are still the baseline', async () => {
     // Prepare
     scenario({ registerErrors: { 1: Object.assign(new Error('not authorized to perform ecs:UpdateService'), { name: 'AccessDeniedException', $metadata: { httpStatusCode: 400 } }) } });
 
@@ -202,7 +203,29 @@ describe('the scaling override', () => {
     // Assess
     expect(run).toMatchObject({ status: 'FAILED', error: 'OverrideFailed' });
     expect(run.path).toEqual([S.validate, S.replace, S.record, S.revertRequested, S.apply, S.reportFailure, S.failed]);
-    expect(published()[0]).toMatchObject({ outcome: 'failed', severity: 'warning', summary: expect.stringContaining('The bounds were not changed.') });
+    expect(published()[0]).toMatchObject({
+      outcome: 'failed',
+      severity: 'warning',
+      summary: expect.stringContaining('The bounds now read min 2, max 10 (read back from Application Auto Scaling), the baseline; no revert is pending.'),
+    });
+  });
+
+  it('says the override is in force and will not revert when the apply went through behind a 5xx and its retry was refused', async () => {
+    // Prepare: the bounds are registered while the caller sees a 5xx; the retry is refused.
+    scenario({ registerThenFail: 1, registerErrors: { 2: Object.assign(new Error('Rate exceeded for the account'), { name: 'ValidationException', $metadata: { httpStatusCode: 400 } }) } });
+
+    // Act
+    const run = await override(applyRequest);
+
+    // Assess
+    expect(run).toMatchObject({ status: 'FAILED', error: 'OverrideFailed' });
+    expect(run.path.at(-2)).toBe(S.reportFailure);
+    expect(published()[0]).toMatchObject({
+      outcome: 'failed',
+      severity: 'critical',
+      summary: expect.stringContaining("The bounds now read min 4, max 16 (read back from Application Auto Scaling): the override's bounds are in force and will NOT revert by themselves."),
+    });
+    expect(published()[0]?.summary).not.toContain('not changed');
   });
 
   it('reports a failed revert as critical, with the command that restores the baseline by hand', async () => {
@@ -216,7 +239,7 @@ describe('the scaling override', () => {
     expect(run).toMatchObject({ status: 'FAILED', error: 'OverrideFailed' });
     expect(run.path.slice(-4)).toEqual([S.wait, S.restore, S.reportFailure, S.failed]);
     const failure = published()[1];
-    expect(failure).toMatchObject({ outcome: 'failed', severity: 'critical', summary: expect.stringContaining('will NOT revert by itself') });
+    expect(failure).toMatchObject({ outcome: 'failed', severity: 'critical', summary: expect.stringContaining('will NOT revert by themselves') });
     expect(failure?.howToUndo).toContain(
       `aws application-autoscaling register-scalable-target --service-namespace ecs --scalable-dimension ecs:service:DesiredCount --resource-id ${BACKEND} --min-capacity 2 --max-capacity 10`,
     );
