@@ -62,7 +62,8 @@ export type DrillEvent = z.infer<typeof drillEventSchema>;
 /** Writes the report (JSON + HTML) and publishes the OpsResult; a report that cannot be stored is still published. */
 async function report(deps: FailoverDrillDependencies, event: Extract<DrillEvent, { action: 'writeReport' }>) {
   const state = event.state as DrillState;
-  const snapshot = state.plan && state.database ? await currentState(deps.clients, state.plan) : {};
+  // Read back whenever the drill got past its preconditions: a failed step may have failed over before it failed.
+  const snapshot = state.plan?.passed ? await currentState(deps.clients, state.plan) : {};
   const built = buildReport(state, deps.report, { name: event.executionName, arn: event.executionArn, startedAt: event.startedAt }, snapshot, deps.clients.now());
   let reportUrl: string;
   try {
@@ -71,7 +72,7 @@ async function report(deps: FailoverDrillDependencies, event: Extract<DrillEvent
     logger.error('The drill report could not be written; publishing the result without it', { error });
     reportUrl = `not written: ${error instanceof Error ? error.message : String(error)}`;
   }
-  await deps.publish(opsResultOf(built, state, deps.report, reportUrl));
+  await deps.publish(opsResultOf(built, state, deps.report, reportUrl, snapshot));
   return { outcome: built.outcome, severity: built.severity, summary: built.summary, reportUrl };
 }
 

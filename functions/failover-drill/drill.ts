@@ -240,21 +240,28 @@ export async function checkPreconditions(clients: DrillClients, settings: Failov
   };
 }
 
-/** Reboots the primary with failover to the standby; a retry after the request went through finds it rebooting and carries on. */
+/**
+ * Reboots the primary with failover to the standby. It reads first: a retry after a request that went through (its
+ * answer lost, or the function timed out) finds the database rebooting or already in the other zone and does not fail
+ * it over a second time.
+ */
 export async function failOverDatabase(clients: DrillClients, plan: DrillPlan): Promise<DatabaseProgress> {
-  const requestedAt = clients.now().toISOString();
   const id = plan.database.instanceId;
-  let status: string;
+  const before = await describeDatabase(clients, id);
+  const requestedAt = clients.now().toISOString();
+  const progress = (status: string, zone: string | undefined): DatabaseProgress => ({ requestedAt, fromZone: plan.database.zone, status, zone, failedOver: false, checks: 0, elapsedSeconds: 0 });
+  if (before && (before.DBInstanceStatus === 'rebooting' || (plan.database.zone !== undefined && before.AvailabilityZone !== undefined && before.AvailabilityZone !== plan.database.zone))) {
+    return progress(before.DBInstanceStatus ?? 'rebooting', before.AvailabilityZone);
+  }
   try {
     const { DBInstance } = await awsCall(`rebooting ${id} with failover`, () => clients.rds.send(new RebootDBInstanceCommand({ DBInstanceIdentifier: id, ForceFailover: true })));
-    status = DBInstance?.DBInstanceStatus ?? 'rebooting';
+    return progress(DBInstance?.DBInstanceStatus ?? 'rebooting', plan.database.zone);
   } catch (error) {
     if (!(error instanceof InvalidDBInstanceStateFault)) throw error;
     const current = await describeDatabase(clients, id);
     if (current?.DBInstanceStatus !== 'rebooting') throw error;
-    status = 'rebooting';
+    return progress('rebooting', current.AvailabilityZone);
   }
-  return { requestedAt, fromZone: plan.database.zone, status, zone: plan.database.zone, failedOver: false, checks: 0, elapsedSeconds: 0 };
 }
 
 /** Available again in another zone means failed over; the wait cap and the error-rate alarms stop the drill. */
@@ -275,24 +282,31 @@ export async function checkDatabase(clients: DrillClients, settings: FailoverDri
   return { ...progress, stopReason };
 }
 
-/** Tests the failover of the cache's node group; a retry finds the group already modifying and carries on. */
+/**
+ * Tests the failover of the cache's node group. It reads first: a retry after a request that went through finds the
+ * group modifying or with a new primary already and does not fail it over a second time.
+ */
 export async function failOverCache(clients: DrillClients, plan: DrillPlan): Promise<CacheProgress> {
-  const requestedAt = clients.now().toISOString();
   const { replicationGroupId, nodeGroupId } = plan.cache;
   if (!nodeGroupId) throw new Error(`${replicationGroupId} has no node group to fail over`);
-  let status: string;
+  const before = await describeCache(clients, replicationGroupId);
+  const requestedAt = clients.now().toISOString();
+  const progress = (status: string, primary: string | undefined): CacheProgress => ({ requestedAt, fromPrimary: plan.cache.primary, status, primary, failedOver: false, checks: 0, elapsedSeconds: 0 });
+  const roles = cacheRoles(before, nodeGroupId);
+  if (before && (before.Status === 'modifying' || (roles.primary !== undefined && roles.primary !== plan.cache.primary))) {
+    return progress(before.Status ?? 'modifying', roles.primary);
+  }
   try {
     const { ReplicationGroup } = await awsCall(`testing failover of ${replicationGroupId}`, () =>
       clients.elasticache.send(new TestFailoverCommand({ ReplicationGroupId: replicationGroupId, NodeGroupId: nodeGroupId })),
     );
-    status = ReplicationGroup?.Status ?? 'modifying';
+    return progress(ReplicationGroup?.Status ?? 'modifying', plan.cache.primary);
   } catch (error) {
     if (!(error instanceof InvalidReplicationGroupStateFault)) throw error;
     const current = await describeCache(clients, replicationGroupId);
     if (current?.Status !== 'modifying') throw error;
-    status = 'modifying';
+    return progress('modifying', cacheRoles(current, nodeGroupId).primary);
   }
-  return { requestedAt, fromPrimary: plan.cache.primary, status, primary: plan.cache.primary, failedOver: false, checks: 0, elapsedSeconds: 0 };
 }
 
 /** Available with a different primary means failed over; the wait cap and the error-rate alarms stop the drill. */

@@ -62,26 +62,56 @@ function measurements(state: DrillState, settings: ReportSettings): DrillMeasure
   return found;
 }
 
+/** What AWS says now about a resource the drill may have changed, compared with the plan's reading before the drill. */
+type Touched = 'changed' | 'unchanged' | 'unknown';
+
+/** Read back, never assumed: a step may have done its work and then failed or timed out before it said so. */
+function touched(state: DrillState, snapshot: Snapshot): { database: Touched; cache: Touched } {
+  const plan = state.plan;
+  // Nothing acts before every precondition passed.
+  if (!plan?.passed) return { database: 'unchanged', cache: 'unchanged' };
+  const database: Touched = snapshot.database
+    ? snapshot.database.AvailabilityZone !== plan.database.zone || snapshot.database.DBInstanceStatus === 'rebooting'
+      ? 'changed'
+      : 'unchanged'
+    : 'unknown';
+  const cache: Touched = snapshot.cache ? (snapshot.cache.primary !== plan.cache.primary || snapshot.cache.status === 'modifying' ? 'changed' : 'unchanged') : 'unknown';
+  return { database: state.database ? 'changed' : database, cache: state.cache ? 'changed' : cache };
+}
+
 function currentStateLines(state: DrillState, settings: ReportSettings, snapshot: Snapshot): string[] {
   const plan = state.plan;
-  if (!state.database) {
-    return [
-      `Nothing was changed. Database ${settings.databaseInstanceId}: primary in ${plan?.database.zone ?? 'unknown zone'}.`,
-      `Cache ${settings.replicationGroupId}: primary ${plan?.cache.primary ?? 'unknown'}.`,
-    ];
+  const found = touched(state, snapshot);
+  const lines: string[] = [];
+  if (state.database) {
+    const database = snapshot.database ?? { DBInstanceStatus: state.database.status, AvailabilityZone: state.database.zone };
+    lines.push(
+      `Database ${settings.databaseInstanceId}: ${database.DBInstanceStatus ?? 'unknown'} in ${database.AvailabilityZone ?? 'unknown zone'} (was ${state.database.fromZone ?? 'unknown'}; ${state.database.failedOver ? 'failed over' : 'failover NOT confirmed'}).`,
+    );
+  } else if (found.database === 'changed') {
+    lines.push(
+      `Database ${settings.databaseInstanceId}: ${snapshot.database?.DBInstanceStatus ?? 'unknown'} in ${snapshot.database?.AvailabilityZone ?? 'unknown zone'} (was ${plan?.database.zone ?? 'unknown'}): it WAS failed over or is rebooting (read back), although the drill's step did not confirm it.`,
+    );
+  } else if (found.database === 'unknown') {
+    lines.push(`Database ${settings.databaseInstanceId}: could NOT be read back (primary was in ${plan?.database.zone ?? 'unknown zone'} before the drill): check it now.`);
+  } else {
+    lines.push(`Database ${settings.databaseInstanceId}: not touched, primary in ${snapshot.database?.AvailabilityZone ?? plan?.database.zone ?? 'unknown zone'}${snapshot.database ? ' (read back)' : ''}.`);
   }
-  const database = snapshot.database ?? { DBInstanceStatus: state.database.status, AvailabilityZone: state.database.zone };
-  const lines = [
-    `Database ${settings.databaseInstanceId}: ${database.DBInstanceStatus ?? 'unknown'} in ${database.AvailabilityZone ?? 'unknown zone'} (was ${state.database.fromZone ?? 'unknown'}; ${state.database.failedOver ? 'failed over' : 'failover NOT confirmed'}).`,
-  ];
   if (state.cache) {
     const cache = snapshot.cache ?? { status: state.cache.status, primary: state.cache.primary };
     lines.push(
       `Cache ${settings.replicationGroupId}: ${cache.status ?? 'unknown'}, primary ${cache.primary ?? 'unknown'} (was ${state.cache.fromPrimary ?? 'unknown'}; ${state.cache.failedOver ? 'failed over' : 'failover NOT confirmed'}).`,
     );
+  } else if (found.cache === 'changed') {
+    lines.push(
+      `Cache ${settings.replicationGroupId}: ${snapshot.cache?.status ?? 'unknown'}, primary ${snapshot.cache?.primary ?? 'unknown'} (was ${plan?.cache.primary ?? 'unknown'}): it WAS failed over or is failing over (read back), although the drill's step did not confirm it.`,
+    );
+  } else if (found.cache === 'unknown') {
+    lines.push(`Cache ${settings.replicationGroupId}: could NOT be read back (primary was ${plan?.cache.primary ?? 'unknown'} before the drill): check it now.`);
   } else {
-    lines.push(`Cache ${settings.replicationGroupId}: not touched (primary ${plan?.cache.primary ?? 'unknown'}).`);
+    lines.push(`Cache ${settings.replicationGroupId}: not touched (primary ${snapshot.cache?.primary ?? plan?.cache.primary ?? 'unknown'}${snapshot.cache ? ', read back' : ''}).`);
   }
+  if (!state.database && found.database !== 'changed' && found.cache !== 'changed') return lines;
   const application = state.application;
   lines.push(
     application
@@ -118,11 +148,12 @@ export function buildReport(
   finishedAt: Date,
 ): DrillReport {
   const finished = finishedAt.toISOString();
-  const acted = state.database !== undefined;
+  const found = touched(state, snapshot);
+  const acted = found.database !== 'unchanged' || found.cache !== 'unchanged';
   const stop = state.database?.stopReason ?? state.cache?.stopReason ?? state.application?.stopReason;
   const failure = causeMessage(state.failure);
-  const found = measurements(state, settings);
-  const missed = found.filter((m) => m.passed === false);
+  const figures = measurements(state, settings);
+  const missed = figures.filter((m) => m.passed === false);
   const currentState = currentStateLines(state, settings, snapshot);
   const phase = phaseOf(state);
 
@@ -145,7 +176,7 @@ export function buildReport(
     ending = `failed during ${phase}: ${failure}`;
     summary = acted
       ? `Failover drill FAILED during ${phase}: ${failure}. On-call: check the application now. ${currentState.join(' ')}`
-      : `Failover drill could not start: ${failure}. Nothing was changed.`;
+      : `Failover drill could not start: ${failure}. Nothing was changed${state.plan ? ' (read back from RDS and ElastiCache)' : ''}.`;
   } else if (missed.length > 0) {
     outcome = 'failed';
     severity = 'warning';
@@ -153,7 +184,7 @@ export function buildReport(
   } else {
     outcome = 'succeeded';
     severity = 'info';
-    summary = `Failover drill passed: ${found.map((m) => `${m.name.toLowerCase()} ${m.value} ${m.unit} (target ${m.target})`).join(', ')}.`;
+    summary = `Failover drill passed: ${figures.map((m) => `${m.name.toLowerCase()} ${m.value} ${m.unit} (target ${m.target})`).join(', ')}.`;
   }
 
   return {
@@ -170,26 +201,36 @@ export function buildReport(
     requestedBy: state.plan?.requestedBy ?? state.requestedBy,
     approvedBy: state.plan?.approvedBy ?? state.approvedBy,
     checks: state.plan?.checks ?? [],
-    measurements: found,
+    measurements: figures,
     timeline: timeline(state, execution.startedAt, finished, ending),
     currentState,
   };
 }
 
 /** The OpsResult of a drill report: what happened, what was done, how to undo it. */
-export function opsResultOf(report: DrillReport, state: DrillState, settings: ReportSettings, reportUrl: string): OpsResultInput {
+export function opsResultOf(report: DrillReport, state: DrillState, settings: ReportSettings, reportUrl: string, snapshot: Snapshot = {}): OpsResultInput {
   const { database, cache, application } = state;
+  const found = touched(state, snapshot);
   const actionsTaken = [
     ...(state.plan ? [`Checked ${state.plan.checks.length} preconditions`] : []),
-    ...(database ? [`Rebooted ${settings.databaseInstanceId} with failover (from ${database.fromZone ?? 'unknown zone'}${database.failedOver ? ` to ${database.zone}` : ''})`] : []),
-    ...(cache ? [`Tested failover of ${settings.replicationGroupId} (primary ${cache.fromPrimary ?? 'unknown'}${cache.failedOver ? ` -> ${cache.primary}` : ''})`] : []),
+    ...(database
+      ? [`Rebooted ${settings.databaseInstanceId} with failover (from ${database.fromZone ?? 'unknown zone'}${database.failedOver ? ` to ${database.zone}` : ''})`]
+      : found.database === 'changed'
+        ? [`Requested the failover of ${settings.databaseInstanceId}: read back ${snapshot.database?.DBInstanceStatus ?? 'unknown'} in ${snapshot.database?.AvailabilityZone ?? 'unknown zone'} (was ${state.plan?.database.zone ?? 'unknown'})`]
+        : []),
+    ...(cache
+      ? [`Tested failover of ${settings.replicationGroupId} (primary ${cache.fromPrimary ?? 'unknown'}${cache.failedOver ? ` -> ${cache.primary}` : ''})`]
+      : found.cache === 'changed'
+        ? [`Requested the test failover of ${settings.replicationGroupId}: read back primary ${snapshot.cache?.primary ?? 'unknown'} (was ${state.plan?.cache.primary ?? 'unknown'})`]
+        : []),
     ...(application ? [`Probed ${application.url} ${application.attempts} times`] : []),
     `Wrote the report to ${reportUrl}`,
   ];
   const nodeGroup = state.plan?.cache.nodeGroupId ?? '0001';
-  const howToUndo = database
-    ? `A failover is not rolled back: both stay Multi-AZ with a standby. To move the primaries back, run the drill again or by hand: aws rds reboot-db-instance --region ${settings.region} --db-instance-identifier ${settings.databaseInstanceId} --force-failover; aws elasticache test-failover --region ${settings.region} --replication-group-id ${settings.replicationGroupId} --node-group-id ${nodeGroup}. Runbook: docs/runbooks/failover-drill.md`
-    : 'Nothing to undo: the drill changed nothing. Runbook: docs/runbooks/failover-drill.md';
+  const howToUndo =
+    found.database !== 'unchanged' || found.cache !== 'unchanged'
+      ? `A failover is not rolled back: both stay Multi-AZ with a standby. To move the primaries back, run the drill again or by hand: aws rds reboot-db-instance --region ${settings.region} --db-instance-identifier ${settings.databaseInstanceId} --force-failover; aws elasticache test-failover --region ${settings.region} --replication-group-id ${settings.replicationGroupId} --node-group-id ${nodeGroup}. Runbook: docs/runbooks/failover-drill.md`
+      : 'Nothing to undo: the drill changed nothing. Runbook: docs/runbooks/failover-drill.md';
   return {
     kind: 'OpsResult',
     workflow: 'failover-drill',
