@@ -6,6 +6,7 @@ import type { OpsResultInput } from '../../contracts/ops-result.js';
 import { MetricUnit } from '@aws-lambda-powertools/metrics';
 import { logger, metrics } from '../lib/powertools.js';
 import { type DeletionProgress, type DrillConfig, type DrillPlan, type RestoreProgress, checkPreconditions, checkRestore, confirmDeletion, deleteDrillInstance, startRestore } from './drill.js';
+import { isTransient } from '../lib/transient-error.js';
 import { DrillError, classifyAwsError } from './errors.js';
 import { type DrillState, type ReportSettings, buildReport, opsResultOf, writeReport } from './report.js';
 import { type VerificationOutcome, verifyRestoredDatabase } from './verify.js';
@@ -44,7 +45,7 @@ export const drillEventSchema = z.discriminatedUnion('action', [
   z.object({ action: z.literal('startRestore'), plan }),
   z.object({ action: z.literal('checkRestore'), plan, previous: restoreProgress }),
   z.object({ action: z.literal('verifyRestore'), plan, restored: restoreProgress }),
-  z.object({ action: z.literal('deleteInstance'), instanceId: z.string().min(1) }),
+  z.object({ action: z.literal('deleteInstance'), instanceId: z.string().min(1), executionName: z.string().min(1) }),
   z.object({ action: z.literal('confirmDeletion'), instanceId: z.string().min(1), previous: deletionProgress }),
   z.object({ action: z.literal('writeReport'), state: z.record(z.string(), z.unknown()), executionName: z.string().min(1), executionArn: z.string().optional(), startedAt: z.iso.datetime() }),
 ]);
@@ -58,6 +59,8 @@ async function verifyRestore(deps: DrillDependencies, drill: DrillPlan, restored
   const restoreTime = new Date(restored.latestRestorableTime ?? restored.requestedAt);
   const [restoredDb, sourceDb] = await Promise.allSettled([deps.connect(restored.endpoint, restored.port), deps.connect()]);
   try {
+    // A throttled secret read or a 5xx says nothing about the restore: the step's Retry tries again.
+    for (const connection of [restoredDb, sourceDb]) if (connection.status === 'rejected' && isTransient(connection.reason)) throw classifyAwsError(connection.reason, 'connecting for the verification');
     if (restoredDb.status === 'rejected') throw new DrillError('VerificationFailed', `Cannot connect to the restored instance ${drill.instanceId}: ${reasonOf(restoredDb.reason)}`, { cause: restoredDb.reason });
     if (sourceDb.status === 'rejected') throw new DrillError('VerificationFailed', `Cannot connect to the source (read replica or primary) to compare: ${reasonOf(sourceDb.reason)}`, { cause: sourceDb.reason });
     const outcome = await verifyRestoredDatabase(restoredDb.value, sourceDb.value, { ...deps.verification, rpoMinutes: deps.report.rpoMinutes, restoreTime });
@@ -112,7 +115,7 @@ export async function runDrillAction(event: unknown, deps: DrillDependencies): P
     case 'verifyRestore':
       return verifyRestore(deps, step.plan, step.restored);
     case 'deleteInstance':
-      return deleteDrillInstance(deps.rds, deps.config, step.instanceId, now);
+      return deleteDrillInstance(deps.rds, deps.config, step.instanceId, step.executionName, now);
     case 'confirmDeletion':
       return confirmDeletion(deps.rds, deps.config, step.instanceId, step.previous, now);
     case 'writeReport':

@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import {
   DBInstanceAlreadyExistsFault,
   DBInstanceNotFoundFault,
@@ -70,15 +71,22 @@ export interface RestoreProgress extends PollState {
 }
 
 export interface DeletionProgress extends PollState {
+  /** This execution's instance existed when the cleanup began. */
   readonly existed: boolean;
+  /** An instance of that name exists but another execution created it: left alone. */
+  readonly otherExecution?: string;
   readonly gone: boolean;
   readonly goneAt?: string;
 }
 
-/** `financehub-production-drill-20261101-0300`: the date of the drill's start (stable across retries). */
-export function drillInstanceId(prefix: string, startedAt: Date): string {
+/**
+ * `financehub-production-drill-20261101-0300-1a2b3c`: the minute the drill started and six hex digits of its execution
+ * name, so two drills started in the same minute never pick the same instance (stable across retries).
+ */
+export function drillInstanceId(prefix: string, startedAt: Date, executionName: string): string {
   const iso = startedAt.toISOString();
-  return `${prefix}${iso.slice(0, 10).replace(/-/g, '')}-${iso.slice(11, 16).replace(':', '')}`;
+  const execution = createHash('sha256').update(executionName).digest('hex').slice(0, 6);
+  return `${prefix}${iso.slice(0, 10).replace(/-/g, '')}-${iso.slice(11, 16).replace(':', '')}-${execution}`;
 }
 
 /** Next wait of a polling loop: grows by half each time up to the longest wait; the cap counts what was waited. */
@@ -136,7 +144,7 @@ export async function checkPreconditions(
   const subnetGroupName = source.DBSubnetGroup?.DBSubnetGroupName;
   if (!subnetGroupName) throw new DrillError('PreconditionFailed', `The source instance ${config.sourceInstanceId} reports no DB subnet group.`);
   return {
-    instanceId: drillInstanceId(config.drillInstancePrefix, new Date(input.startedAt)),
+    instanceId: drillInstanceId(config.drillInstancePrefix, new Date(input.startedAt), input.executionName),
     sourceInstanceId: config.sourceInstanceId,
     instanceClass: input.options.instanceClass ?? source.DBInstanceClass ?? 'db.t3.large',
     subnetGroupName,
@@ -225,15 +233,20 @@ async function requestDeletion(rds: RDSClient, instanceId: string): Promise<void
 
 /**
  * Deletes the drill instance (no final snapshot, no retained automated backups), whatever state the drill
- * reached: absent is fine, already deleting is fine. It deletes only an instance that carries the drill tags.
+ * reached: absent is fine, already deleting is fine. It deletes only an instance tagged as a drill of this very
+ * execution: another drill's instance of the same name is left alone and reported.
  */
-export async function deleteDrillInstance(rds: RDSClient, config: DrillConfig, instanceId: string, now: Date): Promise<DeletionProgress> {
+export async function deleteDrillInstance(rds: RDSClient, config: DrillConfig, instanceId: string, executionName: string, now: Date): Promise<DeletionProgress> {
   assertDrillInstance(config, instanceId);
   const instance = await describe(rds, instanceId);
   const base = nextPoll(undefined, config, config.deleteWaitCapMinutes, instance?.DBInstanceStatus ?? 'not-found', now);
   if (!instance) return { ...base, existed: false, gone: true, goneAt: now.toISOString(), capReached: false };
   if (tagValue(instance, DRILL_TAG.purpose) !== DRILL_PURPOSE) {
     throw new DrillError('CleanupFailed', `${instanceId} does not carry the ${DRILL_TAG.purpose}=${DRILL_PURPOSE} tag; not deleting it.`);
+  }
+  const owner = tagValue(instance, DRILL_TAG.execution);
+  if (owner !== executionName) {
+    return { ...base, existed: false, gone: true, otherExecution: owner ?? 'unknown', capReached: false };
   }
   if (instance.DBInstanceStatus !== 'deleting') {
     try {

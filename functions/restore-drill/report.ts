@@ -70,10 +70,10 @@ function timeline(state: DrillState, startedAt: string, finishedAt: string, fail
   const entries: (TimelineEntry | false | '' | undefined)[] = [
     { at: startedAt, step: 'Drill started', detail: state.requestedBy ? `requested by ${state.requestedBy}` : 'scheduled' },
     state.drill && { at: state.drill.checkedAt, step: 'Preconditions checked', detail: `no other drill running; ${state.drill.sourceInstanceId} available` },
-    state.restored && {
-      at: state.restored.requestedAt,
+    (state.restored ?? (state.deletion?.existed ? state.deletion : undefined)) && {
+      at: state.restored?.requestedAt ?? state.deletion?.requestedAt ?? finishedAt,
       step: 'Restore requested',
-      detail: `${state.drill?.sourceInstanceId} at its latest restorable time into ${state.drill?.instanceId} (${state.drill?.instanceClass}, single-AZ)`,
+      detail: `${state.drill?.sourceInstanceId} at its latest restorable time into ${state.drill?.instanceId} (${state.drill?.instanceClass}, single-AZ)${state.restored ? '' : '; its answer was lost, the cleanup found the instance'}`,
     },
     state.restored?.availableAt && {
       at: state.restored.availableAt,
@@ -86,7 +86,11 @@ function timeline(state: DrillState, startedAt: string, finishedAt: string, fail
       detail: state.verification.passed ? `${state.verification.tables.length} critical tables checked` : state.verification.problems.join('; '),
     },
     failedAt && failure && { at: finishedAt, step: `Failed at ${failedAt}`, detail: failure },
-    state.deletion && { at: state.deletion.requestedAt, step: 'Deletion requested', detail: state.deletion.existed ? `${state.drill?.instanceId}, no final snapshot` : 'no instance existed' },
+    state.deletion && { at: state.deletion.requestedAt, step: 'Deletion requested', detail: state.deletion.existed
+        ? `${state.drill?.instanceId}, no final snapshot`
+        : state.deletion.otherExecution
+          ? `${state.drill?.instanceId} belongs to another drill (${state.deletion.otherExecution}): left alone`
+          : 'no instance existed' },
     state.deletion?.goneAt && state.deletion.existed && { at: state.deletion.goneAt, step: 'Drill instance deleted', detail: `${state.drill?.instanceId} is gone` },
     state.cleanupFailure && { at: finishedAt, step: 'Cleanup failed', detail: causeMessage(state.cleanupFailure) ?? 'unknown' },
     { at: finishedAt, step: 'Report written', detail: '' },
@@ -103,7 +107,9 @@ export function buildReport(
 ): DrillReport {
   const finished = finishedAt.toISOString();
   const instanceId = state.drill?.instanceId;
-  const created = Boolean(state.restored);
+  // Created when the restore answered, or when the cleanup found this execution's instance (the restore went through
+  // behind a failure or a timeout).
+  const created = Boolean(state.restored) || state.deletion?.existed === true;
   const deleted = !created || state.deletion?.gone === true;
   const orphan = created && (!deleted || state.cleanupFailure !== undefined);
   const rtoMinutes = state.verification ? minutes(execution.startedAt, state.verification.verifiedAt) : undefined;

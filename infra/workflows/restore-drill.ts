@@ -219,7 +219,7 @@ export class RestoreDrill extends Construct {
 
     // Cleanup: reached on success and from every failure after the restore was requested.
     const drillInstance = sfn.JsonPath.stringAt('$.drill.instanceId');
-    const deleteInstance = step(S.delete, { action: 'deleteInstance', instanceId: drillInstance }, '$.deletion');
+    const deleteInstance = step(S.delete, { action: 'deleteInstance', instanceId: drillInstance, executionName: sfn.JsonPath.stringAt('$$.Execution.Name') }, '$.deletion');
     // An instance still being created refuses deletion for a while: retried for about an hour.
     deleteInstance.addRetry({ errors: ['TransientError'], interval: Duration.seconds(60), maxAttempts: 6, backoffRate: 2, maxDelay: Duration.minutes(15), jitterStrategy: sfn.JitterType.FULL });
     const confirm = step(S.confirmDeletion, { action: 'confirmDeletion', instanceId: drillInstance, previous: sfn.JsonPath.objectAt('$.deletion') }, '$.deletion');

@@ -48,12 +48,18 @@ const drillTags = [
 beforeEach(() => rds.reset());
 
 describe('naming and polling', () => {
-  it('names the drill instance after the minute the drill started', () => {
+  it('names the drill instance after the minute the drill started and its execution', () => {
     // Act
-    const id = drillInstanceId('financehub-production-drill-', new Date('2026-11-10T06:00:42.123Z'));
+    const id = drillInstanceId('financehub-production-drill-', new Date('2026-11-10T06:00:42.123Z'), 'scheduled-run');
+    const again = drillInstanceId('financehub-production-drill-', new Date('2026-11-10T06:00:42.123Z'), 'scheduled-run');
+    const other = drillInstanceId('financehub-production-drill-', new Date('2026-11-10T06:00:42.123Z'), 'cli-alice');
 
     // Assess
-    expect(id).toBe('financehub-production-drill-20261110-0600');
+    expect(id).toMatch(/^financehub-production-drill-20261110-0600-[0-9a-f]{6}$/);
+    expect(again).toBe(id);
+    expect(other).not.toBe(id);
+    // RDS identifiers: at most 63 characters.
+    expect(id.length).toBeLessThanOrEqual(63);
   });
 
   it('waits longer each time, up to five minutes, and reaches the cap once the waits add up to it', () => {
@@ -83,7 +89,7 @@ describe('preconditions', () => {
 
     // Assess
     expect(planned).toMatchObject({
-      instanceId: 'financehub-staging-drill-20261103-0600',
+      instanceId: expect.stringMatching(/^financehub-staging-drill-20261103-0600-[0-9a-f]{6}$/),
       sourceInstanceId: config.sourceInstanceId,
       instanceClass: 'db.t3.large',
       subnetGroupName: `${config.sourceInstanceId}-subnets`,
@@ -184,7 +190,7 @@ describe('deleting the drill instance', () => {
     rds.on(DeleteDBInstanceCommand).resolves({});
 
     // Act
-    const deletion = await deleteDrillInstance(client, config, plan.instanceId, now);
+    const deletion = await deleteDrillInstance(client, config, plan.instanceId, plan.executionName, now);
 
     // Assess
     expect(deletion).toMatchObject({ existed: true, gone: false, status: 'deleting' });
@@ -196,7 +202,7 @@ describe('deleting the drill instance', () => {
     rds.on(DescribeDBInstancesCommand).rejects(new DBInstanceNotFoundFault({ message: 'not found', $metadata: {} }));
 
     // Act
-    const deletion = await deleteDrillInstance(client, config, plan.instanceId, now);
+    const deletion = await deleteDrillInstance(client, config, plan.instanceId, plan.executionName, now);
 
     // Assess
     expect(deletion).toMatchObject({ existed: false, gone: true, capReached: false });
@@ -208,7 +214,7 @@ describe('deleting the drill instance', () => {
     rds.on(DescribeDBInstancesCommand).resolves({ DBInstances: [rdsInstance(plan.instanceId, { TagList: [] })] });
 
     // Act
-    const deleting = deleteDrillInstance(client, config, plan.instanceId, now);
+    const deleting = deleteDrillInstance(client, config, plan.instanceId, plan.executionName, now);
 
     // Assess
     await expect(deleting).rejects.toMatchObject({ name: 'CleanupFailed' });
@@ -221,10 +227,23 @@ describe('deleting the drill instance', () => {
     rds.on(DeleteDBInstanceCommand).rejects(new InvalidDBInstanceStateFault({ message: 'Instance is currently creating', $metadata: { httpStatusCode: 400 } }));
 
     // Act
-    const deleting = deleteDrillInstance(client, config, plan.instanceId, now);
+    const deleting = deleteDrillInstance(client, config, plan.instanceId, plan.executionName, now);
 
     // Assess
     await expect(deleting).rejects.toMatchObject({ name: 'TransientError', message: expect.stringContaining('currently creating') });
+  });
+
+  it('leaves alone an instance of the same name that another drill execution created', async () => {
+    // Prepare
+    const othersTags = drillTags.map((tag) => (tag.Key === 'financehub:drill-execution' ? { ...tag, Value: 'another-drill' } : tag));
+    rds.on(DescribeDBInstancesCommand).resolves({ DBInstances: [rdsInstance(plan.instanceId, { TagList: othersTags })] });
+
+    // Act
+    const deletion = await deleteDrillInstance(client, config, plan.instanceId, plan.executionName, now);
+
+    // Assess
+    expect(deletion).toMatchObject({ existed: false, gone: true, otherExecution: 'another-drill' });
+    expect(rds.commandCalls(DeleteDBInstanceCommand)).toHaveLength(0);
   });
 
   it('does not ask twice for an instance already being deleted', async () => {
@@ -232,7 +251,7 @@ describe('deleting the drill instance', () => {
     rds.on(DescribeDBInstancesCommand).resolves({ DBInstances: [rdsInstance(plan.instanceId, { DBInstanceStatus: 'deleting', TagList: drillTags })] });
 
     // Act
-    const deletion = await deleteDrillInstance(client, config, plan.instanceId, now);
+    const deletion = await deleteDrillInstance(client, config, plan.instanceId, plan.executionName, now);
 
     // Assess
     expect(deletion).toMatchObject({ existed: true, gone: false });

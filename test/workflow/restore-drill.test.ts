@@ -15,7 +15,7 @@ const SOURCE = 'financehub-staging-db';
 const REPLICA = 'financehub-staging-db-replica';
 const REPLICA_HOST = `${REPLICA}.sim.us-east-1.rds.amazonaws.com`;
 const SOURCE_HOST = `${SOURCE}.sim.us-east-1.rds.amazonaws.com`;
-const DRILL_PATTERN = /^financehub-staging-drill-\d{8}-\d{4}$/;
+const DRILL_PATTERN = /^financehub-staging-drill-\d{8}-\d{4}-[0-9a-f]{6}$/;
 const minutesAgo = (minutes: number) => new Date(Date.now() - minutes * 60_000);
 
 const account = new SimulatedAccount();
@@ -160,7 +160,7 @@ describe('the restore drill', () => {
     await drill();
 
     // Assess
-    expect(postgres?.connections).toEqual(expect.arrayContaining([REPLICA_HOST, expect.stringMatching(/^financehub-staging-drill-\d{8}-\d{4}\.sim\./)]));
+    expect(postgres?.connections).toEqual(expect.arrayContaining([REPLICA_HOST, expect.stringMatching(/^financehub-staging-drill-\d{8}-\d{4}-[0-9a-f]{6}\.sim\./)]));
     expect(postgres?.connections).not.toContain(SOURCE_HOST);
   });
 
