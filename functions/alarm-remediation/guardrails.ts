@@ -30,7 +30,7 @@ export interface GuardSettings {
 }
 
 export type Guard =
-  | { readonly acquired: true; readonly lockKey: string; readonly cooldownKey: string; readonly cooldownUntil: string; readonly owner: string }
+  | { readonly acquired: true; readonly lockKey: string; readonly cooldownKey: string; readonly cooldownUntil: string; readonly owner: string; readonly lockUntil?: string }
   | { readonly acquired: false; readonly reason: 'locked' | 'cooldown'; readonly heldBy?: string; readonly until?: string; readonly detail: string };
 
 const isOn = (value: string | undefined) => value?.trim().toLowerCase() === 'on';
@@ -96,7 +96,8 @@ export async function acquireGuard(
 ): Promise<Guard> {
   const lockKey = `lock#${keys.lockKey}`;
   const cooldownKey = `cooldown#${keys.cooldownKey}`;
-  const lock = await claim(dynamodb, settings.tableName, lockKey, keys.owner, new Date(now.getTime() + settings.lockMinutes * 60_000), now, {
+  const lockUntil = new Date(now.getTime() + settings.lockMinutes * 60_000);
+  const lock = await claim(dynamodb, settings.tableName, lockKey, keys.owner, lockUntil, now, {
     acquiredAt: { S: now.toISOString() },
     eventId: { S: keys.eventId },
   });
@@ -124,7 +125,7 @@ export async function acquireGuard(
       detail: `${keys.cooldownKey.replace('#', ' on ')} was already acted on by ${cooldown.heldBy ?? 'an earlier remediation'}; cooldown until ${cooldown.until ?? 'unknown'}`,
     };
   }
-  return { acquired: true, lockKey: keys.lockKey, cooldownKey: keys.cooldownKey, cooldownUntil: cooldownUntil.toISOString(), owner: keys.owner };
+  return { acquired: true, lockKey: keys.lockKey, cooldownKey: keys.cooldownKey, cooldownUntil: cooldownUntil.toISOString(), owner: keys.owner, lockUntil: lockUntil.toISOString() };
 }
 
 /** Releases the lock if this execution holds it; releasing twice, or a lock already taken over, is fine. */

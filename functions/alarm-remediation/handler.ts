@@ -74,6 +74,7 @@ export const dependencies: RemediationDependencies = {
   report: {
     environment: env.ENVIRONMENT,
     region: env.AWS_REGION,
+    tableName: env.TABLE_NAME,
     clusterName: env.CLUSTER_NAME,
     servicePrefix,
     killSwitchParameter: env.KILL_SWITCH_PARAMETER,

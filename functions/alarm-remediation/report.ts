@@ -17,11 +17,17 @@ export interface RemediationState {
   readonly action?: { readonly deploymentId?: string; readonly executionArn?: string; readonly alreadyStarted?: boolean };
   readonly application?: ProbeProgress & { readonly stopReason?: string };
   readonly failure?: CaughtError;
+  /** What releasing the lock answered: false when it had been taken over (or had expired and was taken). */
+  readonly release?: { readonly released: boolean };
+  /** Releasing the lock failed even after its retries: the lock is held until it expires. */
+  readonly releaseFailure?: CaughtError;
 }
 
 export interface ReportSettings {
   readonly environment: EnvironmentName;
   readonly region: string;
+  /** The guardrails table, for the command that releases a lock left held. */
+  readonly tableName: string;
   readonly clusterName: string;
   readonly servicePrefix: string;
   readonly killSwitchParameter: string;
@@ -62,6 +68,21 @@ function undoFor(plan: NonNullable<RemediationState['plan']>, incident: Remediat
     case 'none':
       return 'Nothing to undo: nothing was changed.';
   }
+}
+
+/** What became of the service lock, as the release step answered: never assumed. */
+function lockOutcome(state: RemediationState): { line: string; held: boolean } {
+  const guard = state.guard;
+  if (!guard?.acquired) return { line: '', held: false };
+  if (state.releaseFailure) {
+    return {
+      line: ` The lock on ${guard.lockKey} could NOT be released (${failureMessage(state.releaseFailure)}): no other remediation of ${guard.lockKey} runs until it expires${guard.lockUntil ? ` at ${guard.lockUntil}` : ''}.`,
+      held: true,
+    };
+  }
+  if (state.release?.released === true) return { line: ` The lock on ${guard.lockKey} is released.`, held: false };
+  if (state.release?.released === false) return { line: ` The lock on ${guard.lockKey} was no longer this remediation's (it had expired and been taken over).`, held: false };
+  return { line: ` Whether the lock on ${guard.lockKey} was released is unknown: it expires by itself${guard.lockUntil ? ` at ${guard.lockUntil}` : ''}.`, held: true };
 }
 
 /** The remediation's OpsResult: what triggered it, what the guardrails said, what was done, and how to undo it. */
@@ -126,14 +147,16 @@ export function remediationResult(state: RemediationState, settings: ReportSetti
     return { ...base, outcome: 'skipped', severity: 'info', summary: `${context}. No action: ${guard.detail}. ${runbook}`, ...nothing };
   }
   const cooldown = guard?.acquired ? ` Cooldown on ${guard.cooldownKey} until ${guard.cooldownUntil}.` : '';
+  const lock = lockOutcome(state);
+  const releaseUndo = lock.held && guard?.acquired ? ` To release the lock now: aws dynamodb delete-item --region ${settings.region} --table-name ${settings.tableName} --key '{"pk":{"S":"lock#${guard.lockKey}"}}'.` : '';
   if (failure) {
     return {
       ...base,
       outcome: 'failed',
       severity: 'critical',
-      summary: `Remediation of ${context} FAILED trying to ${describeAction(plan, incident, false)}: ${failureMessage(failure)}. The lock is released.${cooldown} A person must look now. ${runbook}`,
+      summary: `Remediation of ${context} FAILED trying to ${describeAction(plan, incident, false)}: ${failureMessage(failure)}.${lock.line}${cooldown} A person must look now. ${runbook}`,
       actionsTaken: [`Tried to ${describeAction(plan, incident, false)}`],
-      howToUndo: `${undoFor(plan, incident, settings)} ${runbook}`,
+      howToUndo: `${undoFor(plan, incident, settings)}${releaseUndo} ${runbook}`,
     };
   }
   if (plan.action === 'verify-health') {
@@ -144,11 +167,11 @@ export function remediationResult(state: RemediationState, settings: ReportSetti
       outcome: healthy ? 'succeeded' : 'failed',
       severity: healthy ? 'info' : 'critical',
       summary: healthy
-        ? `${context}. The application is healthy: ${settings.consecutiveSuccesses} successes in a row from ${app.url} after ${app.elapsedSeconds} s.`
-        : `${context}. The application is NOT healthy: ${app?.stopReason ?? 'no probe result'}. A person must look now. ${runbook}`,
+        ? `${context}. The application is healthy: ${settings.consecutiveSuccesses} successes in a row from ${app.url} after ${app.elapsedSeconds} s.${lock.held ? lock.line : ''}`
+        : `${context}. The application is NOT healthy: ${app?.stopReason ?? 'no probe result'}.${lock.held ? lock.line : ''} A person must look now. ${runbook}`,
       measurements: app ? [{ name: 'Health probes', value: app.attempts, unit: 'probes' }, { name: 'Time to healthy', value: app.elapsedSeconds, unit: 's' }] : [],
       actionsTaken: [`Probed ${app?.url ?? 'the health endpoint'} ${app?.attempts ?? 0} times`],
-      howToUndo: 'Nothing to undo: the verification only reads.',
+      howToUndo: `Nothing to undo: the verification only reads.${releaseUndo}`,
     };
   }
   const detail = state.action?.executionArn
@@ -160,8 +183,8 @@ export function remediationResult(state: RemediationState, settings: ReportSetti
     ...base,
     outcome: 'succeeded',
     severity: 'warning',
-    summary: `${context}. Automatically ${describeAction(plan, incident, true)}${detail}: ${plan.reason}.${cooldown}`,
+    summary: `${context}. Automatically ${describeAction(plan, incident, true)}${detail}: ${plan.reason}.${cooldown}${lock.held ? lock.line : ''}`,
     actionsTaken: [`${describeAction(plan, incident, true)}${detail}`],
-    howToUndo: `${undoFor(plan, incident, settings)} ${runbook}`,
+    howToUndo: `${undoFor(plan, incident, settings)}${releaseUndo} ${runbook}`,
   };
 }

@@ -66,7 +66,7 @@ describe('the lock and the cooldown', () => {
     const result = await acquireGuard(new DynamoDBClient({}), guard, keys, now);
 
     // Assess
-    expect(result).toEqual({ acquired: true, lockKey: 'backend', cooldownKey: 'high-cpu#backend', cooldownUntil: '2026-11-24T03:35:30.000Z', owner: 'event-1' });
+    expect(result).toEqual({ acquired: true, lockKey: 'backend', cooldownKey: 'high-cpu#backend', cooldownUntil: '2026-11-24T03:35:30.000Z', owner: 'event-1', lockUntil: '2026-11-24T03:35:30.000Z' });
     const [lock, cooldown] = dynamodb.commandCalls(PutItemCommand).map((call) => call.args[0].input);
     expect(lock).toMatchObject({
       TableName: guard.tableName,

@@ -210,6 +210,23 @@ describe('the alarm remediation', () => {
     expect(result?.howToUndo).toContain('`fhops scale-revert staging backend` or `/ops scale-revert staging backend`');
   });
 
+  it('says the lock is still held, until when and how to release it, when releasing it is denied', async () => {
+    // Prepare
+    scenario({ desired: 10, max: 10 });
+    dynamodb.on(DeleteItemCommand).rejects(Object.assign(new Error('not authorized to perform dynamodb:DeleteItem'), { name: 'AccessDeniedException', $metadata: { httpStatusCode: 400 } }));
+
+    // Act
+    const run = await remediate(highCpu);
+
+    // Assess
+    expect(run.status).toBe('SUCCEEDED');
+    expect(run.path).toEqual([...START, S.planScaleOut, ...ACT, S.startOverride, ...END]);
+    const [result] = published();
+    expect(result?.summary).toContain('The lock on backend could NOT be released (AccessDeniedException: not authorized to perform dynamodb:DeleteItem): no other remediation of backend runs until it expires at');
+    expect(result?.summary).not.toContain('is released');
+    expect(result?.howToUndo).toContain(`aws dynamodb delete-item --region us-east-1 --table-name financehub-staging-remediation-guardrails --key '{"pk":{"S":"lock#backend"}}'`);
+  });
+
   it.each([
     ['autoscaling still has room', { desired: 4, max: 10 }, 'autoscaling still has room: 4 tasks of max 10'],
     ['the max is already at the override ceiling', { desired: 20, max: 20 }, 'already at the override ceiling (max 20, ceiling 20)'],
