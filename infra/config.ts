@@ -199,6 +199,27 @@ export interface SlackConfig {
   readonly approvalMinutes: number;
 }
 
+/**
+ * GitHub Actions' access to this environment: OIDC federation into deploy roles that trust only these repositories
+ * and GitHub environments (infra/constructs/github-deploy-roles.ts, .github/workflows/).
+ */
+export interface GitHubConfig {
+  /** Organization (or user) owning the repositories. */
+  readonly owner: string;
+  /** This repository: its CI deploys the infrastructure and diffs pull requests. */
+  readonly opsRepository: string;
+  /** The repository that builds each service's image and deploys it with `.github/workflows/deploy-service.yml`. */
+  readonly applicationRepositories: Readonly<Record<ServiceName, string>>;
+  /** The GitHub environment whose jobs deploy here; its required reviewers gate production. */
+  readonly deployEnvironment: string;
+  /** The GitHub environment that may pull this environment's images to promote them; undefined = none may. */
+  readonly promotionEnvironment?: string;
+  /** Qualifier of the CDK bootstrap roles the infrastructure deploy assumes. */
+  readonly cdkBootstrapQualifier: string;
+  /** Longest a deploy job holds its credentials; the jobs' timeouts fit inside. */
+  readonly sessionHours: number;
+}
+
 export interface EnvironmentConfig {
   readonly name: EnvironmentName;
   readonly account: string;
@@ -219,6 +240,7 @@ export interface EnvironmentConfig {
   readonly remediation: RemediationConfig;
   readonly slack: SlackConfig;
   readonly healthProbe: HealthProbeConfig;
+  readonly github: GitHubConfig;
   /** Image tag deployed to every service (context `imageTag`). */
   readonly imageTag: string;
 }
@@ -230,6 +252,8 @@ export interface DeploymentContext {
   readonly hostedZoneId: string;
   readonly domainName: string;
   readonly imageTag: string;
+  /** GitHub organization owning this repository and the application repositories. */
+  readonly githubOwner: string;
 }
 
 export const DEFAULT_CONTEXT: DeploymentContext = {
@@ -238,6 +262,7 @@ export const DEFAULT_CONTEXT: DeploymentContext = {
   hostedZoneId: 'Z0000000000000FINHUB',
   domainName: 'financehub.com',
   imageTag: 'latest',
+  githubOwner: 'financehub',
 };
 
 const WORKER_QUEUES = 'default,high-priority,low-priority';
@@ -393,6 +418,16 @@ export function environmentConfig(name: EnvironmentName, context: DeploymentCont
     },
     slack: { secretName: `financehub-${name}/slack`, flapWindowMinutes: 15, approvalMinutes: 15 },
     healthProbe: { path: '/api/health', consecutiveSuccesses: 3, intervalSeconds: 10, timeoutSeconds: 5, waitCapMinutes: 10 },
+    github: {
+      owner: context.githubOwner,
+      opsRepository: 'financehub-ops',
+      applicationRepositories: { frontend: 'financehub-frontend', backend: 'financehub-backend', worker: 'financehub-worker' },
+      deployEnvironment: name,
+      // Production promotes the image staging tested: its jobs pull it from staging's repositories.
+      promotionEnvironment: production ? undefined : 'production',
+      cdkBootstrapQualifier: 'hnb659fds',
+      sessionHours: 2,
+    },
     imageTag: context.imageTag,
   };
 }

@@ -34,6 +34,7 @@ export function deploymentContext(app: App): DeploymentContext {
     hostedZoneId: read('hostedZoneId'),
     domainName: read('domainName'),
     imageTag: read('imageTag'),
+    githubOwner: read('githubOwner'),
   };
 }
 

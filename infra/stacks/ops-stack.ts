@@ -3,7 +3,9 @@ import type * as kms from 'aws-cdk-lib/aws-kms';
 import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import type { Construct } from 'constructs';
 import type { EnvironmentConfig } from '../config.js';
+import { SERVICES, type ServiceName } from '../../contracts/environments.js';
 import { EnvironmentKey } from '../constructs/environment-key.js';
+import { type DeployableService, GitHubDeployRoles } from '../constructs/github-deploy-roles.js';
 import { SlackNotifications } from '../constructs/slack-notifications.js';
 import { SlackOpsCommand } from '../constructs/slack-ops-command.js';
 import { acknowledge } from '../nag/acknowledge.js';
@@ -121,6 +123,16 @@ export class OpsStack extends Stack {
       scalingOverride: scalingOverride.stateMachine,
       encryptionKey: this.opsKey,
       logsKey: network.logsKey,
+    });
+
+    const { compute } = props;
+    const deployable = (service: ServiceName): DeployableService => {
+      const task = compute.appServices[service].taskDefinition;
+      return { repository: compute.repositories[service], taskRoles: [task.taskRole, task.obtainExecutionRole()] };
+    };
+    new GitHubDeployRoles(this, 'GitHubDeployRoles', {
+      config,
+      services: Object.fromEntries(SERVICES.map((service) => [service, deployable(service)])) as Record<ServiceName, DeployableService>,
     });
   }
 }

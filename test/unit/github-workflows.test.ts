@@ -95,6 +95,20 @@ describe('GitHub Actions workflows', () => {
     expect(job.permissions ?? { contents: 'read' }).toEqual(expected);
   });
 
+  it.each(allJobs.filter(({ job }) => assumesAwsRole(job)).map(({ file, id, job }) => [`${file} ${id}`, job] as const))(
+    '%s holds its AWS credentials until its time limit, within the roles’ two-hour maximum',
+    (_name, job) => {
+      // Prepare
+      const durations = job.steps.filter((s) => s.uses?.startsWith('aws-actions/configure-aws-credentials@')).map((s) => Number(s.with?.['role-duration-seconds'] ?? 3600));
+
+      // Assess
+      for (const seconds of durations) {
+        expect(seconds).toBeGreaterThanOrEqual((job['timeout-minutes'] ?? 360) * 60);
+        expect(seconds).toBeLessThanOrEqual(7200);
+      }
+    },
+  );
+
   it.each(allJobs.map(({ file, id, job }) => [`${file} ${id}`, job] as const))('%s has a time limit and never interpolates inputs or event data into a script', (_name, job) => {
     // Assess
     expect(job['timeout-minutes']).toBeGreaterThan(0);
