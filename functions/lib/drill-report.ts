@@ -36,7 +36,7 @@ export interface DrillReport {
   readonly summary: string;
   readonly requestedBy?: string;
   readonly approvedBy?: string;
-  /** Preconditions, each with its verdict. */
+  /** What the drill checked (preconditions, verification), each with its verdict. */
   readonly checks: readonly DrillCheck[];
   readonly measurements: readonly DrillMeasurement[];
   readonly timeline: readonly DrillTimelineEntry[];
@@ -58,7 +58,7 @@ function table(headers: readonly string[], rows: readonly (readonly (string | nu
   return `<table>${cells(headers, 'th')}\n${rows.map((row) => cells(row, 'td')).join('\n')}</table>`;
 }
 
-/** A page an auditor reads without tools: the verdict, where things stand, the figures against targets, the timeline. */
+/** A page an auditor reads without tools: the verdict, where things stand, the checks, the figures against targets, the timeline. */
 export function renderDrillReportHtml(report: DrillReport): string {
   const colour = report.outcome === 'succeeded' ? '#1a7f37' : report.severity === 'critical' ? '#cf222e' : '#9a6700';
   const people = [report.requestedBy && `requested by ${report.requestedBy}`, report.approvedBy && `approved by ${report.approvedBy}`].filter(Boolean).join(', ');
@@ -72,7 +72,7 @@ export function renderDrillReportHtml(report: DrillReport): string {
 ${people ? `<p>${escapeHtml(people)}</p>` : ''}
 <h2>Where things stand</h2>
 <ul>${report.currentState.map((line) => `<li>${escapeHtml(line)}</li>`).join('')}</ul>
-<h2>Preconditions</h2>
+<h2>Checks</h2>
 ${table(['check', 'passed', 'detail'], report.checks.map((check) => [check.name, check.passed ? 'yes' : 'NO', check.detail]))}
 <h2>Figures</h2>
 ${table(

@@ -8,7 +8,8 @@ import { logger, metrics } from '../lib/powertools.js';
 import { type DeletionProgress, type DrillConfig, type DrillPlan, type RestoreProgress, checkPreconditions, checkRestore, confirmDeletion, deleteDrillInstance, startRestore } from './drill.js';
 import { isTransient } from '../lib/transient-error.js';
 import { DrillError, classifyAwsError } from './errors.js';
-import { type DrillState, type ReportSettings, buildReport, opsResultOf, writeReport } from './report.js';
+import { writeDrillReport } from '../lib/drill-report.js';
+import { type DrillState, type ReportSettings, buildReport, evidenceOf, opsResultOf } from './report.js';
 import { type VerificationOutcome, verifyRestoredDatabase } from './verify.js';
 import { ENVIRONMENTS } from '../../contracts/environments.js';
 
@@ -76,7 +77,7 @@ async function report(deps: DrillDependencies, event: Extract<DrillEvent, { acti
   const built = buildReport(state, deps.report, { name: event.executionName, arn: event.executionArn, startedAt: event.startedAt }, deps.now());
   let reportUrl: string;
   try {
-    reportUrl = await writeReport(deps.s3, deps.report.reportsBucket, built);
+    reportUrl = await writeDrillReport(deps.s3, deps.report.reportsBucket, evidenceOf(built));
   } catch (error) {
     logger.error('The drill report could not be written; publishing the result without it', { error });
     reportUrl = `not written: ${error instanceof Error ? error.message : String(error)}`;

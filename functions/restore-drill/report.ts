@@ -1,6 +1,6 @@
-import { PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
 import { type CaughtError, causeMessage } from '../lib/caught-error.js';
 import type { OpsResultInput } from '../../contracts/ops-result.js';
+import type { DrillMeasurement, DrillReport as Evidence } from '../lib/drill-report.js';
 import { type DeletionProgress, type DrillPlan, type RestoreProgress, manualDeleteCommand } from './drill.js';
 import type { VerificationOutcome } from './verify.js';
 import type { EnvironmentName } from '../../contracts/environments.js';
@@ -171,13 +171,8 @@ export function buildReport(
   };
 }
 
-export function reportKeys(report: Pick<DrillReport, 'startedAt' | 'executionName'>): { json: string; html: string } {
-  const base = `drills/restore-drill/${report.startedAt.replace(/:/g, '-').replace(/\.\d+Z$/, 'Z')}-${report.executionName}`;
-  return { json: `${base}.json`, html: `${base}.html` };
-}
-
-export function opsResultOf(report: DrillReport, reportUrl: string): OpsResultInput {
-  const measurements: OpsResultInput['measurements'] = [];
+function measurementsOf(report: DrillReport): DrillMeasurement[] {
+  const measurements: DrillMeasurement[] = [];
   if (report.rtoMinutes !== undefined) measurements.push({ name: 'RTO', value: report.rtoMinutes, unit: 'min', target: report.targets.rtoMinutes, passed: report.rtoMinutes <= report.targets.rtoMinutes });
   if (report.dataLossMinutes !== undefined) {
     measurements.push({ name: 'Data-loss window', value: report.dataLossMinutes, unit: 'min', target: report.targets.rpoMinutes, passed: report.dataLossMinutes <= report.targets.rpoMinutes });
@@ -185,6 +180,13 @@ export function opsResultOf(report: DrillReport, reportUrl: string): OpsResultIn
   for (const table of report.verification?.tables ?? []) {
     if (table.deviationPercent !== undefined) measurements.push({ name: `Row-count deviation ${table.table}`, value: table.deviationPercent, unit: '%', passed: table.rowsWithinTolerance });
   }
+  return measurements;
+}
+
+const requestedByOf = (report: DrillReport) => (report.timeline[0]?.detail.startsWith('requested by ') ? report.timeline[0].detail.slice('requested by '.length) : undefined);
+
+export function opsResultOf(report: DrillReport, reportUrl: string): OpsResultInput {
+  const measurements = measurementsOf(report);
   const created = report.timeline.some((entry) => entry.step === 'Restore requested');
   const actionsTaken = [
     ...(created ? [`Restored ${report.sourceInstance} at its latest restorable time to ${report.drillInstance}`] : []),
@@ -209,49 +211,47 @@ export function opsResultOf(report: DrillReport, reportUrl: string): OpsResultIn
       : 'Nothing to undo: the drill changes nothing of the source and deletes what it created. Runbook: docs/runbooks/restore-drill.md',
     reportUrl,
     executionArn: report.executionArn,
-    requestedBy: report.timeline[0]?.detail.startsWith('requested by ') ? report.timeline[0].detail.slice('requested by '.length) : undefined,
+    requestedBy: requestedByOf(report),
   };
 }
 
-const escapeHtml = (text: string) => text.replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c] ?? c);
-
-/** A page an auditor reads without tools: the verdict, the figures against their targets, the timeline. */
-export function renderHtml(report: DrillReport): string {
-  const row = (cells: (string | number | undefined)[]) => `<tr>${cells.map((cell) => `<td>${escapeHtml(String(cell ?? '—'))}</td>`).join('')}</tr>`;
-  const colour = report.outcome === 'succeeded' ? '#1a7f37' : report.severity === 'critical' ? '#cf222e' : '#9a6700';
-  const tables = (report.verification?.tables ?? [])
-    .map((t) => row([t.table, t.exists ? 'yes' : 'MISSING', t.restoredRows, t.sourceRows, t.deviationPercent === undefined ? undefined : `${t.deviationPercent}%`, t.timestampColumn, t.restoredNewestWrite, t.lossSeconds === undefined ? undefined : `${t.lossSeconds} s`]))
-    .join('\n');
-  return `<!doctype html>
-<html lang="en"><head><meta charset="utf-8"><title>Restore drill ${escapeHtml(report.environment)} ${escapeHtml(report.startedAt)}</title>
-<style>body{font-family:system-ui,sans-serif;margin:2rem;max-width:60rem}table{border-collapse:collapse;margin:1rem 0}td,th{border:1px solid #ccc;padding:.3rem .6rem;text-align:left}.verdict{color:${colour};font-weight:bold}</style></head>
-<body>
-<h1>Restore drill: ${escapeHtml(report.environment)}</h1>
-<p class="verdict">${escapeHtml(report.outcome.toUpperCase())} (${escapeHtml(report.severity)})</p>
-<p>${escapeHtml(report.summary)}</p>
-${report.manualDeleteCommand ? `<p><strong>Run by hand:</strong> <code>${escapeHtml(report.manualDeleteCommand)}</code></p>` : ''}
-<h2>Figures</h2>
-<table><tr><th>measure</th><th>value</th><th>target</th></tr>
-${row(['RTO (start to verified)', report.rtoMinutes === undefined ? undefined : `${report.rtoMinutes} min`, `${report.targets.rtoMinutes} min`])}
-${row(['Data-loss window', report.dataLossMinutes === undefined ? undefined : `${report.dataLossMinutes} min`, `${report.targets.rpoMinutes} min`])}
-</table>
-<h2>Critical tables</h2>
-<table><tr><th>table</th><th>exists</th><th>restored rows</th><th>source rows</th><th>deviation</th><th>timestamp column</th><th>newest write</th><th>loss</th></tr>
-${tables}
-</table>
-<h2>Timeline</h2>
-<table><tr><th>time (UTC)</th><th>step</th><th>detail</th></tr>
-${report.timeline.map((entry) => row([entry.at, entry.step, entry.detail])).join('\n')}
-</table>
-<p>Execution ${escapeHtml(report.executionArn ?? report.executionName)}; source ${escapeHtml(report.sourceInstance ?? '—')}; drill instance ${escapeHtml(report.drillInstance ?? 'none')}.</p>
-</body></html>
-`;
-}
-
-/** Writes the JSON and the HTML page under `drills/` (same keys on a retry) and returns the HTML's S3 URL. */
-export async function writeReport(s3: S3Client, bucket: string, report: DrillReport): Promise<string> {
-  const keys = reportKeys(report);
-  await s3.send(new PutObjectCommand({ Bucket: bucket, Key: keys.json, Body: JSON.stringify(report, null, 2), ContentType: 'application/json' }));
-  await s3.send(new PutObjectCommand({ Bucket: bucket, Key: keys.html, Body: renderHtml(report), ContentType: 'text/html; charset=utf-8' }));
-  return `s3://${bucket}/${keys.html}`;
+/** The drill's evidence as every drill writes it (functions/lib/drill-report.ts): checks, figures, timeline, where things stand. */
+export function evidenceOf(report: DrillReport): Evidence {
+  const verification = report.verification;
+  const created = report.timeline.some((entry) => entry.step === 'Restore requested');
+  return {
+    workflow: 'restore-drill',
+    title: 'Restore drill',
+    environment: report.environment,
+    executionName: report.executionName,
+    executionArn: report.executionArn,
+    startedAt: report.startedAt,
+    finishedAt: report.finishedAt,
+    outcome: report.outcome,
+    severity: report.severity,
+    summary: report.summary,
+    requestedBy: requestedByOf(report),
+    checks: verification
+      ? [
+          { name: 'Application schema restored', passed: verification.schemaExists, detail: verification.schemaExists ? 'present' : 'missing' },
+          ...verification.tables.map((t) => ({
+            name: `Table ${t.table}`,
+            passed: t.exists && t.rowsWithinTolerance,
+            detail: t.exists
+              ? `${t.restoredRows ?? '—'} rows restored, ${t.sourceRows ?? '—'} in the source${t.deviationPercent === undefined ? '' : ` (${t.deviationPercent}% apart)`}; newest write ${t.restoredNewestWrite ?? '—'}${t.timestampColumn ? ` (${t.timestampColumn})` : ''}${t.lossSeconds === undefined ? '' : `, ${t.lossSeconds} s behind the source`}`
+              : 'MISSING from the restore',
+          })),
+        ]
+      : [],
+    measurements: measurementsOf(report),
+    timeline: report.timeline,
+    currentState: [
+      report.orphan
+        ? `${report.drillInstance} still exists: run by hand ${report.manualDeleteCommand}`
+        : created
+          ? `${report.drillInstance} was deleted (no final snapshot, no retained backups)`
+          : 'Nothing was created',
+      `The source ${report.sourceInstance ?? 'database'} was only read`,
+    ],
+  };
 }

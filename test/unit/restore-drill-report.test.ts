@@ -2,7 +2,8 @@ import { PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import { mockClient } from 'aws-sdk-client-mock';
 import checkRestoreEvent from '../../events/restore-drill-check-restore.json';
 import { opsResultSchema } from '../../contracts/ops-result.js';
-import { type DrillState, type ReportSettings, buildReport, opsResultOf, renderHtml, writeReport } from '../../functions/restore-drill/report.js';
+import { renderDrillReportHtml, writeDrillReport } from '../../functions/lib/drill-report.js';
+import { type DrillState, type ReportSettings, buildReport, evidenceOf, opsResultOf } from '../../functions/restore-drill/report.js';
 import type { VerificationOutcome } from '../../functions/restore-drill/verify.js';
 
 const settings: ReportSettings = { environment: 'production', region: 'us-east-1', rtoMinutes: 240, rpoMinutes: 15, reportsBucket: 'financehub-production-backups-222222222222' };
@@ -108,13 +109,13 @@ describe('the drill report', () => {
     const report = buildReport(state, settings, execution, finishedAt);
 
     // Act
-    const url = await writeReport(new S3Client({}), settings.reportsBucket, report);
+    const url = await writeDrillReport(new S3Client({}), settings.reportsBucket, evidenceOf(report));
 
     // Assess
     const keys = s3.commandCalls(PutObjectCommand).map((call) => call.args[0].input.Key);
     expect(keys).toEqual(['drills/restore-drill/2026-11-10T06-00-00Z-scheduled-run.json', 'drills/restore-drill/2026-11-10T06-00-00Z-scheduled-run.html']);
     expect(url).toBe(`s3://${settings.reportsBucket}/drills/restore-drill/2026-11-10T06-00-00Z-scheduled-run.html`);
-    const html = renderHtml(report);
+    const html = renderDrillReportHtml(evidenceOf(report));
     expect(html).toContain('&lt;script&gt;');
     expect(html).not.toContain('<script>');
     s3.restore();
