@@ -1,12 +1,15 @@
 import * as path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Duration, RemovalPolicy } from 'aws-cdk-lib';
+import type * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import type * as kms from 'aws-cdk-lib/aws-kms';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as nodejs from 'aws-cdk-lib/aws-lambda-nodejs';
 import * as logs from 'aws-cdk-lib/aws-logs';
+import type * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
+import type * as sns from 'aws-cdk-lib/aws-sns';
 import * as sqs from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
 import type { BuildOptions } from 'esbuild';
@@ -163,5 +166,27 @@ export class OpsFunction extends nodejs.NodejsFunction {
       'AwsSolutions-IAM5[Resource::*]',
     ]);
     acknowledge(this, 'The stack standardizes on Node.js 22 (nodejs22.x), the runtime the functions are built and tested on.', ['AwsSolutions-L1']);
+  }
+
+  /** Publishes to `topic`: its ARN in `envVarName`, and the grant (with the topic key's GenerateDataKey*). */
+  public bindTopic(topic: sns.ITopic, envVarName = 'TOPIC_ARN'): this {
+    this.addEnvironment(envVarName, topic.topicArn);
+    topic.grantPublish(this);
+    return this;
+  }
+
+  /** Uses `table`: its name in `envVarName`, and reads (`read`) or reads and writes (`readWrite`) its items. */
+  public bindTable(table: dynamodb.ITable, options: { readonly envVarName?: string; readonly access: 'read' | 'readWrite' }): this {
+    this.addEnvironment(options.envVarName ?? 'TABLE_NAME', table.tableName);
+    if (options.access === 'read') table.grantReadData(this);
+    else table.grantReadWriteData(this);
+    return this;
+  }
+
+  /** Reads `secret`: its ARN in `envVarName` (the value is read at run time, never put in the environment). */
+  public bindSecret(secret: secretsmanager.ISecret, envVarName: string): this {
+    this.addEnvironment(envVarName, secret.secretArn);
+    secret.grantRead(this);
+    return this;
   }
 }

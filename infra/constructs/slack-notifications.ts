@@ -56,13 +56,10 @@ export class SlackNotifications extends Construct {
       timeout: Duration.seconds(120),
       reservedConcurrentExecutions: 10,
       environment: {
-        SLACK_SECRET_ARN: props.slackSecret.secretArn,
-        TABLE_NAME: this.table.tableName,
         FLAP_WINDOW_MINUTES: String(config.slack.flapWindowMinutes),
       },
     });
-    this.table.grantReadWriteData(this.function);
-    props.slackSecret.grantRead(this.function);
+    this.function.bindTable(this.table, { access: 'readWrite' }).bindSecret(props.slackSecret, 'SLACK_SECRET_ARN');
     if (this.function.role) {
       acknowledge(this.function.role, 'Reading and writing items of its own table encrypted with the ops key, as DynamoDB grantReadWriteData grants it.', [
         'AwsSolutions-IAM5[Action::kms:GenerateDataKey*]',

@@ -76,8 +76,6 @@ export class SlackOpsCommand extends Construct {
       environment: {
         ACCOUNT_ID: account,
         NAME_PREFIX: config.prefix,
-        TABLE_NAME: this.table.tableName,
-        SLACK_SECRET_ARN: props.slackSecret.secretArn,
         AUTHORIZATION_PARAMETER: this.authorizationParameter.parameterName,
         SCALING_LIMITS: JSON.stringify({
           maxCeiling: Object.fromEntries(SERVICES.map((service) => [service, config.services[service].overrideMaxCeiling])),
@@ -86,14 +84,14 @@ export class SlackOpsCommand extends Construct {
         APPROVAL_MINUTES: String(config.slack.approvalMinutes),
       },
     });
-    this.table.grantReadWriteData(command);
+    command.bindTable(this.table, { access: 'readWrite' });
     if (command.role) {
       acknowledge(command.role, 'Reading and writing items of its own table encrypted with the ops key, as DynamoDB grantReadWriteData grants it.', [
         'AwsSolutions-IAM5[Action::kms:GenerateDataKey*]',
         'AwsSolutions-IAM5[Action::kms:ReEncrypt*]',
       ]);
     }
-    props.slackSecret.grantRead(command);
+    command.bindSecret(props.slackSecret, 'SLACK_SECRET_ARN');
     this.authorizationParameter.grantRead(command);
     command.addToRolePolicy(
       new iam.PolicyStatement({ actions: ['states:StartExecution', 'states:ListExecutions'], resources: stateMachineArns }),
@@ -112,9 +110,8 @@ export class SlackOpsCommand extends Construct {
       ...functionDefaults,
       functionName: 'slack-followup',
       description: 'Posts the outcome of an execution started from Slack back to that conversation',
-      environment: { TABLE_NAME: this.table.tableName },
     });
-    this.table.grantReadData(followUp);
+    followUp.bindTable(this.table, { access: 'read' });
     new events.Rule(this, 'ExecutionFinished', {
       ruleName: `${config.prefix}-slack-followup`,
       description: 'Outcome of every ops workflow execution, for the Slack follow-up',

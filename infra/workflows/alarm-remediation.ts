@@ -16,6 +16,7 @@ import { type EnvironmentConfig } from '../config.js';
 import { SERVICES } from '../../contracts/environments.js';
 import { healthProbeUrl } from '../constructs/health-probe.js';
 import { OpsFunction } from '../constructs/ops-function.js';
+import { OpsLambdaStep, catchTo } from '../constructs/ops-lambda-step.js';
 import { OpsTable } from '../constructs/ops-table.js';
 import { OpsStateMachine } from '../constructs/ops-state-machine.js';
 import { acknowledge, acknowledgeWorkflowFindings } from '../nag/acknowledge.js';
@@ -118,7 +119,6 @@ export class AlarmRemediation extends Construct {
         DB_INSTANCE_ID: `${config.prefix}-db`,
         KILL_SWITCH_PARAMETER: switches.killSwitch,
         DRY_RUN_PARAMETER: switches.dryRun,
-        TABLE_NAME: this.table.tableName,
         LOCK_MINUTES: String(remediation.lockMinutes),
         COOLDOWN_MINUTES: String(remediation.cooldownMinutes),
         SCALE_OUT_STEP: String(remediation.scaleOutStep),
@@ -131,7 +131,6 @@ export class AlarmRemediation extends Construct {
         HEALTH_TIMEOUT_SECONDS: String(config.healthProbe.timeoutSeconds),
         HEALTH_WAIT_CAP_MINUTES: String(config.healthProbe.waitCapMinutes),
         RUNBOOK_DOCUMENT: 'docs/runbooks/alarm-remediation.md',
-        TOPIC_ARN: props.topic.topicArn,
       },
     });
     this.grant(props, [killSwitch, dryRun]);
@@ -203,7 +202,7 @@ export class AlarmRemediation extends Construct {
     const at = `${config.region}:${config.account}`;
     const fn = this.function;
     for (const parameter of parameters) parameter.grantRead(fn);
-    this.table.grantReadWriteData(fn);
+    fn.bindTable(this.table, { access: 'readWrite' });
     const cluster = config.prefix;
     fn.addToRolePolicy(
       new iam.PolicyStatement({
@@ -219,7 +218,7 @@ export class AlarmRemediation extends Construct {
     );
     // DescribeScalableTargets has no resource-level permissions.
     fn.addToRolePolicy(new iam.PolicyStatement({ actions: ['application-autoscaling:DescribeScalableTargets'], resources: ['*'] }));
-    props.topic.grantPublish(fn);
+    fn.bindTopic(props.topic);
     if (fn.role) {
       acknowledge(fn.role, 'DescribeScalableTargets (reading whether a service is at its max capacity) has no resource-level permissions.', ['AwsSolutions-IAM5[Resource::*]']);
       acknowledge(fn.role, 'Reading and writing locks and cooldowns in its own table encrypted with the ops key, as DynamoDB grantReadWriteData grants it.', [
@@ -236,12 +235,8 @@ export class AlarmRemediation extends Construct {
   private definition(scalingOverride: sfn.IStateMachine): sfn.IChainable {
     const S = ALARM_REMEDIATION_STATES;
     const { config } = this;
-    const transient = { errors: ['TransientError'], interval: Duration.seconds(3), maxAttempts: 4, backoffRate: 2, jitterStrategy: sfn.JitterType.FULL };
-    const step = (stateName: string, payload: Record<string, unknown>, resultPath: string) => {
-      const task = new tasks.LambdaInvoke(this, stateName, { lambdaFunction: this.function, payloadResponseOnly: true, payload: sfn.TaskInput.fromObject(payload), resultPath });
-      task.addRetry(transient);
-      return task;
-    };
+    const step = (stateName: string, payload: Record<string, unknown>, resultPath: string) =>
+      new OpsLambdaStep(this, stateName, { lambdaFunction: this.function, payload, resultPath, transientRetry: { interval: Duration.seconds(3) } });
     const incident = sfn.JsonPath.objectAt('$.incident');
     const owner = sfn.JsonPath.stringAt('$$.Execution.Name');
 
@@ -251,10 +246,7 @@ export class AlarmRemediation extends Construct {
       { action: 'report', state: sfn.JsonPath.objectAt('$'), executionArn: sfn.JsonPath.stringAt('$$.Execution.Id'), startedAt: sfn.JsonPath.stringAt('$$.Execution.StartTime') },
       '$.report',
     );
-    report.addCatch(new sfn.Fail(this, S.notDelivered, { error: 'ReportNotDelivered', causePath: sfn.JsonPath.stringAt('$.reportFailure.Cause') }), {
-      errors: ['States.ALL'],
-      resultPath: '$.reportFailure',
-    });
+    catchTo(report, new sfn.Fail(this, S.notDelivered, { error: 'ReportNotDelivered', causePath: sfn.JsonPath.stringAt('$.reportFailure.Cause') }), '$.reportFailure');
     report.next(
       new sfn.Choice(this, S.outcome)
         .when(sfn.Condition.stringEquals('$.report.outcome', 'failed'), new sfn.Fail(this, S.failed, { error: 'RemediationFailed', causePath: sfn.JsonPath.stringAt('$.report.summary') }))
@@ -263,7 +255,7 @@ export class AlarmRemediation extends Construct {
 
     // Released on every path that took it, success or failure; a lost release expires with the lock's TTL.
     const release = step(S.release, { action: 'releaseLock', incident, owner }, '$.release');
-    release.addCatch(report, { errors: ['States.ALL'], resultPath: '$.releaseFailure' });
+    catchTo(release, report, '$.releaseFailure');
     release.next(report);
 
     const startOverride = new tasks.StepFunctionsStartExecution(this, S.startOverride, {
@@ -273,7 +265,7 @@ export class AlarmRemediation extends Construct {
       resultSelector: { executionArn: sfn.JsonPath.stringAt('$.ExecutionArn') },
       resultPath: '$.action',
     });
-    startOverride.addRetry({ ...transient, errors: ['StepFunctions.SdkClientException', 'StepFunctions.ThrottlingException', 'Sfn.SdkClientException', 'Sfn.ThrottlingException'] });
+    startOverride.addRetry({ ...OpsLambdaStep.TRANSIENT_RETRY, interval: Duration.seconds(3), errors: ['StepFunctions.SdkClientException', 'StepFunctions.ThrottlingException', 'Sfn.SdkClientException', 'Sfn.ThrottlingException'] });
     // A retry after a start whose answer was lost: the override is running, which is what was wanted.
     const alreadyStarted = new sfn.Pass(this, S.overrideAlreadyStarted, {
       parameters: {
@@ -300,7 +292,7 @@ export class AlarmRemediation extends Construct {
         .when(sfn.Condition.isPresent('$.application.stopReason'), release)
         .otherwise(waitProbe),
     );
-    for (const action of [startOverride, restart, rollBack, probe]) action.addCatch(release, { errors: ['States.ALL'], resultPath: '$.failure' });
+    catchTo([startOverride, restart, rollBack, probe], release, '$.failure');
     restart.next(release);
     rollBack.next(release);
 
@@ -312,7 +304,7 @@ export class AlarmRemediation extends Construct {
       .otherwise(release);
     const lock = step(S.lock, { action: 'takeLock', incident, plan: sfn.JsonPath.objectAt('$.plan'), owner }, '$.guard');
     // A failure part-way may have left the lock taken: release it (releasing what is not ours is a no-op).
-    lock.addCatch(release, { errors: ['States.ALL'], resultPath: '$.failure' });
+    catchTo(lock, release, '$.failure');
     lock.next(new sfn.Choice(this, S.lockTaken).when(sfn.Condition.booleanEquals('$.guard.acquired', true), whichAction).otherwise(report));
 
     const dryRun = new sfn.Choice(this, S.dryRun).when(sfn.Condition.booleanEquals('$.switches.dryRun', true), report).otherwise(lock);
@@ -329,7 +321,7 @@ export class AlarmRemediation extends Construct {
 
     const read = step(S.read, { action: 'readEvent', input: sfn.JsonPath.objectAt('$') }, '$.incident');
     const checkSwitches = step(S.switches, { action: 'checkSwitches', incident }, '$.switches');
-    for (const beforeActing of [read, checkSwitches, planScaleOut, planRestart, inspectDeployment]) beforeActing.addCatch(report, { errors: ['States.ALL'], resultPath: '$.failure' });
+    catchTo([read, checkSwitches, planScaleOut, planRestart, inspectDeployment], report, '$.failure');
 
     const runbook = new sfn.Choice(this, S.runbook)
       .when(sfn.Condition.stringEquals('$.incident.runbook', 'scale-out'), planScaleOut)

@@ -15,6 +15,7 @@ import * as tasks from 'aws-cdk-lib/aws-stepfunctions-tasks';
 import { Construct } from 'constructs';
 import type { EnvironmentConfig } from '../config.js';
 import { OpsFunction } from '../constructs/ops-function.js';
+import { OpsLambdaStep, catchTo } from '../constructs/ops-lambda-step.js';
 import { OpsStateMachine } from '../constructs/ops-state-machine.js';
 import { acknowledge, acknowledgeWorkflowFindings } from '../nag/acknowledge.js';
 
@@ -87,7 +88,6 @@ export class BackupVerification extends Construct {
         REPLICA_LAG_MAX_SECONDS: String(config.recovery.replicaLagMaxSeconds),
         EFS_MAX_AGE_HOURS: String(config.recovery.efsRecoveryPointMaxAgeHours),
         EFS_RETENTION_DAYS: String(config.storage.efsBackupRetentionDays),
-        TOPIC_ARN: props.topic.topicArn,
       },
     });
     this.grant(props, replicaBucket);
@@ -147,7 +147,7 @@ export class BackupVerification extends Construct {
     fn.addToRolePolicy(
       new iam.PolicyStatement({ actions: ['cloudwatch:GetMetricStatistics', 'backup:ListRecoveryPointsByResource', 'backup:DescribeRecoveryPoint'], resources: ['*'] }),
     );
-    props.topic.grantPublish(fn);
+    fn.bindTopic(props.topic);
     if (fn.role) {
       acknowledge(fn.role, 'cloudwatch:GetMetricStatistics and the AWS Backup recovery-point reads cannot be scoped to resources known at deploy time; all only read.', [
         'AwsSolutions-IAM5[Resource::*]',
@@ -160,14 +160,13 @@ export class BackupVerification extends Construct {
 
   private definition(config: EnvironmentConfig, topic: sns.ITopic): sfn.IChainable {
     const S = BACKUP_VERIFICATION_STATES;
-    const verify = new tasks.LambdaInvoke(this, S.verify, {
-      lambdaFunction: this.function,
-      payloadResponseOnly: true,
-      payload: sfn.TaskInput.fromObject({ executionName: sfn.JsonPath.stringAt('$$.Execution.Name') }),
-      resultPath: '$.verification',
-    });
     // The checks only read; a rerun after a crash or a throttle costs one more message at most.
-    verify.addRetry({ errors: ['States.TaskFailed'], interval: Duration.seconds(30), maxAttempts: 2, backoffRate: 2, jitterStrategy: sfn.JitterType.FULL });
+    const verify = new OpsLambdaStep(this, S.verify, {
+      lambdaFunction: this.function,
+      payload: { executionName: sfn.JsonPath.stringAt('$$.Execution.Name') },
+      resultPath: '$.verification',
+      transientRetry: { errors: ['States.TaskFailed'], interval: Duration.seconds(30), maxAttempts: 2 },
+    });
 
     const publishFailure = new tasks.SnsPublish(this, S.publishFailure, {
       topic,
@@ -191,9 +190,9 @@ export class BackupVerification extends Construct {
     });
     publishFailure.addRetry({ errors: ['States.TaskFailed'], interval: Duration.seconds(5), maxAttempts: 3, backoffRate: 2, jitterStrategy: sfn.JitterType.FULL });
     const couldNotRun = new sfn.Fail(this, S.couldNotRun, { error: 'VerificationCouldNotRun', causePath: sfn.JsonPath.stringAt('$.failure.Cause') });
-    publishFailure.addCatch(couldNotRun, { errors: ['States.ALL'], resultPath: '$.publishFailure' });
+    catchTo(publishFailure, couldNotRun, '$.publishFailure');
     publishFailure.next(couldNotRun);
-    verify.addCatch(publishFailure, { errors: ['States.ALL'], resultPath: '$.failure' });
+    catchTo(verify, publishFailure, '$.failure');
 
     return verify.next(
       new sfn.Choice(this, S.passed)

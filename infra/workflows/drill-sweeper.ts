@@ -44,7 +44,6 @@ export class DrillSweeper extends Construct {
       environment: {
         DRILL_INSTANCE_PREFIX: drillPrefix,
         MAX_AGE_HOURS: String(config.recovery.drillInstanceMaxAgeHours),
-        TOPIC_ARN: props.topic.topicArn,
       },
     });
     // Listing instances needs db:*; deleting is limited to drill instances by name and by tag.
@@ -56,7 +55,7 @@ export class DrillSweeper extends Construct {
         conditions: { StringEquals: { 'rds:db-tag/financehub:purpose': 'restore-drill' } },
       }),
     );
-    props.topic.grantPublish(this.function);
+    this.function.bindTopic(props.topic);
     if (this.function.role) {
       acknowledge(this.function.role, 'Publishing to the notification topic encrypts with its KMS key (GenerateDataKey*), as SNS grantPublish grants it.', ['AwsSolutions-IAM5[Action::kms:GenerateDataKey*]']);
       acknowledge(this.function.role, 'Finding stale drill instances lists the instances of the account and region (DescribeDBInstances without an identifier); deletion is limited to drill-named, drill-tagged instances.', [

@@ -6,13 +6,13 @@ import * as scheduler from 'aws-cdk-lib/aws-scheduler';
 import * as schedulerTargets from 'aws-cdk-lib/aws-scheduler-targets';
 import type * as sns from 'aws-cdk-lib/aws-sns';
 import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
-import * as tasks from 'aws-cdk-lib/aws-stepfunctions-tasks';
 import { Construct } from 'constructs';
 import { stateMachineArn } from '../../functions/lib/workflows.js';
 import { type EnvironmentConfig } from '../config.js';
 import { SERVICES } from '../../contracts/environments.js';
 import { healthProbeUrl } from '../constructs/health-probe.js';
 import { OpsFunction } from '../constructs/ops-function.js';
+import { OpsLambdaStep, catchTo } from '../constructs/ops-lambda-step.js';
 import { OpsStateMachine } from '../constructs/ops-state-machine.js';
 import { acknowledge, acknowledgeWorkflowFindings } from '../nag/acknowledge.js';
 
@@ -107,7 +107,6 @@ export class FailoverDrill extends Construct {
         TARGET_CACHE_FAILOVER_SECONDS: String(targets.cacheFailoverSeconds),
         TARGET_APPLICATION_HEALTHY_SECONDS: String(targets.applicationHealthySeconds),
         REPORTS_BUCKET: `${config.prefix}-backups-${config.account}`,
-        TOPIC_ARN: props.topic.topicArn,
       },
     });
     this.grant(props);
@@ -162,7 +161,7 @@ export class FailoverDrill extends Construct {
         conditions: { StringEquals: { 'kms:ViaService': `s3.${config.region}.amazonaws.com` } },
       }),
     );
-    props.topic.grantPublish(fn);
+    fn.bindTopic(props.topic);
     if (fn.role) {
       acknowledge(fn.role, 'The replication group\'s member clusters are named <group>-001, -002 by ElastiCache; the pattern names only them.', [
         `AwsSolutions-IAM5[Resource::arn:aws:elasticache:${at}:cluster:${config.prefix}-redis-*]`,
@@ -179,12 +178,8 @@ export class FailoverDrill extends Construct {
   private definition(): sfn.IChainable {
     const S = FAILOVER_DRILL_STATES;
     const drill = this.config.recovery.failoverDrill;
-    const transient = { errors: ['TransientError'], interval: Duration.seconds(5), maxAttempts: 4, backoffRate: 2, jitterStrategy: sfn.JitterType.FULL };
-    const step = (stateName: string, payload: Record<string, unknown>, resultPath: string) => {
-      const task = new tasks.LambdaInvoke(this, stateName, { lambdaFunction: this.function, payloadResponseOnly: true, payload: sfn.TaskInput.fromObject(payload), resultPath });
-      task.addRetry(transient);
-      return task;
-    };
+    const step = (stateName: string, payload: Record<string, unknown>, resultPath: string) =>
+      new OpsLambdaStep(this, stateName, { lambdaFunction: this.function, payload, resultPath });
     const plan = sfn.JsonPath.objectAt('$.plan');
 
     const report = step(
@@ -199,7 +194,7 @@ export class FailoverDrill extends Construct {
       '$.report',
     );
     const failed = new sfn.Fail(this, S.failed, { error: 'DrillFailed', causePath: sfn.JsonPath.stringAt('$.report.summary') });
-    report.addCatch(failed, { errors: ['States.ALL'], resultPath: '$.reportFailure' });
+    catchTo(report, failed, '$.reportFailure');
     report.next(
       new sfn.Choice(this, S.passed)
         .when(sfn.Condition.stringEquals('$.report.outcome', 'succeeded'), new sfn.Succeed(this, S.succeeded))
@@ -251,7 +246,7 @@ export class FailoverDrill extends Construct {
       '$.plan',
     );
     for (const task of [preconditions, failOverDatabase, checkDatabase, failOverCache, checkCache, probe]) {
-      task.addCatch(report, { errors: ['States.ALL'], resultPath: '$.failure' });
+      catchTo(task, report, '$.failure');
     }
     return preconditions.next(new sfn.Choice(this, S.preconditionsMet).when(sfn.Condition.booleanEquals('$.plan.passed', true), failOverDatabase).otherwise(report));
   }

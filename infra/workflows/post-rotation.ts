@@ -16,6 +16,7 @@ import * as tasks from 'aws-cdk-lib/aws-stepfunctions-tasks';
 import { Construct } from 'constructs';
 import type { EnvironmentConfig } from '../config.js';
 import { OpsFunction } from '../constructs/ops-function.js';
+import { OpsLambdaStep, catchTo } from '../constructs/ops-lambda-step.js';
 import { OpsStateMachine } from '../constructs/ops-state-machine.js';
 import { grantSecretsKeyDecrypt, shareSecret } from '../constructs/shared-secret.js';
 import { addLambdaRetry, addSdkRetry } from '../constructs/step-retries.js';
@@ -117,7 +118,6 @@ export class PostRotation extends Construct {
       functionName: 'post-rotation',
       description: 'Checks the services restarted after a rotation and publishes the result',
       environment: {
-        TOPIC_ARN: props.topic.topicArn,
         MAX_CHECKS: String(config.secrets.restartMaxChecks),
         // What an execution may restart: checked in its first state, whatever the input says.
         CLUSTER_NAME: props.cluster.clusterName,
@@ -127,7 +127,7 @@ export class PostRotation extends Construct {
     postRotation.addToRolePolicy(
       new iam.PolicyStatement({ actions: ['ecs:DescribeServices'], resources: props.databaseClients.map((s) => s.serviceArn) }),
     );
-    props.topic.grantPublish(postRotation);
+    postRotation.bindTopic(props.topic);
 
     this.stateMachine = this.createStateMachine(config, postRotation, props);
     acknowledgeWorkflowFindings(this.stateMachine, postRotation);
@@ -138,13 +138,12 @@ export class PostRotation extends Construct {
       description: 'Starts the post-rotation workflow once per succeeded rotation; reports failed ones',
       environment: {
         STATE_MACHINE_ARN: this.stateMachine.stateMachineArn,
-        TOPIC_ARN: props.topic.topicArn,
         CLUSTER_NAME: props.cluster.clusterName,
         SERVICE_NAMES: props.databaseClients.map((s) => s.serviceName).join(','),
       },
     });
     this.stateMachine.grantStartExecution(ingress);
-    props.topic.grantPublish(ingress);
+    ingress.bindTopic(props.topic);
     new events.Rule(this, 'RotationOutcome', {
       ruleName: `${config.prefix}-db-secret-rotation`,
       description: 'Succeeded, failed and abandoned rotations of the database secret',
@@ -163,11 +162,11 @@ export class PostRotation extends Construct {
       ...common,
       functionName: 'secret-age-audit',
       description: 'Daily: names every secret of the environment older than the rotation period',
-      environment: { NAME_PREFIX: config.prefix, TOPIC_ARN: props.topic.topicArn, MAX_AGE_DAYS: String(config.secrets.rotationDays) },
+      environment: { NAME_PREFIX: config.prefix, MAX_AGE_DAYS: String(config.secrets.rotationDays) },
     });
     // ListSecrets acts on no resource; it only returns metadata, never values.
     audit.addToRolePolicy(new iam.PolicyStatement({ actions: ['secretsmanager:ListSecrets'], resources: ['*'] }));
-    props.topic.grantPublish(audit);
+    audit.bindTopic(props.topic);
     const schedulerRole = new iam.Role(this, 'AuditSchedulerRole', {
       assumedBy: new iam.ServicePrincipal('scheduler.amazonaws.com', { conditions: { StringEquals: { 'aws:SourceAccount': config.account } } }),
       description: 'EventBridge Scheduler: invokes the daily secret-age audit',
@@ -193,13 +192,7 @@ export class PostRotation extends Construct {
   private createStateMachine(config: EnvironmentConfig, postRotation: OpsFunction, props: PostRotationProps): sfn.StateMachine {
     const S = POST_ROTATION_STATES;
     const lambda = (id: string, payload: Record<string, unknown>, resultPath: string) => {
-      const task = new tasks.LambdaInvoke(this, id, {
-        lambdaFunction: postRotation,
-        payload: sfn.TaskInput.fromObject(payload),
-        payloadResponseOnly: true,
-        retryOnServiceExceptions: false,
-        resultPath,
-      });
+      const task = new OpsLambdaStep(this, id, { lambdaFunction: postRotation, payload, resultPath, retryOnServiceExceptions: false, transientRetry: false });
       // Every task only reads, or publishes once more at worst: all safe to run again after a timeout.
       addLambdaRetry(task, { interval: Duration.seconds(2) });
       return task;
@@ -208,7 +201,7 @@ export class PostRotation extends Construct {
     /** A report step; a report that cannot be delivered fails the execution, and its alarm tells on-call. */
     const report = (id: string, payload: Record<string, unknown>) => {
       const task = lambda(id, { action: 'report', 'executionArn.$': '$$.Execution.Id', ...payload }, '$.report');
-      task.addCatch(notDelivered, { errors: ['States.ALL'], resultPath: '$.reportFailure' });
+      catchTo(task, notDelivered, '$.reportFailure');
       return task;
     };
     const validated = { 'secretId.$': '$.secretId', 'services.$': '$.services', 'rotatedAt.$': '$.rotatedAt', 'cluster.$': '$.cluster' };
@@ -230,25 +223,18 @@ export class PostRotation extends Construct {
       resultPath: '$.restarted',
     });
     restart.itemProcessor(restartOne);
-    restart.addCatch(reportFailure, { errors: ['States.ALL'], resultPath: '$.error' });
+    catchTo(restart, reportFailure, '$.error');
 
     const check = lambda(S.check, { action: 'checkDeployments', 'cluster.$': '$.cluster', 'services.$': '$.services', 'attempts.$': '$.check.attempts' }, '$.check');
-    check.addCatch(reportFailure, { errors: ['States.ALL'], resultPath: '$.error' });
+    catchTo(check, reportFailure, '$.error');
     const wait = new sfn.Wait(this, S.wait, { time: sfn.WaitTime.duration(Duration.seconds(config.secrets.restartCheckSeconds)) });
     const finished = report(S.report, validated).next(new sfn.Succeed(this, 'Services use the new credentials'));
 
     // The input did not validate, so none of its fields is read: nothing is restarted on this path.
     const reportRejected = report(S.reportRejected, { 'error.$': '$.error' });
     reportRejected.next(new sfn.Fail(this, S.rejected, { error: 'InvalidRotationInput', causePath: sfn.JsonPath.stringAt('$.report.summary') }));
-    const validate = new tasks.LambdaInvoke(this, S.validate, {
-      lambdaFunction: postRotation,
-      payload: sfn.TaskInput.fromObject({ action: 'validate', input: sfn.JsonPath.objectAt('$') }),
-      payloadResponseOnly: true,
-      retryOnServiceExceptions: false,
-      resultPath: '$',
-    });
-    addLambdaRetry(validate, { interval: Duration.seconds(2) });
-    validate.addCatch(reportRejected, { errors: ['States.ALL'], resultPath: '$.error' });
+    const validate = lambda(S.validate, { action: 'validate', input: sfn.JsonPath.objectAt('$') }, '$');
+    catchTo(validate, reportRejected, '$.error');
 
     const definition = validate
       .next(restart)

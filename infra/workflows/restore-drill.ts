@@ -14,6 +14,7 @@ import { Construct } from 'constructs';
 import { stateMachineArn } from '../../functions/lib/workflows.js';
 import type { EnvironmentConfig } from '../config.js';
 import { OpsFunction } from '../constructs/ops-function.js';
+import { OpsLambdaStep, catchTo } from '../constructs/ops-lambda-step.js';
 import { OpsStateMachine } from '../constructs/ops-state-machine.js';
 import { acknowledge, acknowledgeWorkflowFindings } from '../nag/acknowledge.js';
 
@@ -100,7 +101,6 @@ export class RestoreDrill extends Construct {
         MASTER_SECRET_ARN: props.masterSecret.secretArn,
         DATABASE_NAME: config.database.databaseName,
         REPORTS_BUCKET: props.reportsBucket.bucketName,
-        TOPIC_ARN: props.topic.topicArn,
         RTO_MINUTES: String(config.recovery.rtoMinutes),
         RPO_MINUTES: String(config.recovery.rpoMinutes),
         CRITICAL_TABLES: config.recovery.drillCriticalTables.join(','),
@@ -177,22 +177,13 @@ export class RestoreDrill extends Construct {
         conditions: { StringEquals: { 'kms:ViaService': [`secretsmanager.${config.region}.amazonaws.com`, `s3.${config.region}.amazonaws.com`] } },
       }),
     );
-    props.topic.grantPublish(fn);
+    fn.bindTopic(props.topic);
   }
 
   private definition(): sfn.IChainable {
     const S = RESTORE_DRILL_STATES;
-    const transient = { errors: ['TransientError'], interval: Duration.seconds(5), maxAttempts: 4, backoffRate: 2, jitterStrategy: sfn.JitterType.FULL };
-    const step = (stateName: string, payload: Record<string, unknown>, resultPath: string) => {
-      const task = new tasks.LambdaInvoke(this, stateName, {
-        lambdaFunction: this.function,
-        payloadResponseOnly: true,
-        payload: sfn.TaskInput.fromObject(payload),
-        resultPath,
-      });
-      task.addRetry(transient);
-      return task;
-    };
+    const step = (stateName: string, payload: Record<string, unknown>, resultPath: string) =>
+      new OpsLambdaStep(this, stateName, { lambdaFunction: this.function, payload, resultPath });
 
     const report = step(
       S.report,
@@ -206,10 +197,7 @@ export class RestoreDrill extends Construct {
       '$.report',
     );
     const failed = new sfn.Fail(this, S.failed, { error: 'DrillFailed', causePath: sfn.JsonPath.stringAt('$.report.summary') });
-    report.addCatch(new sfn.Fail(this, S.reportNotWritten, { error: 'DrillReportFailed', causePath: sfn.JsonPath.stringAt('$.reportFailure.Cause') }), {
-      errors: ['States.ALL'],
-      resultPath: '$.reportFailure',
-    });
+    catchTo(report, new sfn.Fail(this, S.reportNotWritten, { error: 'DrillReportFailed', causePath: sfn.JsonPath.stringAt('$.reportFailure.Cause') }), '$.reportFailure');
     report.next(
       new sfn.Choice(this, S.passed)
         .when(sfn.Condition.stringEquals('$.report.outcome', 'succeeded'), new sfn.Succeed(this, S.succeeded))
@@ -223,7 +211,7 @@ export class RestoreDrill extends Construct {
     // An instance still being created refuses deletion for a while: retried for about an hour.
     deleteInstance.addRetry({ errors: ['TransientError'], interval: Duration.seconds(60), maxAttempts: 6, backoffRate: 2, maxDelay: Duration.minutes(15), jitterStrategy: sfn.JitterType.FULL });
     const confirm = step(S.confirmDeletion, { action: 'confirmDeletion', instanceId: drillInstance, previous: sfn.JsonPath.objectAt('$.deletion') }, '$.deletion');
-    for (const cleanup of [deleteInstance, confirm]) cleanup.addCatch(report, { errors: ['States.ALL'], resultPath: '$.cleanupFailure' });
+    catchTo([deleteInstance, confirm], report, '$.cleanupFailure');
     const deletionTooLong = new sfn.Pass(this, S.deletionTooLong, {
       result: sfn.Result.fromObject({ Error: 'DeletionWaitCapReached', Cause: `The drill instance was still not deleted after ${DELETE_WAIT_CAP_MINUTES} minutes.` }),
       resultPath: '$.cleanupFailure',
@@ -241,7 +229,7 @@ export class RestoreDrill extends Construct {
     const startRestore = step(S.startRestore, { action: 'startRestore', plan: sfn.JsonPath.objectAt('$.drill') }, '$.restored');
     const checkRestore = step(S.checkRestore, { action: 'checkRestore', plan: sfn.JsonPath.objectAt('$.drill'), previous: sfn.JsonPath.objectAt('$.restored') }, '$.restored');
     for (const afterRestoreRequested of [startRestore, checkRestore, verify]) {
-      afterRestoreRequested.addCatch(deleteInstance, { errors: ['States.ALL'], resultPath: '$.failure' });
+      catchTo(afterRestoreRequested, deleteInstance, '$.failure');
     }
     const waitRestore = new sfn.Wait(this, S.waitRestore, { time: sfn.WaitTime.secondsPath('$.restored.nextWaitSeconds') });
     const restoreTooLong = new sfn.Pass(this, S.restoreTooLong, {
@@ -280,7 +268,7 @@ export class RestoreDrill extends Construct {
       },
       '$.drill',
     );
-    for (const beforeRestore of [countRunning, preconditions]) beforeRestore.addCatch(report, { errors: ['States.ALL'], resultPath: '$.failure' });
+    catchTo([countRunning, preconditions], report, '$.failure');
     return countRunning.next(preconditions).next(startRestore);
   }
 

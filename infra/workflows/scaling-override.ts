@@ -4,12 +4,12 @@ import * as iam from 'aws-cdk-lib/aws-iam';
 import type * as kms from 'aws-cdk-lib/aws-kms';
 import type * as sns from 'aws-cdk-lib/aws-sns';
 import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
-import * as tasks from 'aws-cdk-lib/aws-stepfunctions-tasks';
 import { Construct } from 'constructs';
 import { stateMachineArn, stateMachineName } from '../../functions/lib/workflows.js';
 import { type EnvironmentConfig } from '../config.js';
 import { SERVICES } from '../../contracts/environments.js';
 import { OpsFunction } from '../constructs/ops-function.js';
+import { OpsLambdaStep, catchTo } from '../constructs/ops-lambda-step.js';
 import { OpsStateMachine } from '../constructs/ops-state-machine.js';
 import { acknowledge, acknowledgeWorkflowFindings } from '../nag/acknowledge.js';
 
@@ -76,7 +76,6 @@ export class ScalingOverride extends Construct {
           ),
         ),
         MAX_OVERRIDE_MINUTES: String(config.remediation.maxOverrideMinutes),
-        TOPIC_ARN: props.topic.topicArn,
       },
     });
     this.grant(props, ownArn);
@@ -102,7 +101,7 @@ export class ScalingOverride extends Construct {
     fn.addToRolePolicy(new iam.PolicyStatement({ actions: ['ecs:DescribeServices', 'ecs:UpdateService'], resources: [`arn:aws:ecs:${at}:service/${config.prefix}/${config.prefix}-*`] }));
     fn.addToRolePolicy(new iam.PolicyStatement({ actions: ['states:ListExecutions'], resources: [ownArn] }));
     fn.addToRolePolicy(new iam.PolicyStatement({ actions: ['states:DescribeExecution', 'states:StopExecution'], resources: [`arn:aws:states:${at}:execution:${stateMachineName(config.prefix, 'scaling-override')}:*`] }));
-    props.topic.grantPublish(fn);
+    fn.bindTopic(props.topic);
     if (fn.role) {
       acknowledge(fn.role, 'Application Auto Scaling names scalable targets by generated ids and DescribeScalableTargets has no resource-level permissions; the function only registers the services named in its configuration.', [
         'AwsSolutions-IAM5[Resource::*]',
@@ -118,26 +117,22 @@ export class ScalingOverride extends Construct {
 
   private definition(): sfn.IChainable {
     const S = SCALING_OVERRIDE_STATES;
-    const transient = { errors: ['TransientError'], interval: Duration.seconds(5), maxAttempts: 4, backoffRate: 2, jitterStrategy: sfn.JitterType.FULL };
-    const step = (stateName: string, payload: Record<string, unknown>, resultPath: string) => {
-      const task = new tasks.LambdaInvoke(this, stateName, { lambdaFunction: this.function, payloadResponseOnly: true, payload: sfn.TaskInput.fromObject(payload), resultPath });
-      task.addRetry(transient);
-      return task;
-    };
+    const step = (stateName: string, payload: Record<string, unknown>, resultPath: string) =>
+      new OpsLambdaStep(this, stateName, { lambdaFunction: this.function, payload, resultPath });
     const request = sfn.JsonPath.objectAt('$.request');
     const report = (stateName: string, stage: string) =>
       step(stateName, { action: 'report', stage, state: sfn.JsonPath.objectAt('$'), executionArn: sfn.JsonPath.stringAt('$$.Execution.Id'), startedAt: sfn.JsonPath.stringAt('$$.Execution.StartTime') }, '$.report');
 
     const notDelivered = new sfn.Fail(this, S.notDelivered, { error: 'ReportNotDelivered', causePath: sfn.JsonPath.stringAt('$.reportFailure.Cause') });
     const reportFailure = report(S.reportFailure, 'failed');
-    reportFailure.addCatch(notDelivered, { errors: ['States.ALL'], resultPath: '$.reportFailure' });
+    catchTo(reportFailure, notDelivered, '$.reportFailure');
     reportFailure.next(new sfn.Fail(this, S.failed, { error: 'OverrideFailed', causePath: sfn.JsonPath.stringAt('$.report.summary') }));
     const reportRejected = report(S.reportRejected, 'rejected');
-    reportRejected.addCatch(notDelivered, { errors: ['States.ALL'], resultPath: '$.reportFailure' });
+    catchTo(reportRejected, notDelivered, '$.reportFailure');
     reportRejected.next(new sfn.Fail(this, S.rejected, { error: 'InvalidOverride', causePath: sfn.JsonPath.stringAt('$.report.summary') }));
 
     const reportEnded = report(S.reportEnded, 'ended');
-    reportEnded.addCatch(notDelivered, { errors: ['States.ALL'], resultPath: '$.reportFailure' });
+    catchTo(reportEnded, notDelivered, '$.reportFailure');
     reportEnded.next(new sfn.Succeed(this, S.ended));
     const restore = step(S.restore, { action: 'restoreBaseline', state: sfn.JsonPath.objectAt('$') }, '$.reverted');
     restore.next(reportEnded);
@@ -146,20 +141,20 @@ export class ScalingOverride extends Construct {
     wait.next(restore);
     const reportApplied = report(S.reportApplied, 'applied');
     // The override is in force: a lost message must not cost it its revert.
-    reportApplied.addCatch(wait, { errors: ['States.ALL'], resultPath: '$.reportFailure' });
+    catchTo(reportApplied, wait, '$.reportFailure');
     reportApplied.next(wait);
     const apply = step(S.apply, { action: 'applyOverride', request }, '$.override');
     apply.next(reportApplied);
 
     const validate = step(S.validate, { action: 'validateRequest', input: sfn.JsonPath.objectAt('$') }, '$.request');
-    validate.addCatch(reportRejected, { errors: ['InvalidOverride'], resultPath: '$.failure' });
+    catchTo(validate, reportRejected, '$.failure', ['InvalidOverride']);
     const replace = step(
       S.replace,
       { action: 'replaceEarlierOverrides', request, executionArn: sfn.JsonPath.stringAt('$$.Execution.Id'), startedAt: sfn.JsonPath.stringAt('$$.Execution.StartTime') },
       '$.replaced',
     );
     const record = step(S.record, { action: 'recordCurrentScaling', request }, '$.current');
-    for (const task of [validate, replace, record, apply, restore]) task.addCatch(reportFailure, { errors: ['States.ALL'], resultPath: '$.failure' });
+    catchTo([validate, replace, record, apply, restore], reportFailure, '$.failure');
 
     return validate
       .next(replace)

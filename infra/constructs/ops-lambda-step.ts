@@ -1,0 +1,47 @@
+import { Duration } from 'aws-cdk-lib';
+import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
+import * as tasks from 'aws-cdk-lib/aws-stepfunctions-tasks';
+import type { Construct } from 'constructs';
+
+export interface OpsLambdaStepProps extends Omit<tasks.LambdaInvokeProps, 'payload' | 'payloadResponseOnly'> {
+  /** The event the function receives; `sfn.JsonPath` values are read from the state. */
+  readonly payload: Readonly<Record<string, unknown>>;
+  /**
+   * The retry of the function's transient failures, merged over the default; `false` leaves it out.
+   * @default OpsLambdaStep.TRANSIENT_RETRY
+   */
+  readonly transientRetry?: Partial<sfn.RetryProps> | false;
+}
+
+/**
+ * A Task invoking an ops function, its response as the result (payloadResponseOnly). As LambdaInvoke builds in the
+ * retry of Lambda's service exceptions (`retryOnServiceExceptions`), this builds in the retry every ops step needs
+ * on top: the function's `TransientError` (functions/lib/transient-error.ts: throttles, 5xx, network) with
+ * backoff and full jitter.
+ */
+export class OpsLambdaStep extends tasks.LambdaInvoke {
+  /** TransientError: 5 s, then 10, 20, 40 (each jittered), four attempts in all. */
+  public static readonly TRANSIENT_RETRY: sfn.RetryProps = {
+    errors: ['TransientError'],
+    interval: Duration.seconds(5),
+    maxAttempts: 4,
+    backoffRate: 2,
+    jitterStrategy: sfn.JitterType.FULL,
+  };
+
+  constructor(scope: Construct, id: string, props: OpsLambdaStepProps) {
+    const { transientRetry, payload, ...invoke } = props;
+    super(scope, id, { ...invoke, payloadResponseOnly: true, payload: sfn.TaskInput.fromObject({ ...payload }) });
+    if (transientRetry !== false) this.addRetry({ ...OpsLambdaStep.TRANSIENT_RETRY, ...transientRetry });
+  }
+}
+
+/** A state that can catch: a Task, Map or Parallel. */
+export interface Catching {
+  addCatch(handler: sfn.IChainable, props?: sfn.CatchProps): unknown;
+}
+
+/** What `states` do not retry goes to `handler`, with the error at `resultPath` (every error unless `errors` says). */
+export function catchTo(states: Catching | readonly Catching[], handler: sfn.IChainable, resultPath: string, errors: readonly string[] = [sfn.Errors.ALL]): void {
+  for (const state of Array.isArray(states) ? states : [states]) state.addCatch(handler, { errors: [...errors], resultPath });
+}
