@@ -1,7 +1,9 @@
-import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
+import { createHash } from 'node:crypto';
+import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import * as path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { App } from 'aws-cdk-lib';
+import { buildSync } from 'esbuild';
 import { DEFAULT_CONTEXT, environmentConfig } from '../infra/config.js';
 import { ENVIRONMENTS, type EnvironmentName } from '../contracts/environments.js';
 import { FEATURE_FLAGS, buildEnvironment, stackPrefix } from '../infra/financehub.js';
@@ -18,29 +20,48 @@ const repositoryRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url))
 /** Where the workflow tests keep their assembly. */
 export const TEST_ASSEMBLY_DIR = path.join(repositoryRoot, 'cdk.out', 'test-assembly');
 
-/** What the templates are built from (the workflow modules import function modules too): a newer file here makes an assembly stale. */
-const SOURCES = ['contracts', 'infra', 'functions', 'package.json'];
-
-function newestModification(entry: string): number {
-  if (!existsSync(entry)) return 0;
-  const stats = statSync(entry);
-  if (!stats.isDirectory()) return stats.mtimeMs;
-  return readdirSync(entry).reduce((newest, child) => Math.max(newest, newestModification(path.join(entry, child))), stats.mtimeMs);
+/**
+ * Every file the synthesized app is built from, repository-relative: the modules `infra/financehub.ts` imports,
+ * followed through the import graph by esbuild (workflow modules import function and contract modules too), and
+ * the lockfile that pins aws-cdk-lib. Function handlers are not among them: the assembly skips bundling.
+ */
+export function assemblyInputs(): string[] {
+  const { metafile } = buildSync({
+    entryPoints: ['infra/financehub.ts'],
+    absWorkingDir: repositoryRoot,
+    bundle: true,
+    packages: 'external',
+    platform: 'node',
+    format: 'esm',
+    write: false,
+    metafile: true,
+    logLevel: 'silent',
+  });
+  return [...Object.keys(metafile.inputs), 'package-lock.json'].sort();
 }
 
-/** True when `outdir` holds an assembly newer than every source it was built from. */
+function inputsHash(): string {
+  const hash = createHash('sha256');
+  for (const file of assemblyInputs()) hash.update(file).update('\0').update(readFileSync(path.join(repositoryRoot, file))).update('\0');
+  return hash.digest('hex');
+}
+
+/** Beside the manifest: the hash of the inputs the assembly was synthesized from. */
+const INPUTS_FILE = 'inputs.sha256';
+
+/** True when `outdir` holds an assembly synthesized from exactly the files the app is built from now. */
 export function isAssemblyFresh(outdir: string): boolean {
-  const manifest = path.join(outdir, 'manifest.json');
-  if (!existsSync(manifest)) return false;
-  const built = statSync(manifest).mtimeMs;
-  return SOURCES.every((source) => newestModification(path.join(repositoryRoot, source)) < built);
+  const recorded = path.join(outdir, INPUTS_FILE);
+  return existsSync(path.join(outdir, 'manifest.json')) && existsSync(recorded) && readFileSync(recorded, 'utf8') === inputsHash();
 }
 
 /** Synthesizes staging and production (with their DR stacks) into `outdir`. */
 export function synthesizeAssembly(outdir: string): void {
   const app = new App({ outdir, context: { 'aws:cdk:bundling-stacks': [], ...FEATURE_FLAGS } });
   for (const name of ENVIRONMENTS) buildEnvironment(app, environmentConfig(name, DEFAULT_CONTEXT));
+  const inputs = inputsHash();
   app.synth();
+  writeFileSync(path.join(outdir, INPUTS_FILE), inputs);
 }
 
 /** The templates of one environment's stacks, by stack name. */
