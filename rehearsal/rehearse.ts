@@ -2,13 +2,14 @@ import * as path from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import type { OpsResult } from '../contracts/ops-result.js';
 import type { EnvironmentName } from '../contracts/environments.js';
+import { DEFAULT_CONTEXT, environmentConfig } from '../infra/config.js';
 import { isAssemblyFresh, loadFunctionEnvironment, loadStateMachineFromAssembly, synthesizeAssembly } from './assembly.js';
 import { type DeployedHandler, type WorkflowRun, inProcess, runWorkflow } from './executor.js';
 import { SimulatedAccount, publishedResults } from './simulated/account.js';
-import { type Scenario, rehearsalExecutionName } from './scenarios/index.js';
+import { type Scenario, rehearsalExecutionName } from './scenarios/scenario.js';
 
 const repositoryRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
-/** The rehearsals' own assembly (bundling skipped), rebuilt only when infra or state machines changed. */
+/** The rehearsals' own assembly (bundling skipped), rebuilt only when a file the app is built from changed. */
 export const REHEARSAL_ASSEMBLY_DIR = path.join(repositoryRoot, 'cdk.out', 'rehearsal-assembly');
 
 export interface Rehearsal {
@@ -25,29 +26,23 @@ export function ensureAssembly(): void {
   if (!isAssemblyFresh(REHEARSAL_ASSEMBLY_DIR)) synthesizeAssembly(REHEARSAL_ASSEMBLY_DIR);
 }
 
-/** A function's handler module: its handler, and the clients it was built with where it exports them. */
-export interface HandlerModule {
-  readonly handler: DeployedHandler;
-  readonly dependencies?: { clients?: Record<string, unknown> };
+/** A function's handler factory (`functions/<folder>/create-handler.ts`). */
+export interface HandlerFactory {
+  readonly createHandler: (overrides: { environment?: Readonly<Record<string, string | undefined>>; clients?: Readonly<Record<string, unknown>> }) => DeployedHandler;
 }
 
-const handlers = new Map<string, Promise<HandlerModule>>();
+// Powertools reads its own settings when the shared logger, metrics and tracer are created, which the first
+// handler factory below loads: rehearsals log nothing and send no traces or metrics.
+Object.assign(process.env, { POWERTOOLS_LOG_LEVEL: 'SILENT', POWERTOOLS_TRACE_DISABLED: 'true', POWERTOOLS_METRICS_DISABLED: 'true' });
 
-/** The function's real handler module, loaded once with the environment variables it is deployed with. */
-function loadHandler(environment: EnvironmentName, folder: string): Promise<HandlerModule> {
-  const key = `${environment}/${folder}`;
-  if (!handlers.has(key)) {
-    Object.assign(process.env, loadFunctionEnvironment(REHEARSAL_ASSEMBLY_DIR, environment, folder), {
-      AWS_REGION: 'us-east-1',
-      POWERTOOLS_LOG_LEVEL: 'SILENT',
-      POWERTOOLS_TRACE_DISABLED: 'true',
-      POWERTOOLS_METRICS_DISABLED: 'true',
-    });
-    // A module instance per environment: handlers read their configuration once, when loaded.
-    const url = `${pathToFileURL(path.join(repositoryRoot, 'functions', folder, 'handler.ts')).href}?environment=${environment}`;
-    handlers.set(key, import(url) as Promise<HandlerModule>);
-  }
-  return handlers.get(key)!;
+/**
+ * The function's real handler, built for one environment: the variables its template gives it in that environment
+ * (and the region Lambda sets), the scenario's clients over the real ones.
+ */
+async function buildHandler(environment: EnvironmentName, folder: string, clients: Readonly<Record<string, unknown>>): Promise<DeployedHandler> {
+  const { createHandler } = (await import(pathToFileURL(path.join(repositoryRoot, 'functions', folder, 'create-handler.ts')).href)) as HandlerFactory;
+  const variables = { ...loadFunctionEnvironment(REHEARSAL_ASSEMBLY_DIR, environment, folder), AWS_REGION: environmentConfig(environment, DEFAULT_CONTEXT).region };
+  return createHandler({ environment: variables, clients });
 }
 
 /**
@@ -57,38 +52,16 @@ function loadHandler(environment: EnvironmentName, folder: string): Promise<Hand
 export async function rehearse(scenario: Scenario, environment: EnvironmentName): Promise<Rehearsal> {
   ensureAssembly();
   const definition = loadStateMachineFromAssembly(REHEARSAL_ASSEMBLY_DIR, environment, scenario.workflow);
-  const modules = await Promise.all(scenario.functions.map(async (folder) => [folder, await loadHandler(environment, folder)] as const));
-  const lambdas = Object.fromEntries(modules.map(([folder, module]) => [folder, inProcess(module.handler, folder)] as const));
   const executionName = rehearsalExecutionName(scenario);
   const account = new SimulatedAccount();
   const scripted = scenario.script(account, environment, executionName);
-  let putBack = () => {};
   try {
-    putBack = replaceClients(
-      modules.map(([, module]) => module),
-      scripted.functionClients ?? {},
-    );
+    const handlers = await Promise.all(scenario.functions.map(async (folder) => [folder, await buildHandler(environment, folder, scripted.clients ?? {})] as const));
+    const lambdas = Object.fromEntries(handlers.map(([folder, handler]) => [folder, inProcess(handler, folder)] as const));
     const run = await runWorkflow({ definition, input: scenario.input(environment), lambdas, executionName });
     return { scenario, environment, run, calls: account.callLog(), published: publishedResults(account) };
   } finally {
-    putBack();
     scripted.undo?.();
     account.restore();
   }
-}
-
-/**
- * Swaps the scenario's clients into the handler modules; returns how to put the real ones back. A client no module
- * has is a mistake in the scenario: nothing is swapped then.
- */
-export function replaceClients(modules: readonly HandlerModule[], replacements: Readonly<Record<string, unknown>>): () => void {
-  const swaps = Object.entries(replacements).flatMap(([name, replacement]) => {
-    const owners = modules.map((module) => module.dependencies?.clients).filter((clients): clients is Record<string, unknown> => clients !== undefined && name in clients);
-    if (owners.length === 0) throw new Error(`The scenario replaces the client "${name}", but no function of the rehearsal exports it in dependencies.clients`);
-    return owners.map((clients) => ({ clients, name, replacement, original: clients[name] }));
-  });
-  for (const swap of swaps) swap.clients[swap.name] = swap.replacement;
-  return () => {
-    for (const swap of swaps) swap.clients[swap.name] = swap.original;
-  };
 }

@@ -4,6 +4,17 @@ import middy, { type MiddlewareObj } from '@middy/core';
 import type { Context } from 'aws-lambda';
 import { logger, metrics, tracer } from './powertools.js';
 
+/**
+ * What a test or a rehearsal gives a handler instead of Lambda's, when the handler is built (`createHandler`),
+ * merged over the defaults as middy merges options: never patched afterwards.
+ */
+export interface HandlerOverrides<TClients extends object> {
+  /** The function's environment variables, as its template sets them. @default process.env */
+  readonly environment?: Readonly<Record<string, string | undefined>>;
+  /** Any of the clients the handler builds: SDK clients, the clock `now`, `fetch`. */
+  readonly clients?: Partial<TClients>;
+}
+
 export interface OpsHandlerOptions {
   /** JMESPath into the event for the correlation id (Step Functions execution, SNS message id, ...). */
   readonly correlationIdPath?: string;

@@ -21,10 +21,11 @@ import highLatency from '../../events/alarm-high-latency.json';
 import highMemory from '../../events/alarm-high-memory.json';
 import deploymentFailed from '../../events/remediation-ecs-deployment-failed.json';
 import rdsFailover from '../../events/remediation-rds-failover.json';
-import type { RemediationDependencies, runRemediationAction as RunRemediationAction } from '../../functions/alarm-remediation/actions.js';
+import type { createHandler as CreateHandler } from '../../functions/alarm-remediation/create-handler.js';
+import type { ProbeFetch } from '../../functions/lib/health-probe.js';
 import type { OpsResult } from '../../contracts/ops-result.js';
 import { ALARM_REMEDIATION_STATES as S } from '../../infra/workflows/alarm-remediation.js';
-import { type DeployedHandler, type WorkflowRun, functionEnvironment, inProcess, loadStateMachine, quietEmptyMetricsWarnings, runWorkflow } from './support/workflow.js';
+import { type DeployedHandler, type WorkflowRun, functionEnvironment, inProcess, loadStateMachine, quietEmptyMetricsWarnings, quietPowertools, runWorkflow } from './support/workflow.js';
 
 const KILL_SWITCH = '/financehub-staging/remediation/kill-switch';
 const DRY_RUN = '/financehub-staging/remediation/dry-run';
@@ -38,9 +39,10 @@ const ecs = account.mock(ECSClient);
 const autoscaling = account.mock(ApplicationAutoScalingClient);
 const sfn = account.mock(SFNClient);
 const sns = account.mock(SNSClient);
+let createHandler: typeof CreateHandler;
 let handler: DeployedHandler;
-let dependencies: RemediationDependencies;
-let runRemediationAction: typeof RunRemediationAction;
+/** The health endpoint the remediation probes: scripted per scenario. */
+const fetchProbe = jest.fn<ProbeFetch>();
 let clock = Date.now();
 
 interface Scenario {
@@ -125,7 +127,7 @@ function scenario(options: Scenario = {}): void {
   else sfn.on(StartExecutionCommand).resolves({ executionArn: `${OVERRIDE_MACHINE.replace(':stateMachine:', ':execution:')}:remediation-x`, startDate: new Date() });
   sns.on(PublishCommand).resolves({ MessageId: 'message-1' });
   // Each probe comes 10 s after the previous one.
-  jest.spyOn(dependencies.clients, 'fetch').mockClear().mockImplementation(
+  fetchProbe.mockClear().mockImplementation(
     scriptedHealthEndpoint(options.health ?? [200], () => {
       clock += 10_000;
     }),
@@ -160,12 +162,11 @@ const ACT = [S.actionNeeded, S.dryRun, S.lock, S.lockTaken, S.whichAction];
 const END = [S.release, S.report, S.outcome, S.done];
 
 beforeAll(async () => {
-  Object.assign(process.env, functionEnvironment('staging', 'alarm-remediation'));
+  quietPowertools();
   quietEmptyMetricsWarnings();
-  // Imported after the environment is set: Powertools reads it when the shared logger is created.
-  ({ handler, dependencies } = (await import('../../functions/alarm-remediation/handler.js')) as { handler: DeployedHandler; dependencies: RemediationDependencies });
-  ({ runRemediationAction } = await import('../../functions/alarm-remediation/actions.js'));
-  jest.spyOn(dependencies.clients, 'now').mockImplementation(() => new Date(clock));
+  // Imported after Powertools is quiet: it reads its settings when the shared logger is created.
+  ({ createHandler } = await import('../../functions/alarm-remediation/create-handler.js'));
+  handler = createHandler({ environment: functionEnvironment('staging', 'alarm-remediation'), clients: { fetch: fetchProbe, now: () => new Date(clock) } });
 });
 
 afterAll(() => {
@@ -290,10 +291,13 @@ describe('the alarm remediation', () => {
   it('reports the deployment and its circuit breaker but does not roll back where config forbids it (production)', async () => {
     // Prepare
     scenario({ deployment: { minutesAgo: 10 } });
-    const production = { ...dependencies, runbooks: { ...dependencies.runbooks, environment: 'production' as const, allowAutomaticRollback: false } };
+    const production = createHandler({
+      environment: { ...functionEnvironment('staging', 'alarm-remediation'), ENVIRONMENT: 'production', ALLOW_AUTOMATIC_ROLLBACK: 'false' },
+      clients: { fetch: fetchProbe, now: () => new Date(clock) },
+    });
 
     // Act
-    const run = await remediate(highErrorRate, {}, (event) => runRemediationAction(event, production));
+    const run = await remediate(highErrorRate, {}, inProcess(production, 'alarm-remediation'));
 
     // Assess
     expect(run.path).toEqual([...START, S.inspectDeployment, S.actionNeeded, S.report, S.outcome, S.done]);
@@ -343,7 +347,7 @@ describe('the alarm remediation', () => {
       ...END,
     ]);
     expect(run.transitions).toBe(25);
-    expect(dependencies.clients.fetch).toHaveBeenCalledTimes(4);
+    expect(fetchProbe).toHaveBeenCalledTimes(4);
     expect(claimed()).toEqual(['lock#financehub-staging-db', 'cooldown#rds-failover#financehub-staging-db']);
     expect(published()[0]).toMatchObject({ outcome: 'succeeded', severity: 'info', summary: expect.stringContaining('The application is healthy: 3 successes in a row from https://staging-origin.financehub.com/api/health') });
   });
@@ -395,7 +399,7 @@ describe('the alarm remediation', () => {
     // Assess
     expect(run.path).toEqual([S.read, S.switches, S.killSwitch, S.report, S.outcome, S.done]);
     expect(account.calls().map((call) => `${call.service}:${call.command}`)).toEqual(['SSM:GetParameters', 'SNS:Publish']);
-    expect(dependencies.clients.fetch).not.toHaveBeenCalled();
+    expect(fetchProbe).not.toHaveBeenCalled();
     expect(published()[0]).toMatchObject({ outcome: 'skipped', severity: 'warning', summary: expect.stringContaining(`Automatic remediation is PAUSED (${KILL_SWITCH} is on)`) });
   });
 

@@ -8,7 +8,7 @@ import { SimulatedAccount, publishedResults, rdsInstance } from '../../rehearsal
 import scheduledStart from '../../events/backup-verification-scheduled.json';
 import { type OpsResult, opsResultSchema } from '../../contracts/ops-result.js';
 import { BACKUP_VERIFICATION_STATES as S } from '../../infra/workflows/backup-verification.js';
-import { type DeployedHandler, type WorkflowRun, functionEnvironment, inProcess, loadStateMachine, runWorkflow } from './support/workflow.js';
+import { type DeployedHandler, type WorkflowRun, functionEnvironment, inProcess, loadStateMachine, quietPowertools, runWorkflow } from './support/workflow.js';
 
 const SOURCE = 'financehub-staging-db';
 const VAULT = 'financehub-staging-vault';
@@ -55,9 +55,10 @@ function published(): OpsResult[] {
 
 beforeAll(async () => {
   environment = functionEnvironment('staging', 'backup-verification');
-  Object.assign(process.env, environment);
-  // Imported after the environment is set: Powertools and the handler read it at load.
-  ({ handler } = (await import('../../functions/backup-verification/handler.js')) as { handler: DeployedHandler });
+  quietPowertools();
+  // Imported after Powertools is quiet: it reads its settings when the shared logger is created.
+  const { createHandler } = await import('../../functions/backup-verification/create-handler.js');
+  handler = createHandler({ environment });
   ({ metrics } = await import('../../functions/lib/powertools.js'));
 });
 

@@ -8,10 +8,11 @@ import { SimulatedFailover, type SimulatedFailoverOptions } from '../../rehearsa
 import productionApproved from '../../events/failover-drill-production-approved.json';
 import productionUnapproved from '../../events/failover-drill-production-unapproved.json';
 import scheduledStart from '../../events/failover-drill-scheduled.json';
-import type { FailoverDrillDependencies, runDrillAction as RunDrillAction } from '../../functions/failover-drill/actions.js';
+import type { createHandler as CreateHandler } from '../../functions/failover-drill/create-handler.js';
+import type { ProbeFetch } from '../../functions/lib/health-probe.js';
 import type { OpsResult } from '../../contracts/ops-result.js';
 import { FAILOVER_DRILL_STATES as S } from '../../infra/workflows/failover-drill.js';
-import { type DeployedHandler, type WorkflowRun, functionEnvironment, inProcess, loadStateMachine, quietEmptyMetricsWarnings, runWorkflow } from './support/workflow.js';
+import { type DeployedHandler, type WorkflowRun, functionEnvironment, inProcess, loadStateMachine, quietEmptyMetricsWarnings, quietPowertools, runWorkflow } from './support/workflow.js';
 
 const EXECUTION = 'drill-2027-q1';
 /** A Wednesday afternoon: far from the Sunday 03:00 maintenance window. */
@@ -22,9 +23,10 @@ const rds = account.mock(RDSClient);
 const elasticache = account.mock(ElastiCacheClient);
 const s3 = account.mock(S3Client);
 const sns = account.mock(SNSClient);
-let handler: DeployedHandler;
-let dependencies: FailoverDrillDependencies;
-let runDrillAction: typeof RunDrillAction;
+let createHandler: typeof CreateHandler;
+const handlers = new Map<'staging' | 'production', DeployedHandler>();
+/** The application's health endpoint the drill probes: the simulation's, watched. */
+const fetchProbe = jest.fn<ProbeFetch>();
 let simulation: SimulatedFailover;
 
 type Scenario = Omit<SimulatedFailoverOptions, 'environment' | 'startAt'> & { readonly environment?: 'staging' | 'production'; readonly startAt?: number };
@@ -33,32 +35,23 @@ type Scenario = Omit<SimulatedFailoverOptions, 'environment' | 'startAt'> & { re
 function scenario(options: Scenario = {}): void {
   account.reset();
   simulation = new SimulatedFailover(account, EXECUTION, { ...options, environment: options.environment ?? 'staging', startAt: options.startAt ?? START });
-  jest.spyOn(dependencies.clients, 'fetch').mockClear().mockImplementation(simulation.fetch);
+  fetchProbe.mockClear().mockImplementation(simulation.fetch);
   s3.on(PutObjectCommand).resolves({});
   sns.on(PublishCommand).resolves({ MessageId: 'message-1' });
 }
 
-/** The production drill runs the same code with the production function's settings. */
-function productionLambda(): (event: unknown) => Promise<unknown> {
-  const production: FailoverDrillDependencies = {
-    ...dependencies,
-    settings: {
-      ...dependencies.settings,
-      environment: 'production',
-      databaseInstanceId: 'financehub-production-db',
-      replicationGroupId: 'financehub-production-redis',
-      alarmPrefix: 'financehub-production-',
-      errorRateAlarms: ['financehub-production-frontend-high-error-rate', 'financehub-production-backend-high-error-rate'],
-      drillStateMachineArns: dependencies.settings.drillStateMachineArns.map((arn) => arn.replace('staging', 'production')),
-    },
-    report: { ...dependencies.report, environment: 'production', databaseInstanceId: 'financehub-production-db', replicationGroupId: 'financehub-production-redis' },
-  };
-  return (event) => runDrillAction(event, production);
+/** The drill's function as deployed in `environment`, built once, on the simulation's clock and health endpoint. */
+function lambda(environment: 'staging' | 'production'): DeployedHandler {
+  let built = handlers.get(environment);
+  if (!built) {
+    built = createHandler({ environment: functionEnvironment(environment, 'failover-drill'), clients: { fetch: fetchProbe, now: () => simulation.clock.now() } });
+    handlers.set(environment, built);
+  }
+  return built;
 }
 
 async function drill(input: unknown = scheduledStart, environment: 'staging' | 'production' = 'staging'): Promise<WorkflowRun> {
-  const lambda = environment === 'staging' ? inProcess(handler, 'failover-drill') : productionLambda();
-  return runWorkflow({ definition: loadStateMachine(environment, 'failover-drill'), input, executionName: EXECUTION, lambdas: { 'failover-drill': lambda } });
+  return runWorkflow({ definition: loadStateMachine(environment, 'failover-drill'), input, executionName: EXECUTION, lambdas: { 'failover-drill': inProcess(lambda(environment), 'failover-drill') } });
 }
 
 function published(): OpsResult[] {
@@ -77,12 +70,10 @@ const PROBE = [S.probe, S.healthy];
 const NEXT_PROBE = [S.waitProbe, S.probe, S.healthy];
 
 beforeAll(async () => {
-  Object.assign(process.env, functionEnvironment('staging', 'failover-drill'));
+  quietPowertools();
   quietEmptyMetricsWarnings();
-  // Imported after the environment is set: Powertools reads it when the shared logger is created.
-  ({ handler, dependencies } = (await import('../../functions/failover-drill/handler.js')) as { handler: DeployedHandler; dependencies: FailoverDrillDependencies });
-  ({ runDrillAction } = await import('../../functions/failover-drill/actions.js'));
-  jest.spyOn(dependencies.clients, 'now').mockImplementation(() => simulation.clock.now());
+  // Imported after Powertools is quiet: it reads its settings when the shared logger is created.
+  ({ createHandler } = await import('../../functions/failover-drill/create-handler.js'));
 });
 
 afterAll(() => {
@@ -110,7 +101,7 @@ describe('the failover drill', () => {
     expect(run.transitions).toBe(30);
     expect(rds.commandCalls(RebootDBInstanceCommand).map((call) => call.args[0].input)).toEqual([{ DBInstanceIdentifier: 'financehub-staging-db', ForceFailover: true }]);
     expect(elasticache.commandCalls(TestFailoverCommand).map((call) => call.args[0].input)).toEqual([{ ReplicationGroupId: 'financehub-staging-redis', NodeGroupId: '0001' }]);
-    expect(dependencies.clients.fetch).toHaveBeenCalledWith('https://staging-origin.financehub.com/api/health', expect.objectContaining({ method: 'GET' }));
+    expect(fetchProbe).toHaveBeenCalledWith('https://staging-origin.financehub.com/api/health', expect.objectContaining({ method: 'GET' }));
     expect(s3.commandCalls(PutObjectCommand).map((call) => call.args[0].input.Key)).toEqual([
       expect.stringMatching(new RegExp(`^drills/failover-drill/.+-${EXECUTION}\\.json$`)),
       expect.stringMatching(new RegExp(`^drills/failover-drill/.+-${EXECUTION}\\.html$`)),

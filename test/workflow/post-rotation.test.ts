@@ -3,7 +3,7 @@ import { PublishCommand, SNSClient } from '@aws-sdk/client-sns';
 import { SimulatedAccount, publishedResults } from '../../rehearsal/simulated/account.js';
 import type { OpsResult } from '../../contracts/ops-result.js';
 import { POST_ROTATION_STATES as S } from '../../infra/workflows/post-rotation.js';
-import { type DeployedHandler, type WorkflowRun, functionEnvironment, inProcess, loadStateMachine, quietEmptyMetricsWarnings, runWorkflow } from './support/workflow.js';
+import { type DeployedHandler, type WorkflowRun, functionEnvironment, inProcess, loadStateMachine, quietEmptyMetricsWarnings, quietPowertools, runWorkflow } from './support/workflow.js';
 
 const CLUSTER = 'financehub-staging';
 const SERVICES = ['financehub-staging-backend', 'financehub-staging-worker'];
@@ -11,6 +11,7 @@ const account = new SimulatedAccount();
 const ecs = account.mock(ECSClient);
 const sns = account.mock(SNSClient);
 let handler: DeployedHandler;
+let environment: Record<string, string>;
 
 const input = { secretId: 'arn:aws:secretsmanager:us-east-1:111111111111:secret:financehub-staging/db/app-AbCdEf', rotatedAt: new Date().toISOString(), cluster: CLUSTER, services: SERVICES };
 const service = (name: string, rolloutState: Deployment['rolloutState'], deployments = 1): Service => ({
@@ -28,9 +29,12 @@ function run(given: unknown = input): Promise<WorkflowRun> {
 const published = (): OpsResult[] => publishedResults(account);
 
 beforeAll(async () => {
-  Object.assign(process.env, functionEnvironment('staging', 'post-rotation'));
+  environment = functionEnvironment('staging', 'post-rotation');
+  quietPowertools();
   quietEmptyMetricsWarnings();
-  ({ handler } = (await import('../../functions/post-rotation/handler.js')) as { handler: DeployedHandler });
+  // Imported after Powertools is quiet: it reads its settings when the shared logger is created.
+  const { createHandler } = await import('../../functions/post-rotation/create-handler.js');
+  handler = createHandler({ environment });
 });
 
 beforeEach(() => {
@@ -91,8 +95,8 @@ describe('the post-rotation workflow', () => {
     // Assess
     expect(result.status).toBe('FAILED');
     // Every check, then one read-back for the result.
-    expect(ecs.commandCalls(DescribeServicesCommand)).toHaveLength(Number(process.env.MAX_CHECKS) + 1);
-    expect(published()[0]?.summary).toContain(`Not steady after ${process.env.MAX_CHECKS} checks`);
+    expect(ecs.commandCalls(DescribeServicesCommand)).toHaveLength(Number(environment.MAX_CHECKS) + 1);
+    expect(published()[0]?.summary).toContain(`Not steady after ${environment.MAX_CHECKS} checks`);
   });
 
   it('reports the restart as failed when ECS refuses the forced deployment', async () => {

@@ -9,7 +9,7 @@ import manualStart from '../../events/restore-drill-manual.json';
 import scheduledStart from '../../events/restore-drill-scheduled.json';
 import type { OpsResult } from '../../contracts/ops-result.js';
 import { RESTORE_DRILL_STATES as S } from '../../infra/workflows/restore-drill.js';
-import { type DeployedHandler, type WorkflowRun, functionEnvironment, inProcess, loadStateMachine, quietEmptyMetricsWarnings, runWorkflow } from './support/workflow.js';
+import { type DeployedHandler, type WorkflowRun, functionEnvironment, inProcess, loadStateMachine, quietEmptyMetricsWarnings, quietPowertools, runWorkflow } from './support/workflow.js';
 
 const SOURCE = 'financehub-staging-db';
 const REPLICA = 'financehub-staging-db-replica';
@@ -90,9 +90,11 @@ const drillDeletions = () => rds.commandCalls(DeleteDBInstanceCommand).filter(is
 const drillDescriptions = () => rds.commandCalls(DescribeDBInstancesCommand).filter(isDrillInstance);
 
 beforeAll(async () => {
-  Object.assign(process.env, functionEnvironment('staging', 'restore-drill'));
+  quietPowertools();
   quietEmptyMetricsWarnings();
-  ({ handler } = (await import('../../functions/restore-drill/handler.js')) as { handler: DeployedHandler });
+  // Imported after Powertools is quiet: it reads its settings when the shared logger is created.
+  const { createHandler } = await import('../../functions/restore-drill/create-handler.js');
+  handler = createHandler({ environment: functionEnvironment('staging', 'restore-drill') });
 });
 
 afterAll(() => {

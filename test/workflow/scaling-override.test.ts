@@ -12,7 +12,7 @@ import applyRequest from '../../events/scaling-override-apply.json';
 import revertRequest from '../../events/scaling-override-revert.json';
 import type { OpsResult } from '../../contracts/ops-result.js';
 import { SCALING_OVERRIDE_STATES as S } from '../../infra/workflows/scaling-override.js';
-import { type DeployedHandler, type WorkflowRun, functionEnvironment, inProcess, loadStateMachine, quietEmptyMetricsWarnings, runWorkflow } from './support/workflow.js';
+import { type DeployedHandler, type WorkflowRun, functionEnvironment, inProcess, loadStateMachine, quietEmptyMetricsWarnings, quietPowertools, runWorkflow } from './support/workflow.js';
 
 const EXECUTION = 'cli-alice-2026-11-24T10-00-00Z';
 const MACHINE = 'arn:aws:states:us-east-1:111111111111:stateMachine:financehub-staging-scaling-override';
@@ -82,9 +82,11 @@ const registered = () => autoscaling.commandCalls(RegisterScalableTargetCommand)
 const bounds = (min: number, max: number) => ({ ServiceNamespace: 'ecs', ResourceId: BACKEND, ScalableDimension: 'ecs:service:DesiredCount', MinCapacity: min, MaxCapacity: max });
 
 beforeAll(async () => {
-  Object.assign(process.env, functionEnvironment('staging', 'scaling-override'));
+  quietPowertools();
   quietEmptyMetricsWarnings();
-  ({ handler } = (await import('../../functions/scaling-override/handler.js')) as { handler: DeployedHandler });
+  // Imported after Powertools is quiet: it reads its settings when the shared logger is created.
+  const { createHandler } = await import('../../functions/scaling-override/create-handler.js');
+  handler = createHandler({ environment: functionEnvironment('staging', 'scaling-override') });
 });
 
 afterAll(() => {

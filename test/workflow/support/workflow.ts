@@ -23,18 +23,27 @@ export function loadStateMachine(environment: EnvironmentName, stateMachineLogic
 
 /**
  * A function's environment variables as the synthesized template sets them (references resolved to placeholders),
- * plus what the Lambda runtime provides, with Powertools quiet: assign to process.env before importing its handler.
+ * plus what the Lambda runtime provides: build its handler with them (`createHandler({ environment })`).
  */
 export function functionEnvironment(environment: EnvironmentName, functionName: string): Record<string, string> {
   return {
     ...loadFunctionEnvironment(TEST_ASSEMBLY_DIR, environment, functionName),
     AWS_REGION: 'us-east-1',
+  };
+}
+
+/**
+ * Powertools reads its settings from the process once, when the shared logger, metrics and tracer are created:
+ * call before importing a handler factory so the tests log nothing and send no traces or metrics.
+ */
+export function quietPowertools(): void {
+  Object.assign(process.env, {
     POWERTOOLS_LOG_LEVEL: 'SILENT',
     POWERTOOLS_TRACE_DISABLED: 'true',
     POWERTOOLS_METRICS_DISABLED: 'true',
     // Powertools writes its own warnings through the global console then, so tests can filter them.
     POWERTOOLS_DEV: 'true',
-  };
+  });
 }
 
 /** Hides Powertools' "No application metrics to publish" warning (steps that measure nothing); other warnings still show. */

@@ -1,0 +1,56 @@
+import { ApplicationAutoScalingClient } from '@aws-sdk/client-application-auto-scaling';
+import { SFNClient } from '@aws-sdk/client-sfn';
+import { SNSClient } from '@aws-sdk/client-sns';
+import * as z from 'zod';
+import { envField, readConfig } from '../lib/env.js';
+import { type HandlerOverrides, opsHandler } from '../lib/handler.js';
+import { tracer } from '../lib/powertools.js';
+import { publishOpsResult } from '../lib/publish-result.js';
+import { type OverrideDependencies, runOverrideAction } from './actions.js';
+import { SERVICES } from '../../contracts/environments.js';
+
+const limitsSchema = z.record(
+  z.enum(SERVICES),
+  z.object({ minCapacity: z.number().int().positive(), maxCapacity: z.number().int().positive(), overrideMaxCeiling: z.number().int().positive() }),
+);
+
+const environmentSchema = z.object({
+  ENVIRONMENT: envField.environment,
+  CLUSTER_NAME: envField.text,
+  SERVICE_PREFIX: envField.text,
+  STATE_MACHINE_ARN: envField.arn,
+  /** JSON: `{ "<service>": { minCapacity, maxCapacity, overrideMaxCeiling } }`. */
+  SERVICE_LIMITS: z.string().transform((value, ctx) => {
+    try {
+      return limitsSchema.parse(JSON.parse(value));
+    } catch {
+      ctx.addIssue({ code: 'custom', message: 'SERVICE_LIMITS must be JSON { service: { minCapacity, maxCapacity, overrideMaxCeiling } }' });
+      return z.NEVER;
+    }
+  }),
+  MAX_OVERRIDE_MINUTES: envField.positiveInt,
+  TOPIC_ARN: envField.arn,
+});
+
+/** The handler with its configuration and clients: Lambda's environment and real clients unless `overrides` gives others. */
+export function createHandler(overrides: HandlerOverrides<OverrideDependencies['clients'] & { readonly sns: SNSClient }> = {}) {
+  const env = readConfig(environmentSchema, overrides.environment);
+  const settings = { clusterName: env.CLUSTER_NAME, servicePrefix: env.SERVICE_PREFIX, stateMachineArn: env.STATE_MACHINE_ARN };
+
+  const { sns, ...clients } = {
+    autoscaling: tracer.captureAWSv3Client(new ApplicationAutoScalingClient({})),
+    sfn: tracer.captureAWSv3Client(new SFNClient({})),
+    sns: tracer.captureAWSv3Client(new SNSClient({})),
+    now: () => new Date(),
+    ...overrides.clients,
+  };
+  const dependencies: OverrideDependencies = {
+    clients,
+    settings,
+    limits: { environment: env.ENVIRONMENT, services: env.SERVICE_LIMITS, maxDurationMinutes: env.MAX_OVERRIDE_MINUTES },
+    report: { ...settings, environment: env.ENVIRONMENT },
+    publish: (result) => publishOpsResult(sns, env.TOPIC_ARN, result),
+  };
+
+  return opsHandler((event: unknown) => runOverrideAction(event, dependencies));
+}
