@@ -6,8 +6,7 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { App, Stack } from 'aws-cdk-lib';
-import { rehearse } from '../rehearsal/rehearse.js';
-import { SCENARIOS } from '../rehearsal/scenarios/index.js';
+import { SCENARIOS, rehearse } from '../rehearsal/index.js';
 import { ENVIRONMENTS } from '../contracts/environments.js';
 import { buildFinanceHub } from '../infra/financehub.js';
 import { acknowledgmentsByRule, collectAcknowledgments } from '../infra/nag/report.js';

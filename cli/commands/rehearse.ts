@@ -1,8 +1,7 @@
 import type { OpsResult } from '../../contracts/ops-result.js';
 import type { EnvironmentName } from '../../contracts/environments.js';
-import { rehearse } from '../../rehearsal/rehearse.js';
 import type { RegisterCommand } from './context.js';
-import { SCENARIOS, findScenario } from '../../rehearsal/scenarios/index.js';
+import { SCENARIOS, findScenario, rehearse } from '../../rehearsal/index.js';
 
 /** The published result as on-call reads it: what happened, the numbers, what was done, how to undo it. */
 function describeResult(result: OpsResult): string {

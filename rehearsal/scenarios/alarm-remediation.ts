@@ -1,0 +1,79 @@
+import { ApplicationAutoScalingClient, DescribeScalableTargetsCommand } from '@aws-sdk/client-application-auto-scaling';
+import { DescribeServicesCommand, ECSClient } from '@aws-sdk/client-ecs';
+import { DeleteItemCommand, DynamoDBClient, PutItemCommand } from '@aws-sdk/client-dynamodb';
+import { SFNClient, StartExecutionCommand, type StartExecutionCommandInput } from '@aws-sdk/client-sfn';
+import { GetParametersCommand, SSMClient } from '@aws-sdk/client-ssm';
+import highCpu from '../../events/alarm-high-cpu.json' with { type: 'json' };
+import { environmentConfig } from '../../infra/config.js';
+import type { EnvironmentName } from '../../contracts/environments.js';
+import { type SimulatedAccount } from '../simulated/account.js';
+import { type Scenario, published, steady } from './scenario.js';
+
+function backendHighCpu(environment: EnvironmentName) {
+  const { prefix, account: id } = environmentConfig(environment);
+  const alarm = `${prefix}-backend-high-cpu`;
+  return {
+    event: {
+      ...highCpu,
+      account: id,
+      resources: [`arn:aws:cloudwatch:us-east-1:${id}:alarm:${alarm}`],
+      detail: { ...highCpu.detail, alarmName: alarm },
+    },
+  };
+}
+
+const remediationSwitches = (account: SimulatedAccount, environment: EnvironmentName, killSwitch: 'on' | 'off') => {
+  const { prefix } = environmentConfig(environment);
+  account.mock(SSMClient).on(GetParametersCommand).resolves({
+    Parameters: [
+      { Name: `/${prefix}/remediation/kill-switch`, Type: 'String', Value: killSwitch },
+      { Name: `/${prefix}/remediation/dry-run`, Type: 'String', Value: 'off' },
+    ],
+  });
+};
+
+const remediationPaused: Scenario = {
+  workflow: 'alarm-remediation',
+  name: 'kill-switch',
+  description: 'backend CPU alarm while the kill switch is on: the runbook is only reported, nothing is changed',
+  expect: 'SUCCEEDED',
+  functions: ['alarm-remediation'],
+  input: backendHighCpu,
+  script: (account, environment) => {
+    remediationSwitches(account, environment, 'on');
+    published(account);
+    return {};
+  },
+};
+
+const remediationScaleOut: Scenario = {
+  workflow: 'alarm-remediation',
+  name: 'scale-out',
+  description: 'backend CPU alarm with 10 tasks at max 10: takes the service lock, starts a 60-minute scaling override to max 12, releases the lock',
+  expect: 'SUCCEEDED',
+  functions: ['alarm-remediation'],
+  input: backendHighCpu,
+  script: (account, environment) => {
+    const { prefix, region, account: id } = environmentConfig(environment);
+    remediationSwitches(account, environment, 'off');
+    const dynamodb = account.mock(DynamoDBClient);
+    dynamodb.on(PutItemCommand).resolves({});
+    dynamodb.on(DeleteItemCommand).resolves({});
+    account.mock(ECSClient).on(DescribeServicesCommand).callsFake(async (input: { services?: string[] }) => ({
+      services: [{ ...steady(input.services?.[0] ?? '', 'COMPLETED', 1), desiredCount: 10, runningCount: 10 }],
+    }));
+    account.mock(ApplicationAutoScalingClient).on(DescribeScalableTargetsCommand).resolves({
+      ScalableTargets: [{ ServiceNamespace: 'ecs', ResourceId: `service/${prefix}/${prefix}-backend`, ScalableDimension: 'ecs:service:DesiredCount', MinCapacity: 2, MaxCapacity: 10, RoleARN: 'arn:x', CreationTime: new Date() }],
+    });
+    account.mock(SFNClient).on(StartExecutionCommand).callsFake(async (input: StartExecutionCommandInput) => ({
+      executionArn: `arn:aws:states:${region}:${id}:execution:${prefix}-scaling-override:${input.name ?? ''}`,
+      startDate: new Date(),
+    }));
+    published(account);
+    return {};
+  },
+};
+
+/** The last Wednesday 14:00 UTC: drills run then, far from the Sunday 03:00 maintenance window, whenever the rehearsal runs. */
+
+export const alarmRemediationScenarios: readonly Scenario[] = [remediationPaused, remediationScaleOut];

@@ -1,0 +1,39 @@
+import { BackupClient, DescribeRecoveryPointCommand, ListRecoveryPointsByResourceCommand } from '@aws-sdk/client-backup';
+import { CloudWatchClient, GetMetricStatisticsCommand } from '@aws-sdk/client-cloudwatch';
+import { DescribeDBSnapshotsCommand, RDSClient } from '@aws-sdk/client-rds';
+import { GetBucketReplicationCommand, GetBucketVersioningCommand, HeadBucketCommand, S3Client } from '@aws-sdk/client-s3';
+import { environmentConfig } from '../../infra/config.js';
+import { SimulatedRds, rdsInstance } from '../simulated/account.js';
+import { type Scenario, minutesAgo, published } from './scenario.js';
+
+const healthyBackups: Scenario = {
+  workflow: 'backup-verification',
+  name: 'healthy',
+  description: 'RPO lag 5 min, snapshot 6 h old, replica lag 4 s, bucket versioned and replicating, EFS recovery point 2 h old',
+  expect: 'SUCCEEDED',
+  functions: ['backup-verification'],
+  input: () => ({ requestedBy: 'rehearsal' }),
+  script: (account, environment) => {
+    const { prefix, account: id } = environmentConfig(environment);
+    new SimulatedRds(account, { instances: [rdsInstance(`${prefix}-db`, { BackupRetentionPeriod: 30, LatestRestorableTime: minutesAgo(5) })] });
+    account.mock(RDSClient).on(DescribeDBSnapshotsCommand).resolves({
+      DBSnapshots: [{ DBSnapshotIdentifier: `rds:${prefix}-db-nightly`, Status: 'available', SnapshotCreateTime: minutesAgo(360) }],
+    });
+    account.mock(CloudWatchClient).on(GetMetricStatisticsCommand).resolves({ Datapoints: [{ Maximum: 2 }, { Maximum: 4 }] });
+    const s3 = account.mock(S3Client);
+    s3.on(GetBucketVersioningCommand).resolves({ Status: 'Enabled' });
+    s3.on(GetBucketReplicationCommand).resolves({
+      ReplicationConfiguration: { Role: 'arn:aws:iam::000000000000:role/replication', Rules: [{ Status: 'Enabled', Destination: { Bucket: `arn:aws:s3:::${prefix}-backups-replica-${id}` } }] },
+    });
+    s3.on(HeadBucketCommand).resolves({});
+    const backup = account.mock(BackupClient);
+    backup.on(ListRecoveryPointsByResourceCommand).resolves({
+      RecoveryPoints: [{ RecoveryPointArn: 'arn:aws:backup:us-east-1:000000000000:recovery-point:rehearsal', BackupVaultName: `${prefix}-vault`, Status: 'COMPLETED', CreationDate: minutesAgo(120) }],
+    });
+    backup.on(DescribeRecoveryPointCommand).resolves({ Lifecycle: { DeleteAfterDays: 7 } });
+    published(account);
+    return {};
+  },
+};
+
+export const backupVerificationScenarios: readonly Scenario[] = [healthyBackups];

@@ -1,0 +1,47 @@
+import type { Deployment, Service } from '@aws-sdk/client-ecs';
+import { PublishCommand, SNSClient } from '@aws-sdk/client-sns';
+import type { WorkflowName } from '../../contracts/workflows.js';
+import type { EnvironmentName } from '../../contracts/environments.js';
+import { type SimulatedAccount } from '../simulated/account.js';
+
+/** One scripted situation of the simulated account a workflow is rehearsed in. */
+export interface Scenario {
+  readonly workflow: WorkflowName;
+  readonly name: string;
+  readonly description: string;
+  /** What the rehearsal should end in; the main job fails when it does not. */
+  readonly expect: 'SUCCEEDED' | 'FAILED';
+  /** Function folders whose real handlers run the workflow's Lambda tasks. */
+  readonly functions: readonly string[];
+  readonly input: (environment: EnvironmentName) => unknown;
+  /** Scripts the account for one execution. */
+  readonly script: (account: SimulatedAccount, environment: EnvironmentName, executionName: string) => ScriptedAccount;
+}
+
+/** What a scenario's script leaves in place for the rehearsal. */
+export interface ScriptedAccount {
+  /** Undoes what the script changed outside the simulated account. */
+  readonly undo?: () => void;
+  /**
+   * Clients the scenario's functions are built with instead of the real ones (`createHandler({ clients })`): the
+   * clock and the HTTP client of functions that read the time of day or probe the application. SDK clients need
+   * none: the simulated account answers every client of a class.
+   */
+  readonly clients?: Readonly<Record<string, unknown>>;
+}
+
+/** Names the execution after its scenario, so the call log says which rehearsal made it. */
+export const rehearsalExecutionName = (scenario: Pick<Scenario, 'workflow' | 'name'>) => `rehearsal-${scenario.workflow}-${scenario.name}`;
+
+/** A time this many minutes before now. */
+export const minutesAgo = (minutes: number) => new Date(Date.now() - minutes * 60_000);
+/** The notification topic accepts every publish: what the workflows tell on-call is read from the call log. */
+export const published = (account: SimulatedAccount) => account.mock(SNSClient).on(PublishCommand).resolves({ MessageId: 'rehearsal' });
+
+/** An ECS service with `deployments` deployments, the newest (PRIMARY) in `rolloutState`. */
+export const steady = (name: string, rolloutState: Deployment['rolloutState'], deployments: number): Service => ({
+  serviceName: name,
+  runningCount: 2,
+  desiredCount: 2,
+  deployments: Array.from({ length: deployments }, (_, i): Deployment => ({ status: i === 0 ? 'PRIMARY' : 'ACTIVE', rolloutState: i === 0 ? rolloutState : 'COMPLETED', createdAt: i === 0 ? new Date() : new Date(0) })),
+});
