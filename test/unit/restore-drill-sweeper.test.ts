@@ -84,7 +84,7 @@ describe('the drill sweeper', () => {
       POWERTOOLS_METRICS_DISABLED: 'true',
       POWERTOOLS_LOG_LEVEL: 'SILENT',
     });
-    const { sweepAndReport } = await import('../../functions/drill-sweeper/handler.js');
+    const { sweepAndReport } = await import('../../functions/drill-sweeper/create-handler.js');
     rds.on(DescribeDBInstancesCommand).resolves({ DBInstances: [instance] });
     rds.on(DeleteDBInstanceCommand).resolves({});
     const publish = jest.fn(async () => undefined);
