@@ -1,36 +1,4 @@
-import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
-import * as z from 'zod';
-import { envField, readConfig } from '../lib/env.js';
-import { opsHandler } from '../lib/handler.js';
-import { connectWithSecret } from '../lib/postgres.js';
-import { logger, tracer } from '../lib/powertools.js';
-import { RotationError, rotateDatabaseCredentials, rotationEventSchema } from './rotation.js';
+import { createHandler } from './create-handler.js';
 
-const env = readConfig(
-  z.object({
-    PASSWORD_LENGTH: envField.positiveInt,
-    EXCLUDE_CHARACTERS: z.string().default(''),
-    APPLICATION_SCHEMA: envField.text,
-  }),
-);
-// Reaches Secrets Manager through the VPC interface endpoint (private DNS), the database on 5432.
-const secrets = tracer.captureAWSv3Client(new SecretsManagerClient({}));
-
-/**
- * The Secrets Manager rotation contract: a failed step must throw, so Secrets Manager marks the rotation failed
- * and retries it; the error says why and never contains a password.
- */
-export async function lambdaHandler(event: unknown): Promise<void> {
-  const parsed = rotationEventSchema.safeParse(event);
-  if (!parsed.success) throw new RotationError(`Not a rotation event: ${parsed.error.issues.map((i) => i.path.join('.') || i.message).join(', ')}`);
-  await rotateDatabaseCredentials(parsed.data, {
-    secrets,
-    connect: connectWithSecret,
-    passwordLength: env.PASSWORD_LENGTH,
-    excludeCharacters: env.EXCLUDE_CHARACTERS,
-    applicationSchema: env.APPLICATION_SCHEMA,
-    log: (message, details) => logger.info(message, details ?? {}),
-  });
-}
-
-export const handler = opsHandler(lambdaHandler, { correlationIdPath: 'ClientRequestToken' });
+/** The Lambda entry point: configuration from the function's environment, real clients. */
+export const handler = createHandler();
