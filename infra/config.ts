@@ -197,6 +197,10 @@ export interface SlackConfig {
   readonly flapWindowMinutes: number;
   /** How long a production action waits for a second person's approval in Slack. */
   readonly approvalMinutes: number;
+  /** Slack workspace (team) id AWS Chatbot posts in: the escalation path that bypasses our own notifier. */
+  readonly workspaceId: string;
+  /** The critical channel failed workflow executions are posted to. */
+  readonly criticalChannelId: string;
 }
 
 /**
@@ -254,6 +258,10 @@ export interface DeploymentContext {
   readonly imageTag: string;
   /** GitHub organization owning this repository and the application repositories. */
   readonly githubOwner: string;
+  /** Slack workspace (team) id for AWS Chatbot, and the critical channel of each environment. */
+  readonly slackWorkspaceId: string;
+  readonly slackStagingCriticalChannel: string;
+  readonly slackProductionCriticalChannel: string;
 }
 
 export const DEFAULT_CONTEXT: DeploymentContext = {
@@ -263,6 +271,9 @@ export const DEFAULT_CONTEXT: DeploymentContext = {
   domainName: 'financehub.com',
   imageTag: 'latest',
   githubOwner: 'financehub',
+  slackWorkspaceId: 'T00000FINHUB',
+  slackStagingCriticalChannel: 'C0000STAGECRIT',
+  slackProductionCriticalChannel: 'C000PRODCRIT',
 };
 
 const WORKER_QUEUES = 'default,high-priority,low-priority';
@@ -416,7 +427,7 @@ export function environmentConfig(name: EnvironmentName, context: DeploymentCont
       deploymentRecentMinutes: 30,
       lockMinutes: 30,
     },
-    slack: { secretName: `financehub-${name}/slack`, flapWindowMinutes: 15, approvalMinutes: 15 },
+    slack: { secretName: `financehub-${name}/slack`, flapWindowMinutes: 15, approvalMinutes: 15, workspaceId: context.slackWorkspaceId, criticalChannelId: production ? context.slackProductionCriticalChannel : context.slackStagingCriticalChannel },
     healthProbe: { path: '/api/health', consecutiveSuccesses: 3, intervalSeconds: 10, timeoutSeconds: 5, waitCapMinutes: 10 },
     github: {
       owner: context.githubOwner,

@@ -35,6 +35,9 @@ export function deploymentContext(app: App): DeploymentContext {
     domainName: read('domainName'),
     imageTag: read('imageTag'),
     githubOwner: read('githubOwner'),
+    slackWorkspaceId: read('slackWorkspaceId'),
+    slackStagingCriticalChannel: read('slackStagingCriticalChannel'),
+    slackProductionCriticalChannel: read('slackProductionCriticalChannel'),
   };
 }
 

@@ -31,6 +31,8 @@ export interface LambdaTaskBinding {
   readonly handlerEntry?: string;
   /** `invoke`: `arn:aws:states:::lambda:invoke` (output `{ Payload, StatusCode, ... }`); `direct`: the function ARN as Resource (output = payload). */
   readonly integration: 'invoke' | 'direct';
+  /** The function's own timeout (Lambda's default 3 s when the template sets none): past it, Step Functions sees `Sandbox.Timedout`. */
+  readonly timeoutSeconds: number;
 }
 
 /** A direct AWS SDK integration: `arn:aws:states:::aws-sdk:<service>:<action>`. */
@@ -332,6 +334,7 @@ function bindTask(template: CloudFormationTemplate, stateName: string, state: As
       functionName,
       handlerEntry: functionName ? path.join(repositoryRoot, 'functions', functionName, 'handler.ts') : undefined,
       integration,
+      timeoutSeconds: typeof fn.Properties?.Timeout === 'number' ? fn.Properties.Timeout : 3,
     };
   };
 

@@ -3,6 +3,7 @@ import type { Context } from 'aws-lambda';
 import { type StateMachineDefinition, StateMachine } from 'aws-local-stepfunctions';
 import type { ResolvedStateMachine, TaskBinding } from './definition.js';
 import { type SdkDispatcher, StatesTaskError, awsSdkDispatcher } from './sdk-dispatcher.js';
+import type { SimulatedClock } from './simulated/clock.js';
 
 /**
  * Runs a resolved state machine locally with aws-local-stepfunctions: Lambda tasks call the function's handler
@@ -31,7 +32,27 @@ export interface RunWorkflowOptions {
   readonly retryOverrideMs?: number;
   /** Execution name, as `$$.Execution.Name`. @default a random UUID */
   readonly executionName?: string;
+  /**
+   * The rehearsal's one clock: Wait states and retry intervals (with their backoff, without jitter) move it on instead
+   * of sleeping, and `Date` reads it while the execution runs. Without a clock they take `waitOverrideMs` and
+   * `retryOverrideMs` of real time.
+   */
+  readonly clock?: SimulatedClock;
+  /** Runs each Lambda invocation (the fault harness wraps them here). @default runs the handler */
+  readonly invoke?: LambdaInvoker;
 }
+
+/** One Lambda invocation as the executor makes it: the fault harness decides what Step Functions sees. */
+export interface LambdaInvocation {
+  readonly state: string;
+  readonly target: string;
+  /** The function's own timeout. */
+  readonly timeoutSeconds: number;
+  /** Runs the real handler with the payload. */
+  readonly run: () => Promise<unknown>;
+}
+
+export type LambdaInvoker = (invocation: LambdaInvocation) => Promise<unknown>;
 
 export interface WorkflowRun {
   readonly status: 'SUCCEEDED' | 'FAILED' | 'TIMED_OUT' | 'ABORTED';
@@ -74,6 +95,8 @@ export function inProcess(handler: DeployedHandler, functionName = 'local-functi
 
 /** A Lambda failure as Step Functions reports it: the error type as Error, Lambda's JSON error document as Cause. */
 function lambdaError(error: unknown): StatesTaskError {
+  // Errors Step Functions itself raises (Sandbox.Timedout, Lambda.ServiceException) keep their name and cause.
+  if (error instanceof StatesTaskError) return error;
   const errorType = error instanceof Error ? error.name : 'Error';
   const errorMessage = error instanceof Error ? error.message : String(error);
   return new StatesTaskError(errorType, JSON.stringify({ errorType, errorMessage, trace: [] }), { cause: error });
@@ -115,7 +138,8 @@ function taskHandler(
         calls.push({ state: stateName, target, input: payload });
         let result: unknown;
         try {
-          result = await lambda(payload ?? {});
+          const run = () => lambda(payload ?? {});
+          result = await (options.invoke ? options.invoke({ state: stateName, target, timeoutSeconds: binding.timeoutSeconds, run }) : run());
         } catch (error) {
           throw lambdaError(error);
         }
@@ -152,20 +176,135 @@ function taskHandler(
   }
 }
 
+/** A Task that takes no time in AWS terms stays under Step Functions' own limit instead of the 60 s the local library assumes. */
+const NO_TASK_TIMEOUT_SECONDS = 99_999_999;
+const WAIT_RESOURCE = 'arn:aws:lambda:us-east-1:111111111111:function:rehearsal-simulated-wait';
+
+/** `$.a.b` against a value: the paths CDK writes for SecondsPath and TimestampPath. */
+function readPath(value: unknown, jsonPath: string): unknown {
+  if (!/^\$(\.[A-Za-z0-9_-]+)*$/.test(jsonPath)) throw new StatesTaskError('States.Runtime', `Wait path ${jsonPath} is not a plain $.a.b path`);
+  return jsonPath
+    .split('.')
+    .slice(1)
+    .reduce<unknown>((current, key) => (current !== null && typeof current === 'object' ? (current as Record<string, unknown>)[key] : undefined), value);
+}
+
+/** How long a Wait state waits for this input, as Step Functions computes it. */
+function waitSeconds(state: AslState, input: unknown, now: Date): number {
+  const until = (timestamp: unknown) => {
+    const at = Date.parse(String(timestamp));
+    if (Number.isNaN(at)) throw new StatesTaskError('States.Runtime', `Wait timestamp ${String(timestamp)} is not a time`);
+    return Math.max(0, (at - now.getTime()) / 1000);
+  };
+  if (typeof state.Seconds === 'number') return state.Seconds;
+  if (typeof state.SecondsPath === 'string') {
+    const seconds = readPath(input, state.SecondsPath);
+    if (typeof seconds !== 'number' || seconds < 0) throw new StatesTaskError('States.Runtime', `Wait SecondsPath ${state.SecondsPath} is not a non-negative number`);
+    return seconds;
+  }
+  if (typeof state.Timestamp === 'string') return until(state.Timestamp);
+  if (typeof state.TimestampPath === 'string') return until(readPath(input, state.TimestampPath));
+  return 0;
+}
+
+type ErrorEquals = { ErrorEquals: string[]; IntervalSeconds?: number; MaxAttempts?: number; BackoffRate?: number; MaxDelaySeconds?: number };
+
+/** Whether a Retry or Catch entry names this error, as Step Functions matches them. */
+function matches(errorEquals: readonly string[], error: string): boolean {
+  return errorEquals.some((name) => name === error || name === 'States.ALL' || (name === 'States.TaskFailed' && error !== 'States.Timeout'));
+}
+
+/**
+ * Counts each Task's retries the way its Retry field does and says how long the next one waits: IntervalSeconds times
+ * BackoffRate per earlier attempt, capped at MaxDelaySeconds, without jitter (the longest wait AWS would choose).
+ */
+class RetryIntervals {
+  private readonly attempts = new Map<string, number[]>();
+
+  /** Seconds before the retry of this failure, or undefined when the state does not retry it. */
+  next(stateName: string, state: AslState, error: string): number | undefined {
+    const retriers = (state.Retry as ErrorEquals[] | undefined) ?? [];
+    const attempts = this.attempts.get(stateName) ?? retriers.map(() => 0);
+    this.attempts.set(stateName, attempts);
+    const index = retriers.findIndex((retrier) => matches(retrier.ErrorEquals, error));
+    const retrier = retriers[index];
+    if (!retrier) return undefined;
+    const done = attempts[index] ?? 0;
+    if (done >= (retrier.MaxAttempts ?? 3)) return undefined;
+    attempts[index] = done + 1;
+    const interval = (retrier.IntervalSeconds ?? 1) * (retrier.BackoffRate ?? 2) ** done;
+    return retrier.MaxDelaySeconds === undefined ? interval : Math.min(interval, retrier.MaxDelaySeconds);
+  }
+
+  succeeded(stateName: string): void {
+    this.attempts.delete(stateName);
+  }
+}
+
+/**
+ * The definition as the clock runs it: each Wait becomes a Task that moves the clock on by the wait and passes its
+ * input through, and every Task without a timeout gets Step Functions' own (none to speak of) instead of the local
+ * library's 60 s.
+ */
+function onClock(asl: StateMachineDefinition, clock: SimulatedClock): { asl: StateMachineDefinition; waits: Record<string, (input: unknown) => Promise<unknown>> } {
+  const copy = JSON.parse(JSON.stringify(asl)) as StateMachineDefinition;
+  const waits: Record<string, (input: unknown) => Promise<unknown>> = {};
+  for (const [name, state] of allStates(copy)) {
+    if (state.Type === 'Wait') {
+      const original = { ...state };
+      for (const key of ['Seconds', 'SecondsPath', 'Timestamp', 'TimestampPath']) delete state[key];
+      Object.assign(state, { Type: 'Task', Resource: WAIT_RESOURCE, TimeoutSeconds: NO_TASK_TIMEOUT_SECONDS });
+      waits[name] = async (input) => {
+        clock.advance(waitSeconds(original, input, clock.now()));
+        return input;
+      };
+    } else if (state.Type === 'Task' && state.TimeoutSeconds === undefined && state.TimeoutSecondsPath === undefined) {
+      state.TimeoutSeconds = NO_TASK_TIMEOUT_SECONDS;
+    }
+  }
+  return { asl: copy, waits };
+}
+
 /** Runs the state machine to its end and reports what happened; it never throws for a failed execution. */
 export async function runWorkflow(options: RunWorkflowOptions): Promise<WorkflowRun> {
+  const { clock } = options;
+  return clock ? clock.during(() => execute(options, clock)) : execute(options);
+}
+
+async function execute(options: RunWorkflowOptions, clock?: SimulatedClock): Promise<WorkflowRun> {
   const { definition } = options;
   const sdk = options.sdk ?? awsSdkDispatcher();
   const calls: WorkflowRun['taskCalls'] = [];
-  const states = allStates(definition.asl);
-  const taskResourceLocalHandlers = Object.fromEntries(
-    Object.entries(definition.tasks).map(([name, binding]) => [name, taskHandler(name, binding, options, sdk, calls)]),
-  );
+  const timed = clock ? onClock(definition.asl, clock) : { asl: definition.asl, waits: {} };
+  const states = allStates(timed.asl);
+  const retries = new RetryIntervals();
+  const byName = new Map(states);
+  const taskResourceLocalHandlers: Record<string, (input: unknown) => Promise<unknown>> = { ...timed.waits };
+  for (const [name, binding] of Object.entries(definition.tasks)) {
+    const handler = taskHandler(name, binding, options, sdk, calls);
+    const state = byName.get(name);
+    taskResourceLocalHandlers[name] =
+      clock && state
+        ? async (input) => {
+            try {
+              const output = await handler(input);
+              retries.succeeded(name);
+              return output;
+            } catch (error) {
+              // The clock moves on by the retry's interval before the next attempt, as Step Functions waits.
+              const seconds = retries.next(name, state, error instanceof Error ? error.name : 'Error');
+              if (seconds !== undefined) clock.advance(seconds);
+              throw error;
+            }
+          }
+        : handler;
+  }
   const waitTimeOverrides = Object.fromEntries(states.filter(([, state]) => state.Type === 'Wait').map(([name]) => [name, options.waitOverrideMs ?? 0]));
-  const retryIntervalOverrides = Object.fromEntries(states.filter(([, state]) => Array.isArray(state.Retry)).map(([name]) => [name, options.retryOverrideMs ?? 0]));
+  const retryIntervalOverrides = Object.fromEntries(states.filter(([, state]) => Array.isArray(state.Retry)).map(([name]) => [name, clock ? 0 : (options.retryOverrideMs ?? 0)]));
 
   const executionName = options.executionName ?? randomUUID();
-  const machine = new StateMachine(definition.asl, { validationOptions: { checkArn: true, checkPaths: true } });
+  const machine = new StateMachine(timed.asl, { validationOptions: { checkArn: true, checkPaths: true } });
+  const startedAt = new Date().toISOString();
   const execution = machine.run(JSON.parse(JSON.stringify(options.input ?? {})), {
     overrides: {
       taskResourceLocalHandlers: taskResourceLocalHandlers as never,
@@ -177,15 +316,16 @@ export async function runWorkflow(options: RunWorkflowOptions): Promise<Workflow
         Id: `${definition.stateMachineArn.replace(':stateMachine:', ':execution:')}:${executionName}`,
         Name: executionName,
         RoleArn: `arn:aws:iam::111111111111:role/${definition.logicalId}Role`,
+        StartTime: startedAt,
       },
       StateMachine: { Id: definition.stateMachineArn, Name: definition.stateMachineName ?? definition.logicalId },
       // aws-local-stepfunctions keeps one context per execution: EnteredTime is the execution's start, not the state's.
-      State: { EnteredTime: new Date().toISOString(), Name: '', RetryCount: 0 },
+      State: { EnteredTime: startedAt, Name: '', RetryCount: 0 },
     },
   });
 
   const path: string[] = [];
-  let retries = 0;
+  let retried = 0;
   let status: WorkflowRun['status'] = 'FAILED';
   let output: unknown;
   let error: string | undefined;
@@ -197,7 +337,7 @@ export async function runWorkflow(options: RunWorkflowOptions): Promise<Workflow
           path.push(event.state.name);
           break;
         case 'StateRetried':
-          retries += 1;
+          retried += 1;
           break;
         case 'ExecutionSucceeded':
           status = 'SUCCEEDED';
@@ -222,5 +362,5 @@ export async function runWorkflow(options: RunWorkflowOptions): Promise<Workflow
   // A failed execution rejects `result`; the event log above already holds its error and cause.
   await execution.result.catch(() => undefined);
   await collecting;
-  return { status, output, error, cause, path, transitions: path.length + retries, retries, taskCalls: calls };
+  return { status, output, error, cause, path, transitions: path.length + retried, retries: retried, taskCalls: calls };
 }

@@ -4,9 +4,12 @@ import type { OpsResult } from '../contracts/ops-result.js';
 import type { EnvironmentName } from '../contracts/environments.js';
 import { DEFAULT_CONTEXT, environmentConfig } from '../infra/config.js';
 import { isAssemblyFresh, loadFunctionEnvironment, loadStateMachineFromAssembly, synthesizeAssembly } from './assembly.js';
-import { type DeployedHandler, type WorkflowRun, inProcess, runWorkflow } from './executor.js';
+import type { ResolvedStateMachine } from './definition.js';
+import { type DeployedHandler, type LambdaInvoker, type WorkflowRun, inProcess, runWorkflow } from './executor.js';
+import { SimulatedClock } from './simulated/clock.js';
+import { SimulatedStepFunctions } from './simulated/step-functions.js';
 import { SimulatedAccount, publishedResults } from './simulated/account.js';
-import { type Scenario, rehearsalExecutionName } from './scenarios/scenario.js';
+import { type RehearsalWorld, type Scenario, lastWednesdayAfternoon, rehearsalExecutionName } from './scenarios/scenario.js';
 
 const repositoryRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 /** The rehearsals' own assembly (bundling skipped), rebuilt only when a file the app is built from changed. */
@@ -45,23 +48,54 @@ async function buildHandler(environment: EnvironmentName, folder: string, client
   return createHandler({ environment: variables, clients });
 }
 
+/** How a rehearsal runs beyond its scenario: the fault harness sets these. */
+export interface RehearseOptions {
+  /** When the execution starts. @default the last Wednesday 14:00 UTC (a drill-friendly time, the same all week) */
+  readonly startAt?: number;
+  /** Wraps each Lambda invocation (fault injection). */
+  readonly invoke?: LambdaInvoker;
+  /** Runs after the scenario scripted the account and before the execution starts (fault injection installs here). */
+  readonly prepare?: (account: SimulatedAccount, world: RehearsalWorld) => void;
+}
+
+const definitions = new Map<string, ResolvedStateMachine>();
+
+/** A workflow's resolved state machine, read from the assembly once per process (the fault harness runs it hundreds of times). */
+function stateMachineOf(environment: EnvironmentName, workflow: string): ResolvedStateMachine {
+  const key = `${environment}/${workflow}`;
+  let definition = definitions.get(key);
+  if (!definition) {
+    ensureAssembly();
+    definition = loadStateMachineFromAssembly(REHEARSAL_ASSEMBLY_DIR, environment, workflow);
+    definitions.set(key, definition);
+  }
+  return definition;
+}
+
 /**
- * Runs the synthesized state machine of a workflow offline: its Lambda tasks run the real handler code, AWS
- * answers from the scenario's simulated account, Waits take no time.
+ * Runs the synthesized state machine of a workflow offline: its Lambda tasks run the real handler code, AWS answers
+ * from the scenario's simulated account, and everything reads one simulated clock (Waits and retries move it on).
  */
-export async function rehearse(scenario: Scenario, environment: EnvironmentName): Promise<Rehearsal> {
-  ensureAssembly();
-  const definition = loadStateMachineFromAssembly(REHEARSAL_ASSEMBLY_DIR, environment, scenario.workflow);
+export async function rehearse(scenario: Scenario, environment: EnvironmentName, options: RehearseOptions = {}): Promise<Rehearsal & { readonly world: RehearsalWorld; readonly account: SimulatedAccount }> {
+  const definition = stateMachineOf(environment, scenario.workflow);
   const executionName = rehearsalExecutionName(scenario);
   const account = new SimulatedAccount();
-  const scripted = scenario.script(account, environment, executionName);
-  try {
-    const handlers = await Promise.all(scenario.functions.map(async (folder) => [folder, await buildHandler(environment, folder, scripted.clients ?? {})] as const));
-    const lambdas = Object.fromEntries(handlers.map(([folder, handler]) => [folder, inProcess(handler, folder)] as const));
-    const run = await runWorkflow({ definition, input: scenario.input(environment), lambdas, executionName });
-    return { scenario, environment, run, calls: account.callLog(), published: publishedResults(account) };
-  } finally {
-    scripted.undo?.();
-    account.restore();
-  }
+  const clock = new SimulatedClock(options.startAt ?? lastWednesdayAfternoon());
+  return clock.during(async () => {
+    const input = scenario.input(environment);
+    const world: RehearsalWorld = { clock, stepFunctions: new SimulatedStepFunctions(account) };
+    // The execution itself, as ListExecutions and DescribeExecution see it while it runs.
+    world.stepFunctions.add({ stateMachineArn: definition.stateMachineArn, name: executionName, input: JSON.stringify(input) });
+    const scripted = scenario.script(account, environment, executionName, world);
+    try {
+      options.prepare?.(account, world);
+      const handlers = await Promise.all(scenario.functions.map(async (folder) => [folder, await buildHandler(environment, folder, scripted.clients ?? {})] as const));
+      const lambdas = Object.fromEntries(handlers.map(([folder, handler]) => [folder, inProcess(handler, folder)] as const));
+      const run = await runWorkflow({ definition, input, lambdas, executionName, clock, invoke: options.invoke });
+      return { scenario, environment, run, calls: account.callLog(), published: publishedResults(account), world, account };
+    } finally {
+      scripted.undo?.();
+      account.restore();
+    }
+  });
 }

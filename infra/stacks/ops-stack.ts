@@ -6,6 +6,8 @@ import type { EnvironmentConfig } from '../config.js';
 import { SERVICES, type ServiceName } from '../../contracts/environments.js';
 import { EnvironmentKey } from '../constructs/environment-key.js';
 import { type DeployableService, GitHubDeployRoles } from '../constructs/github-deploy-roles.js';
+import { ExecutionFailureAlarms } from '../constructs/execution-failure-alarms.js';
+import { OpsStateMachine } from '../constructs/ops-state-machine.js';
 import { SlackNotifications } from '../constructs/slack-notifications.js';
 import { SlackOpsCommand } from '../constructs/slack-ops-command.js';
 import { acknowledge } from '../nag/acknowledge.js';
@@ -133,6 +135,13 @@ export class OpsStack extends Stack {
     new GitHubDeployRoles(this, 'GitHubDeployRoles', {
       config,
       services: Object.fromEntries(SERVICES.map((service) => [service, deployable(service)])) as Record<ServiceName, DeployableService>,
+    });
+
+    // Last, so every workflow of the stack, whoever adds it, gets its alarm.
+    new ExecutionFailureAlarms(this, 'ExecutionFailureAlarms', {
+      config,
+      stateMachines: this.node.findAll().filter((construct): construct is OpsStateMachine => construct instanceof OpsStateMachine),
+      encryptionKey: network.logsKey,
     });
   }
 }

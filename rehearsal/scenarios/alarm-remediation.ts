@@ -1,7 +1,6 @@
 import { ApplicationAutoScalingClient, DescribeScalableTargetsCommand } from '@aws-sdk/client-application-auto-scaling';
 import { DescribeServicesCommand, ECSClient } from '@aws-sdk/client-ecs';
-import { DeleteItemCommand, DynamoDBClient, PutItemCommand } from '@aws-sdk/client-dynamodb';
-import { SFNClient, StartExecutionCommand, type StartExecutionCommandInput } from '@aws-sdk/client-sfn';
+import { SimulatedDynamoDb } from '../simulated/dynamodb.js';
 import { GetParametersCommand, SSMClient } from '@aws-sdk/client-ssm';
 import highCpu from '../../events/alarm-high-cpu.json' with { type: 'json' };
 import { environmentConfig } from '../../infra/config.js';
@@ -54,21 +53,16 @@ const remediationScaleOut: Scenario = {
   functions: ['alarm-remediation'],
   input: backendHighCpu,
   script: (account, environment) => {
-    const { prefix, region, account: id } = environmentConfig(environment);
+    const { prefix } = environmentConfig(environment);
     remediationSwitches(account, environment, 'off');
-    const dynamodb = account.mock(DynamoDBClient);
-    dynamodb.on(PutItemCommand).resolves({});
-    dynamodb.on(DeleteItemCommand).resolves({});
+    // Locks and cooldowns are conditional writes against the stored items; the override starts in the world's Step Functions.
+    new SimulatedDynamoDb(account, { tables: { [`${prefix}-remediation-guardrails`]: 'pk' } });
     account.mock(ECSClient).on(DescribeServicesCommand).callsFake(async (input: { services?: string[] }) => ({
       services: [{ ...steady(input.services?.[0] ?? '', 'COMPLETED', 1), desiredCount: 10, runningCount: 10 }],
     }));
     account.mock(ApplicationAutoScalingClient).on(DescribeScalableTargetsCommand).resolves({
       ScalableTargets: [{ ServiceNamespace: 'ecs', ResourceId: `service/${prefix}/${prefix}-backend`, ScalableDimension: 'ecs:service:DesiredCount', MinCapacity: 2, MaxCapacity: 10, RoleARN: 'arn:x', CreationTime: new Date() }],
     });
-    account.mock(SFNClient).on(StartExecutionCommand).callsFake(async (input: StartExecutionCommandInput) => ({
-      executionArn: `arn:aws:states:${region}:${id}:execution:${prefix}-scaling-override:${input.name ?? ''}`,
-      startDate: new Date(),
-    }));
     published(account);
     return {};
   },

@@ -2,13 +2,6 @@ import { PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import { SimulatedFailover } from '../simulated/failover.js';
 import { type Scenario, published } from './scenario.js';
 
-function lastWednesdayAfternoon(): number {
-  const at = new Date();
-  at.setUTCHours(14, 0, 0, 0);
-  at.setUTCDate(at.getUTCDate() - ((at.getUTCDay() + 4) % 7));
-  return at.getTime();
-}
-
 const failoverDrill: Scenario = {
   workflow: 'failover-drill',
   name: 'healthy',
@@ -17,11 +10,11 @@ const failoverDrill: Scenario = {
   functions: ['failover-drill'],
   // Production drills need a second person's approval; the rehearsal shows the approved path.
   input: (environment) => (environment === 'production' ? { environment, requestedBy: 'U04ALICE (alice) via rehearsal', approvedBy: 'U04BOB (bob)' } : { environment, requestedBy: 'rehearsal' }),
-  script: (account, environment, executionName) => {
-    const simulation = new SimulatedFailover(account, executionName, { environment, startAt: lastWednesdayAfternoon() });
+  script: (account, environment, executionName, { clock }) => {
+    const simulation = new SimulatedFailover(account, executionName, { environment, startAt: clock.now().getTime() }, clock);
     account.mock(S3Client).on(PutObjectCommand).resolves({});
     published(account);
-    return { clients: { now: () => simulation.clock.now(), fetch: simulation.fetch } };
+    return { clients: { now: () => clock.now(), fetch: simulation.fetch } };
   },
 };
 

@@ -1,6 +1,5 @@
 import { PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import { GetSecretValueCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
-import { ListExecutionsCommand, SFNClient } from '@aws-sdk/client-sfn';
 import { environmentConfig } from '../../infra/config.js';
 import { SimulatedRds, rdsInstance } from '../simulated/account.js';
 import { type SimulatedDatabase, simulatePostgres } from '../simulated/postgres.js';
@@ -41,9 +40,6 @@ function restoreDrill(name: string, description: string, expect: Scenario['expec
         [host(`${prefix}-db-replica`)]: applicationData(),
         [host(`${prefix}-db`)]: applicationData(),
         '-drill-': restored(),
-      });
-      account.mock(SFNClient).on(ListExecutionsCommand).resolves({
-        executions: [{ executionArn: 'arn:aws:states:us-east-1:000000000000:execution:x:rehearsal', stateMachineArn: 'arn:x', name: 'rehearsal', status: 'RUNNING', startDate: new Date() }],
       });
       account.mock(SecretsManagerClient).on(GetSecretValueCommand).resolves({
         SecretString: JSON.stringify({ engine: 'postgres', host: host(`${prefix}-db`), port: 5432, username: 'financehub_admin', password: 'rehearsal-only', dbname: 'financehub', ssl: false }),

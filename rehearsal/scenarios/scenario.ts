@@ -3,6 +3,8 @@ import { PublishCommand, SNSClient } from '@aws-sdk/client-sns';
 import type { WorkflowName } from '../../contracts/workflows.js';
 import type { EnvironmentName } from '../../contracts/environments.js';
 import { type SimulatedAccount } from '../simulated/account.js';
+import type { SimulatedClock } from '../simulated/clock.js';
+import type { SimulatedStepFunctions } from '../simulated/step-functions.js';
 
 /** One scripted situation of the simulated account a workflow is rehearsed in. */
 export interface Scenario {
@@ -14,8 +16,22 @@ export interface Scenario {
   /** Function folders whose real handlers run the workflow's Lambda tasks. */
   readonly functions: readonly string[];
   readonly input: (environment: EnvironmentName) => unknown;
-  /** Scripts the account for one execution. */
-  readonly script: (account: SimulatedAccount, environment: EnvironmentName, executionName: string) => ScriptedAccount;
+  /** Scripts the account for one execution; `world` holds the rehearsal's clock and its strict simulated services. */
+  readonly script: (account: SimulatedAccount, environment: EnvironmentName, executionName: string, world: RehearsalWorld) => ScriptedAccount;
+}
+
+/** What every rehearsal has before its scenario scripts the rest: one clock, Step Functions holding the execution itself. */
+export interface RehearsalWorld {
+  readonly clock: SimulatedClock;
+  readonly stepFunctions: SimulatedStepFunctions;
+}
+
+/** The last Wednesday 14:00 UTC: rehearsals start then, far from the Sunday 03:00 maintenance window, whenever they run. */
+export function lastWednesdayAfternoon(): number {
+  const at = new Date();
+  at.setUTCHours(14, 0, 0, 0);
+  at.setUTCDate(at.getUTCDate() - ((at.getUTCDay() + 4) % 7));
+  return at.getTime();
 }
 
 /** What a scenario's script leaves in place for the rehearsal. */

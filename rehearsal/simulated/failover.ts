@@ -4,20 +4,8 @@ import { DescribeDBInstancesCommand, RDSClient, RebootDBInstanceCommand } from '
 import { type ExecutionListItem, ListExecutionsCommand, type ListExecutionsCommandInput, SFNClient } from '@aws-sdk/client-sfn';
 import type { ProbeFetch } from '../../functions/lib/health-probe.js';
 import { type SimulatedAccount, rdsInstance, scriptedHealthEndpoint } from './account.js';
+import { SimulatedClock } from './clock.js';
 import type { EnvironmentName } from '../../contracts/environments.js';
-
-/** Time as the failover drill sees it: every status check and probe moves it on, so the drill measures real-looking durations. */
-export class SimulatedClock {
-  constructor(private millis: number) {}
-
-  now(): Date {
-    return new Date(this.millis);
-  }
-
-  advance(seconds: number): void {
-    this.millis += seconds * 1000;
-  }
-}
 
 /** A failover in progress: `pending` for a number of status checks (Infinity = never), `done` at the next, then idle. */
 class PendingChange {
@@ -46,8 +34,6 @@ export interface SimulatedFailoverOptions {
   readonly databasePolls?: number;
   /** Status checks answering `modifying` before the cache has a new primary; Infinity = never. @default 1 */
   readonly cachePolls?: number;
-  /** Seconds between two status checks. @default 15 */
-  readonly pollSeconds?: number;
   /** Status codes of the health endpoint, in turn (the last repeats). @default [200] */
   readonly health?: readonly number[];
   /** @default true */
@@ -74,11 +60,10 @@ export class SimulatedFailover {
   /** The application's health endpoint, answering the scripted status codes. */
   readonly fetch: ProbeFetch;
 
-  constructor(account: SimulatedAccount, executionName: string, options: SimulatedFailoverOptions) {
-    this.clock = new SimulatedClock(options.startAt);
+  /** `clock`: the rehearsal's clock, which the drill's Wait states move on. @default a clock at `startAt` */
+  constructor(account: SimulatedAccount, executionName: string, options: SimulatedFailoverOptions, clock = new SimulatedClock(options.startAt)) {
+    this.clock = clock;
     const env = options.environment;
-    const pollSeconds = options.pollSeconds ?? 15;
-    const advance = (seconds: number) => this.clock.advance(seconds);
     const db = `financehub-${env}-db`;
     const group = `financehub-${env}-redis`;
 
@@ -87,7 +72,6 @@ export class SimulatedFailover {
     const databaseFailover = new PendingChange();
     const rds = account.mock(RDSClient);
     rds.on(DescribeDBInstancesCommand).callsFake(async () => {
-      advance(pollSeconds);
       const step = databaseFailover.check();
       if (step === 'done') [zone, standby] = [standby, zone];
       const status = step === 'pending' ? 'rebooting' : 'available';
@@ -112,7 +96,6 @@ export class SimulatedFailover {
     });
     const elasticache = account.mock(ElastiCacheClient);
     elasticache.on(DescribeReplicationGroupsCommand).callsFake(async () => {
-      advance(pollSeconds);
       const step = cacheFailover.check();
       if (step === 'done') primary = (primary + 1) % members.length;
       const status = step === 'pending' ? 'modifying' : 'available';
@@ -136,7 +119,6 @@ export class SimulatedFailover {
       return { executions: [...own, ...(options.otherDrills ?? [])] };
     });
 
-    // Each probe comes 10 s after the previous one.
-    this.fetch = scriptedHealthEndpoint(options.health ?? [200], () => advance(10));
+    this.fetch = scriptedHealthEndpoint(options.health ?? [200]);
   }
 }

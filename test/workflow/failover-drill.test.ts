@@ -51,7 +51,7 @@ function lambda(environment: 'staging' | 'production'): DeployedHandler {
 }
 
 async function drill(input: unknown = scheduledStart, environment: 'staging' | 'production' = 'staging'): Promise<WorkflowRun> {
-  return runWorkflow({ definition: loadStateMachine(environment, 'failover-drill'), input, executionName: EXECUTION, lambdas: { 'failover-drill': inProcess(lambda(environment), 'failover-drill') } });
+  return runWorkflow({ definition: loadStateMachine(environment, 'failover-drill'), input, executionName: EXECUTION, lambdas: { 'failover-drill': inProcess(lambda(environment), 'failover-drill') }, clock: simulation.clock });
 }
 
 function published(): OpsResult[] {
@@ -227,14 +227,15 @@ describe('the failover drill', () => {
 
   it('stops when the database is not available in the other zone within its cap', async () => {
     // Prepare
-    scenario({ databasePolls: Number.POSITIVE_INFINITY, pollSeconds: 60 });
+    scenario({ databasePolls: Number.POSITIVE_INFINITY });
 
     // Act
     const run = await drill();
 
     // Assess
+    // A check every 15 s on the simulated clock, for the 15-minute cap.
     const polls = run.path.filter((state) => state === S.checkDatabase).length;
-    expect(polls).toBe(15);
+    expect(polls).toBe(60);
     expect(run.path.slice(-4)).toEqual([S.databaseFailedOver, S.report, S.passed, S.failed]);
     expect(elasticache.commandCalls(TestFailoverCommand)).toHaveLength(0);
     expect(published()[0]?.summary).toContain('the database was not available in another zone within 15 min');
@@ -242,7 +243,7 @@ describe('the failover drill', () => {
 
   it('stops when the cache has no new primary within its cap, after the database failed over', async () => {
     // Prepare
-    scenario({ cachePolls: Number.POSITIVE_INFINITY, pollSeconds: 60 });
+    scenario({ cachePolls: Number.POSITIVE_INFINITY });
 
     // Act
     const run = await drill();
@@ -267,7 +268,8 @@ describe('the failover drill', () => {
     // Assess
     expect(run).toMatchObject({ status: 'FAILED', error: 'DrillFailed' });
     const probes = run.path.filter((state) => state === S.probe).length;
-    expect(probes).toBe(60);
+    // A probe every 10 s on the simulated clock: at 0 s, 10 s, ... and the one at 600 s that reaches the cap.
+    expect(probes).toBe(61);
     const [result] = published();
     expect(result?.summary).toContain('STOPPED during the application health check: the application was not healthy within 10 min (0 of 3 successes in a row)');
     expect(result?.measurements).toContainEqual(expect.objectContaining({ name: 'Time to healthy application', passed: false }));
