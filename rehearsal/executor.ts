@@ -176,8 +176,11 @@ function taskHandler(
   }
 }
 
-/** A Task that takes no time in AWS terms stays under Step Functions' own limit instead of the 60 s the local library assumes. */
-const NO_TASK_TIMEOUT_SECONDS = 99_999_999;
+/**
+ * Tasks without a timeout run until the function's own timeout in AWS, not the 60 s the local library assumes. The
+ * library arms a real timer for it, so this is the longest a timer takes: 2^31 - 1 ms, about 24.8 days.
+ */
+const NO_TASK_TIMEOUT_SECONDS = 2_147_483;
 const WAIT_RESOURCE = 'arn:aws:lambda:us-east-1:111111111111:function:rehearsal-simulated-wait';
 
 /** `$.a.b` against a value: the paths CDK writes for SecondsPath and TimestampPath. */

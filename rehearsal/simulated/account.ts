@@ -33,8 +33,15 @@ export interface RecordedCall {
   readonly input: unknown;
 }
 
+/** Sits between a caller and the simulated account: `send` forwards the call; not calling it means AWS never saw it. */
+export type CallInterceptor = (call: RecordedCall, send: () => Promise<unknown>) => Promise<unknown>;
+
+type Send = (this: unknown, command: unknown, ...rest: unknown[]) => Promise<unknown>;
+
 export class SimulatedAccount {
   private readonly stubs = new Map<ClientClass, AnyStub>();
+  private interceptor?: CallInterceptor;
+  private readonly stubbedSends = new Map<ClientClass, Send>();
 
   /** The stub of a client class (created on first use): script it with `.on(Command).resolves(...)`. */
   mock<TInput extends object, TOutput extends MetadataBearer, TConfiguration>(clientClass: { prototype: Client<TInput, TOutput, TConfiguration>; name: string }): AwsStub<TInput, TOutput, TConfiguration> {
@@ -43,8 +50,33 @@ export class SimulatedAccount {
     if (!stub) {
       stub = mockClient(clientClass) as AnyStub;
       this.stubs.set(key, stub);
+      if (this.interceptor) this.wrap(key);
     }
     return stub as AwsStub<TInput, TOutput, TConfiguration>;
+  }
+
+  /**
+   * Puts `interceptor` in front of every client of the account, mocked now or later: the fault harness decides there
+   * whether a call reaches the simulated AWS and what the caller sees.
+   */
+  intercept(interceptor: CallInterceptor): void {
+    this.interceptor = interceptor;
+    for (const clientClass of this.stubs.keys()) this.wrap(clientClass);
+  }
+
+  private wrap(clientClass: ClientClass): void {
+    if (this.stubbedSends.has(clientClass)) return;
+    const prototype = clientClass.prototype as unknown as { send: Send };
+    const stubbed = prototype.send;
+    this.stubbedSends.set(clientClass, stubbed);
+    const service = clientClass.name.replace(/Client$/, '');
+    const account = this;
+    prototype.send = function (this: unknown, command: unknown, ...rest: unknown[]) {
+      const described = command as { constructor: { name: string }; input: unknown };
+      const call = { service, command: described.constructor.name.replace(/Command$/, ''), input: described.input };
+      const send = () => stubbed.call(this, command, ...rest);
+      return account.interceptor ? account.interceptor(call, send) : send();
+    };
   }
 
   /** Every call that reached the simulated account, in the order made, whatever the service. */
@@ -75,6 +107,9 @@ export class SimulatedAccount {
 
   /** Gives the real clients back. */
   restore(): void {
+    for (const [clientClass, send] of this.stubbedSends) (clientClass.prototype as unknown as { send: Send }).send = send;
+    this.stubbedSends.clear();
+    this.interceptor = undefined;
     for (const stub of this.stubs.values()) stub.restore();
     this.stubs.clear();
   }
