@@ -48,6 +48,8 @@ export interface Reverted extends Capacity {
   readonly revertedAt: string;
   /** False when the bounds were no longer this override's (someone changed them since): left as they were. */
   readonly restored: boolean;
+  /** The baseline was registered by this step (not already in place). */
+  readonly registered?: boolean;
   readonly found: Capacity;
 }
 
@@ -172,12 +174,15 @@ export async function applyOverride(clients: OverrideClients, settings: Override
  */
 export async function restoreBaseline(clients: OverrideClients, settings: OverrideSettings, request: OverrideRequest, applied: Capacity | undefined): Promise<Reverted> {
   const found = await currentCapacity(clients, settings, request.service);
+  // Already the baseline: a retry after a revert whose answer was lost (or the function timed out after it).
+  const atBaseline = found.min === request.baseline.min && found.max === request.baseline.max;
   const stillOurs = request.action === 'revert' || !applied || (found.min === applied.min && found.max === applied.max);
-  if (stillOurs) await register(clients, settings, request.service, request.baseline);
+  if (stillOurs && !atBaseline) await register(clients, settings, request.service, request.baseline);
   return {
-    ...(stillOurs ? request.baseline : { min: found.min, max: found.max }),
+    ...(stillOurs || atBaseline ? request.baseline : { min: found.min, max: found.max }),
     found: { min: found.min, max: found.max },
-    restored: stillOurs,
+    restored: stillOurs || atBaseline,
+    registered: stillOurs && !atBaseline,
     revertedAt: clients.now().toISOString(),
   };
 }

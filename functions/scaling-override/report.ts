@@ -107,7 +107,14 @@ export function overrideResult(
         outcome: 'succeeded',
         severity: restored ? 'info' : 'warning',
         summary: early && replaced.length === 0 ? `${summary} No override was running.` : summary,
-        actionsTaken: [...replaced, restored ? `Registered the baseline ${bounds(reverted)} for the ${service} service's scalable target` : 'Changed nothing: the bounds were no longer this override\'s'],
+        actionsTaken: [
+          ...replaced,
+          !restored
+            ? 'Changed nothing: the bounds were no longer this override\'s'
+            : reverted?.registered === false
+              ? `Found the ${service} service's scalable target at the baseline ${bounds(reverted)} already`
+              : `Registered the baseline ${bounds(reverted)} for the ${service} service's scalable target`,
+        ],
         howToUndo: `To override again: \`fhops scale ${settings.environment} ${service} <min> <max> <minutes> <reason>\` or \`/ops scale ${settings.environment} ${service} ...\`.`,
       };
     }

@@ -11,13 +11,19 @@ export interface OpsLambdaStepProps extends Omit<tasks.LambdaInvokeProps, 'paylo
    * @default OpsLambdaStep.TRANSIENT_RETRY
    */
   readonly transientRetry?: Partial<sfn.RetryProps> | false;
+  /**
+   * Running the step again after it timed out is safe (it reads before it writes, or only reads): the transient retry
+   * then covers `Sandbox.Timedout` too, so work done before a timeout is not reported as a failure.
+   * @default true
+   */
+  readonly idempotent?: boolean;
 }
 
 /**
  * A Task invoking an ops function, its response as the result (payloadResponseOnly). As LambdaInvoke builds in the
  * retry of Lambda's service exceptions (`retryOnServiceExceptions`), this builds in the retry every ops step needs
- * on top: the function's `TransientError` (functions/lib/transient-error.ts: throttles, 5xx, network) with
- * backoff and full jitter.
+ * on top: the function's `TransientError` (functions/lib/transient-error.ts: throttles, 5xx, network) and, for an
+ * idempotent step, the function's own timeout (`Sandbox.Timedout`), with backoff and full jitter.
  */
 export class OpsLambdaStep extends tasks.LambdaInvoke {
   /** TransientError: 5 s, then 10, 20, 40 (each jittered), four attempts in all. */
@@ -29,10 +35,28 @@ export class OpsLambdaStep extends tasks.LambdaInvoke {
     jitterStrategy: sfn.JitterType.FULL,
   };
 
+  /**
+   * The step that publishes a workflow's result retries every failure (a crash, a refusal) a few more times: it is
+   * idempotent (one more message at worst) and it is the one message on-call must get. What still fails fails the
+   * execution, whose alarm tells on-call.
+   */
+  public static readonly REPORT_RETRY: sfn.RetryProps = {
+    errors: [sfn.Errors.TASKS_FAILED],
+    interval: Duration.seconds(5),
+    maxAttempts: 3,
+    backoffRate: 2,
+    jitterStrategy: sfn.JitterType.FULL,
+  };
+
+  /** What a function raises when it ran out of time, maybe after its work was done. */
+  public static readonly TIMEOUT = 'Sandbox.Timedout';
+
   constructor(scope: Construct, id: string, props: OpsLambdaStepProps) {
-    const { transientRetry, payload, ...invoke } = props;
+    const { transientRetry, idempotent, payload, ...invoke } = props;
     super(scope, id, { ...invoke, payloadResponseOnly: true, payload: sfn.TaskInput.fromObject({ ...payload }) });
-    if (transientRetry !== false) this.addRetry({ ...OpsLambdaStep.TRANSIENT_RETRY, ...transientRetry });
+    if (transientRetry === false) return;
+    const errors = transientRetry?.errors ?? [...(OpsLambdaStep.TRANSIENT_RETRY.errors ?? []), ...((idempotent ?? true) ? [OpsLambdaStep.TIMEOUT] : [])];
+    this.addRetry({ ...OpsLambdaStep.TRANSIENT_RETRY, ...transientRetry, errors });
   }
 }
 

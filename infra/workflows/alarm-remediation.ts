@@ -246,6 +246,7 @@ export class AlarmRemediation extends Construct {
       { action: 'report', state: sfn.JsonPath.objectAt('$'), executionArn: sfn.JsonPath.stringAt('$$.Execution.Id'), startedAt: sfn.JsonPath.stringAt('$$.Execution.StartTime') },
       '$.report',
     );
+    report.addRetry(OpsLambdaStep.REPORT_RETRY);
     catchTo(report, new sfn.Fail(this, S.notDelivered, { error: 'ReportNotDelivered', causePath: sfn.JsonPath.stringAt('$.reportFailure.Cause') }), '$.reportFailure');
     report.next(
       new sfn.Choice(this, S.outcome)
@@ -265,7 +266,11 @@ export class AlarmRemediation extends Construct {
       resultSelector: { executionArn: sfn.JsonPath.stringAt('$.ExecutionArn') },
       resultPath: '$.action',
     });
-    startOverride.addRetry({ ...OpsLambdaStep.TRANSIENT_RETRY, interval: Duration.seconds(3), errors: ['StepFunctions.SdkClientException', 'StepFunctions.ThrottlingException', 'Sfn.SdkClientException', 'Sfn.ThrottlingException'] });
+    // A start is idempotent by its name: every failure is retried (a 5xx included, the start may have gone through),
+    // except the answer that it already exists, which the Catch below reads as started.
+    const alreadyExists = ['StepFunctions.ExecutionAlreadyExistsException', 'Sfn.ExecutionAlreadyExistsException'];
+    startOverride.addRetry({ errors: alreadyExists, maxAttempts: 0 });
+    startOverride.addRetry({ ...OpsLambdaStep.TRANSIENT_RETRY, interval: Duration.seconds(3), errors: [sfn.Errors.TASKS_FAILED] });
     // A retry after a start whose answer was lost: the override is running, which is what was wanted.
     const alreadyStarted = new sfn.Pass(this, S.overrideAlreadyStarted, {
       parameters: {
@@ -277,7 +282,7 @@ export class AlarmRemediation extends Construct {
       },
       resultPath: '$.action',
     });
-    startOverride.addCatch(alreadyStarted, { errors: ['StepFunctions.ExecutionAlreadyExistsException', 'Sfn.ExecutionAlreadyExistsException'], resultPath: '$.duplicateStart' });
+    startOverride.addCatch(alreadyStarted, { errors: alreadyExists, resultPath: '$.duplicateStart' });
     alreadyStarted.next(release);
     startOverride.next(release);
 

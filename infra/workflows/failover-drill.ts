@@ -48,6 +48,7 @@ export const FAILOVER_DRILL_STATES = {
   succeeded: 'Drill passed',
   skipped: 'Drill skipped',
   failed: 'Drill failed',
+  reportNotWritten: 'Drill result not published',
 } as const;
 
 /** The longest a drill can run at its caps (plus the report): it must end before the maintenance window. */
@@ -193,8 +194,10 @@ export class FailoverDrill extends Construct {
       },
       '$.report',
     );
+    report.addRetry(OpsLambdaStep.REPORT_RETRY);
     const failed = new sfn.Fail(this, S.failed, { error: 'DrillFailed', causePath: sfn.JsonPath.stringAt('$.report.summary') });
-    catchTo(report, failed, '$.reportFailure');
+    // No result reached on-call: the execution fails with why, and its alarm tells them.
+    catchTo(report, new sfn.Fail(this, S.reportNotWritten, { error: 'DrillReportFailed', causePath: sfn.JsonPath.stringAt('$.reportFailure.Cause') }), '$.reportFailure');
     report.next(
       new sfn.Choice(this, S.passed)
         .when(sfn.Condition.stringEquals('$.report.outcome', 'succeeded'), new sfn.Succeed(this, S.succeeded))

@@ -19,7 +19,7 @@ import { OpsFunction } from '../constructs/ops-function.js';
 import { OpsLambdaStep, catchTo } from '../constructs/ops-lambda-step.js';
 import { OpsStateMachine } from '../constructs/ops-state-machine.js';
 import { grantSecretsKeyDecrypt, shareSecret } from '../constructs/shared-secret.js';
-import { addLambdaRetry, addSdkRetry } from '../constructs/step-retries.js';
+import { addSdkRetry } from '../constructs/step-retries.js';
 import { acknowledge, acknowledgeWorkflowFindings } from '../nag/acknowledge.js';
 
 export interface PostRotationProps {
@@ -191,16 +191,14 @@ export class PostRotation extends Construct {
 
   private createStateMachine(config: EnvironmentConfig, postRotation: OpsFunction, props: PostRotationProps): sfn.StateMachine {
     const S = POST_ROTATION_STATES;
-    const lambda = (id: string, payload: Record<string, unknown>, resultPath: string) => {
-      const task = new OpsLambdaStep(this, id, { lambdaFunction: postRotation, payload, resultPath, retryOnServiceExceptions: false, transientRetry: false });
-      // Every task only reads, or publishes once more at worst: all safe to run again after a timeout.
-      addLambdaRetry(task, { interval: Duration.seconds(2) });
-      return task;
-    };
+    // Every task only reads, or publishes once more at worst: all safe to run again after a timeout (the default).
+    const lambda = (id: string, payload: Record<string, unknown>, resultPath: string) =>
+      new OpsLambdaStep(this, id, { lambdaFunction: postRotation, payload, resultPath, transientRetry: { interval: Duration.seconds(2) } });
     const notDelivered = new sfn.Fail(this, 'Result not published', { error: 'PostRotationReportFailed' });
     /** A report step; a report that cannot be delivered fails the execution, and its alarm tells on-call. */
     const report = (id: string, payload: Record<string, unknown>) => {
       const task = lambda(id, { action: 'report', 'executionArn.$': '$$.Execution.Id', ...payload }, '$.report');
+      task.addRetry(OpsLambdaStep.REPORT_RETRY);
       catchTo(task, notDelivered, '$.reportFailure');
       return task;
     };

@@ -196,6 +196,7 @@ export class RestoreDrill extends Construct {
       },
       '$.report',
     );
+    report.addRetry(OpsLambdaStep.REPORT_RETRY);
     const failed = new sfn.Fail(this, S.failed, { error: 'DrillFailed', causePath: sfn.JsonPath.stringAt('$.report.summary') });
     catchTo(report, new sfn.Fail(this, S.reportNotWritten, { error: 'DrillReportFailed', causePath: sfn.JsonPath.stringAt('$.reportFailure.Cause') }), '$.reportFailure');
     report.next(

@@ -120,8 +120,11 @@ export class ScalingOverride extends Construct {
     const step = (stateName: string, payload: Record<string, unknown>, resultPath: string) =>
       new OpsLambdaStep(this, stateName, { lambdaFunction: this.function, payload, resultPath });
     const request = sfn.JsonPath.objectAt('$.request');
-    const report = (stateName: string, stage: string) =>
-      step(stateName, { action: 'report', stage, state: sfn.JsonPath.objectAt('$'), executionArn: sfn.JsonPath.stringAt('$$.Execution.Id'), startedAt: sfn.JsonPath.stringAt('$$.Execution.StartTime') }, '$.report');
+    const report = (stateName: string, stage: string) => {
+      const task = step(stateName, { action: 'report', stage, state: sfn.JsonPath.objectAt('$'), executionArn: sfn.JsonPath.stringAt('$$.Execution.Id'), startedAt: sfn.JsonPath.stringAt('$$.Execution.StartTime') }, '$.report');
+      task.addRetry(OpsLambdaStep.REPORT_RETRY);
+      return task;
+    };
 
     const notDelivered = new sfn.Fail(this, S.notDelivered, { error: 'ReportNotDelivered', causePath: sfn.JsonPath.stringAt('$.reportFailure.Cause') });
     const reportFailure = report(S.reportFailure, 'failed');

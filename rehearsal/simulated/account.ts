@@ -70,12 +70,13 @@ export class SimulatedAccount {
     const stubbed = prototype.send;
     this.stubbedSends.set(clientClass, stubbed);
     const service = clientClass.name.replace(/Client$/, '');
-    const account = this;
+    const intercepting = () => this.interceptor;
     prototype.send = function (this: unknown, command: unknown, ...rest: unknown[]) {
       const described = command as { constructor: { name: string }; input: unknown };
       const call = { service, command: described.constructor.name.replace(/Command$/, ''), input: described.input };
       const send = () => stubbed.call(this, command, ...rest);
-      return account.interceptor ? account.interceptor(call, send) : send();
+      const interceptor = intercepting();
+      return interceptor ? interceptor(call, send) : send();
     };
   }
 
