@@ -1,6 +1,7 @@
 import {
   DescribeExecutionCommand,
   ExecutionAlreadyExists,
+  ExecutionDoesNotExist,
   GetExecutionHistoryCommand,
   type HistoryEvent,
   ListExecutionsCommand,
@@ -8,7 +9,8 @@ import {
   type SFNClient,
   StartExecutionCommand,
 } from '@aws-sdk/client-sfn';
-import { stateMachineName } from '../functions/lib/workflows.js';
+import { createHash } from 'node:crypto';
+import { executionName, stateMachineName } from '../functions/lib/workflows.js';
 import { type WorkflowName, WORKFLOWS } from '../contracts/workflows.js';
 
 export interface WorkflowSummary {
@@ -54,23 +56,63 @@ export async function listWorkflows(sfn: SFNClient, prefix: string): Promise<Wor
   );
 }
 
-/** Starts an execution; a repeated name (the same request twice) returns the existing execution instead. */
-export async function startWorkflow(
-  sfn: SFNClient,
-  prefix: string,
-  workflow: WorkflowName,
-  name: string,
-  input: Record<string, unknown>,
-): Promise<{ executionArn: string; alreadyStarted: boolean }> {
+/** How long the same request from the same person names the same execution: a second run within it starts nothing. */
+export const REQUEST_WINDOW_MINUTES = 10;
+
+const canonical = (value: unknown): unknown =>
+  Array.isArray(value) ? value.map(canonical) : value && typeof value === 'object' ? Object.fromEntries(Object.entries(value).sort(([a], [b]) => a.localeCompare(b)).map(([k, v]) => [k, canonical(v)])) : value;
+
+/**
+ * The execution name of a request from a person: the window it falls in, a hash of exactly what is asked, and who asks.
+ * The same command run twice within the window names the same execution, so Step Functions starts it once; another
+ * request, or the same one in the next window, starts its own. The hash comes first: 80 characters cut the name last.
+ */
+export function requestExecutionName(requestedBy: string, workflow: WorkflowName, input: unknown, now: Date, windowMinutes = REQUEST_WINDOW_MINUTES): string {
+  const windowMs = windowMinutes * 60_000;
+  const window = new Date(Math.floor(now.getTime() / windowMs) * windowMs).toISOString().slice(0, 16).replace(/[-:]/g, '');
+  const request = createHash('sha256').update(JSON.stringify(canonical({ workflow, input }))).digest('hex').slice(0, 10);
+  return executionName('cli', window, request, requestedBy);
+}
+
+export interface StartedWorkflow {
+  readonly executionArn: string;
+  /** The execution of this name existed already: nothing was started. */
+  readonly alreadyStarted: boolean;
+  /** Its status when it existed already (RUNNING, SUCCEEDED, ...). */
+  readonly status?: string;
+}
+
+async function existing(sfn: SFNClient, executionArn: string): Promise<string | undefined> {
+  try {
+    const described = await sfn.send(new DescribeExecutionCommand({ executionArn }));
+    return described?.status;
+  } catch (error) {
+    if (error instanceof ExecutionDoesNotExist) return undefined;
+    throw error;
+  }
+}
+
+/** Starts an execution unless one of that name exists; then it says so, with its ARN and status, and starts nothing. */
+export async function startWorkflow(sfn: SFNClient, prefix: string, workflow: WorkflowName, name: string, input: Record<string, unknown>): Promise<StartedWorkflow> {
   const stateMachineArn = (await findStateMachines(sfn, prefix)).get(workflow);
   if (!stateMachineArn) throw new Error(`No state machine ${stateMachineName(prefix, workflow)} in this account and region`);
+  const executionArn = `${stateMachineArn.replace(':stateMachine:', ':execution:')}:${name}`;
+  const before = await existing(sfn, executionArn);
+  if (before) return { executionArn, alreadyStarted: true, status: before };
   try {
     const started = await sfn.send(new StartExecutionCommand({ stateMachineArn, name, input: JSON.stringify(input) }));
-    return { executionArn: started.executionArn ?? '', alreadyStarted: false };
+    return { executionArn: started.executionArn ?? executionArn, alreadyStarted: false };
   } catch (error) {
     if (!(error instanceof ExecutionAlreadyExists)) throw error;
-    return { executionArn: `${stateMachineArn.replace(':stateMachine:', ':execution:')}:${name}`, alreadyStarted: true };
+    return { executionArn, alreadyStarted: true, status: await existing(sfn, executionArn) };
   }
+}
+
+/** What the CLI prints after a start: started, already running, or already ran in this window. */
+export function describeStart(started: StartedWorkflow, what: string): string {
+  if (!started.alreadyStarted) return `Started ${what}\n${started.executionArn}`;
+  if (started.status === undefined || started.status === 'RUNNING') return `Already running ${what} (the same request within ${REQUEST_WINDOW_MINUTES} min starts nothing)\n${started.executionArn}`;
+  return `Already ran ${what} within the last ${REQUEST_WINDOW_MINUTES} min (${started.status}); nothing was started. Run it again after the window or with --name.\n${started.executionArn}`;
 }
 
 /** One readable line per history event an operator cares about; undefined for the bookkeeping ones. */

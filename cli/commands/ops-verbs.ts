@@ -1,8 +1,7 @@
-import { executionName } from '../../functions/lib/workflows.js';
 import { CommandError, describeCommand, needsApproval, parseCommand, workflowFor } from '../../functions/slack-ops/commands.js';
 import { type EnvironmentName, SERVICES } from '../../contracts/environments.js';
 import { environmentConfig } from '../../infra/config.js';
-import { startWorkflow } from '../aws-workflows.js';
+import { describeStart, requestExecutionName, startWorkflow } from '../aws-workflows.js';
 import { type CliContext, type RegisterCommand, environment, follow, requester } from './context.js';
 
 function limitsFor(env: EnvironmentName) {
@@ -22,10 +21,10 @@ async function runOpsCommand(context: CliContext, text: string, options: { appro
   }
   const start = workflowFor(command, options.requestedBy, options.approvedBy);
   if (!start) throw new CommandError(`${command.name} does not start a workflow`);
-  const name = executionName('cli', options.requestedBy, new Date().toISOString());
-  const { executionArn, alreadyStarted } = await startWorkflow(context.sfn(), environmentConfig(env).prefix, start.workflow, name, start.input);
-  console.log(`${alreadyStarted ? 'Already started' : 'Started'} ${start.workflow}: ${describeCommand(command)}\n${executionArn}`);
-  if (options.follow) await follow(context.sfn(), executionArn, 60);
+  const name = requestExecutionName(options.requestedBy, start.workflow, start.input, new Date());
+  const started = await startWorkflow(context.sfn(), environmentConfig(env).prefix, start.workflow, name, start.input);
+  console.log(describeStart(started, `${start.workflow}: ${describeCommand(command)}`));
+  if (options.follow) await follow(context.sfn(), started.executionArn, 60);
 }
 
 /** The verbs of the Slack `/ops` command, validated by the same parser: `fhops scale production backend 4 12 60 launch`. */

@@ -1,9 +1,8 @@
 import type { EnvironmentName } from '../../contracts/environments.js';
 import { isWorkflowName } from '../../contracts/workflows.js';
-import { executionName } from '../../functions/lib/workflows.js';
 import { CommandError } from '../../functions/slack-ops/commands.js';
 import { environmentConfig } from '../../infra/config.js';
-import { startWorkflow } from '../aws-workflows.js';
+import { describeStart, requestExecutionName, startWorkflow } from '../aws-workflows.js';
 import { type RegisterCommand, environment, follow, requester } from './context.js';
 
 /** `fhops start <workflow> --env <env> --input <json>`: any workflow, with the input given. */
@@ -18,9 +17,9 @@ export const registerStart: RegisterCommand = (program, context) => {
     .action(async (workflow: string, options: { env: EnvironmentName; input: string; name?: string; follow: boolean }) => {
       if (!isWorkflowName(workflow)) throw new CommandError(`Unknown workflow ${workflow}`);
       const input = { environment: options.env, requestedBy: requester(), ...(JSON.parse(options.input) as Record<string, unknown>) };
-      const name = options.name ?? executionName('cli', requester(), new Date().toISOString());
-      const { executionArn, alreadyStarted } = await startWorkflow(context.sfn(), environmentConfig(options.env).prefix, workflow, name, input);
-      console.log(`${alreadyStarted ? 'Already started' : 'Started'} ${executionArn}`);
-      if (options.follow) await follow(context.sfn(), executionArn, 60);
+      const name = options.name ?? requestExecutionName(requester(), workflow, input, new Date());
+      const started = await startWorkflow(context.sfn(), environmentConfig(options.env).prefix, workflow, name, input);
+      console.log(describeStart(started, workflow));
+      if (options.follow) await follow(context.sfn(), started.executionArn, 60);
     });
 };

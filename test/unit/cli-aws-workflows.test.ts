@@ -8,7 +8,7 @@ import {
   StartExecutionCommand,
 } from '@aws-sdk/client-sfn';
 import { mockClient } from 'aws-sdk-client-mock';
-import { followExecution, listWorkflows, startWorkflow } from '../../cli/aws-workflows.js';
+import { followExecution, listWorkflows, requestExecutionName, startWorkflow } from '../../cli/aws-workflows.js';
 
 const sfn = mockClient(SFNClient);
 const machineArn = (name: string) => `arn:aws:states:us-east-1:222222222222:stateMachine:${name}`;
@@ -25,6 +25,34 @@ beforeEach(() => {
 });
 
 describe('fhops on AWS', () => {
+  it('names the same request the same within its window, and any other request or window differently', () => {
+    // Prepare
+    const input = { environment: 'staging', requestedBy: 'ana' };
+    const name = (by: string, body: unknown, at: string) => requestExecutionName(by, 'restore-drill', body, new Date(at));
+
+    // Act
+    const first = name('ana', input, '2026-12-01T20:01:00Z');
+
+    // Assess
+    expect(first).toMatch(/^cli-20261201T2000-[0-9a-f]{10}-ana$/);
+    expect(name('ana', { requestedBy: 'ana', environment: 'staging' }, '2026-12-01T20:09:59Z')).toBe(first);
+    expect(name('ana', input, '2026-12-01T20:10:00Z')).not.toBe(first);
+    expect(name('ana', { ...input, environment: 'production' }, '2026-12-01T20:01:00Z')).not.toBe(first);
+    expect(name('bob', input, '2026-12-01T20:01:00Z')).not.toBe(first);
+  });
+
+  it('starts nothing and answers already running, with the ARN, when the same request runs twice', async () => {
+    // Prepare
+    sfn.on(DescribeExecutionCommand).resolves({ status: 'RUNNING', executionArn: 'arn:x', stateMachineArn: 'arn:y', startDate: at(1) });
+
+    // Act
+    const started = await startWorkflow(new SFNClient({}), 'financehub-production', 'restore-drill', 'cli-ana-1', {});
+
+    // Assess
+    expect(started).toEqual({ executionArn: 'arn:aws:states:us-east-1:222222222222:execution:financehub-production-restore-drill:cli-ana-1', alreadyStarted: true, status: 'RUNNING' });
+    expect(sfn.commandCalls(StartExecutionCommand)).toHaveLength(0);
+  });
+
   it('starts the environment’s own state machine, found by its name', async () => {
     // Prepare
     sfn.on(StartExecutionCommand).resolves({ executionArn: 'arn:exec', startDate: at(1) });
