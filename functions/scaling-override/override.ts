@@ -175,7 +175,7 @@ export async function applyOverride(clients: OverrideClients, settings: Override
 export async function restoreBaseline(clients: OverrideClients, settings: OverrideSettings, request: OverrideRequest, applied: Capacity | undefined): Promise<Reverted> {
   const found = await currentCapacity(clients, settings, request.service);
   // Already the baseline: a retry after a revert whose answer was lost (or the function timed out after it).
-  const atBaseline = found.min === request.baseline.min && found.max === request.baseline.max;
+  const atBaseline = request.action === 'apply' && found.min === request.baseline.min && found.max === request.baseline.max;
   const stillOurs = request.action === 'revert' || !applied || (found.min === applied.min && found.max === applied.max);
   if (stillOurs && !atBaseline) await register(clients, settings, request.service, request.baseline);
   return {

@@ -34,7 +34,7 @@ describe('fhops rehearse', () => {
     expect(published[0]?.measurements.map((m) => [m.name, m.value])).toEqual([
       ['Database failover', 45],
       ['Cache failover', 30],
-      ['Time to healthy application', 120],
+      ['Time to healthy application', 95],
     ]);
   }, 60_000);
 });
