@@ -4,6 +4,7 @@
  */
 
 import type { EnvironmentName, ServiceName } from '../contracts/environments.js';
+import type { WorkflowName } from '../contracts/workflows.js';
 
 export interface ServiceConfig {
   /** vCPU units as ECS counts them (1024 = 1 vCPU). */
@@ -192,8 +193,10 @@ export interface RemediationConfig {
 }
 
 export interface SlackConfig {
-  /** Secrets Manager secret holding `{ opsWebhookUrl, incidentsWebhookUrl, signingSecret }`. */
+  /** Secrets Manager secret holding the webhooks `{ opsWebhookUrl, incidentsWebhookUrl }` (the notifier and the CLI read it). */
   readonly secretName: string;
+  /** Secrets Manager secret holding `{ signingSecret }`: only the internet-facing /ops ingress reads it. */
+  readonly signingSecretName: string;
   readonly flapWindowMinutes: number;
   /** How long a production action waits for a second person's approval in Slack. */
   readonly approvalMinutes: number;
@@ -220,6 +223,27 @@ export interface GitHubConfig {
   readonly sessionHours: number;
 }
 
+/** Four eyes: which workflows verify a recorded approval in their first state before they change anything. */
+export interface FourEyesConfig {
+  /** Workflows whose every execution needs an approval record (requester and a second person, bound to its input). */
+  readonly workflows: readonly WorkflowName[];
+  /** How long an approval, once given, stays usable by its execution (it is used once, seconds after). */
+  readonly approvalUseMinutes: number;
+  /**
+   * Workflows allowed to start a four-eyes workflow without a person's approval, proven by their own execution
+   * history (the alarm remediation's bounded scale-out, under its cooldown and kill switch).
+   */
+  readonly automatedStarters: readonly WorkflowName[];
+}
+
+/** The audit trail: an Object Lock bucket that no ops role can change or delete. */
+export interface AuditConfig {
+  /** Object Lock retention (compliance mode) of every entry; PCI DSS 10.5.1 asks for a year of audit history. */
+  readonly retentionDays: number;
+  /** Retention of the ops functions' and state machines' own log groups. */
+  readonly opsLogRetentionDays: number;
+}
+
 export interface EnvironmentConfig {
   readonly name: EnvironmentName;
   readonly account: string;
@@ -239,6 +263,8 @@ export interface EnvironmentConfig {
   readonly secrets: SecretsConfig;
   readonly remediation: RemediationConfig;
   readonly slack: SlackConfig;
+  readonly fourEyes: FourEyesConfig;
+  readonly audit: AuditConfig;
   readonly healthProbe: HealthProbeConfig;
   readonly github: GitHubConfig;
   /** Image tag deployed to every service (context `imageTag`). */
@@ -416,7 +442,22 @@ export function environmentConfig(name: EnvironmentName, context: DeploymentCont
       deploymentRecentMinutes: 30,
       lockMinutes: 30,
     },
-    slack: { secretName: `financehub-${name}/slack`, flapWindowMinutes: 15, approvalMinutes: 15 },
+    slack: {
+      secretName: `financehub-${name}/slack`,
+      signingSecretName: `financehub-${name}/slack-signing`,
+      flapWindowMinutes: 15,
+      approvalMinutes: 15,
+    },
+    fourEyes: {
+      workflows: production ? ['scaling-override', 'failover-drill'] : [],
+      approvalUseMinutes: 10,
+      automatedStarters: ['alarm-remediation'],
+    },
+    audit: {
+      retentionDays: production ? 365 : 30,
+      // Production keeps its ops logs as long as its audit trail; staging's are for debugging a drill.
+      opsLogRetentionDays: production ? 365 : 30,
+    },
     healthProbe: { path: '/api/health', consecutiveSuccesses: 3, intervalSeconds: 10, timeoutSeconds: 5, waitCapMinutes: 10 },
     github: {
       owner: context.githubOwner,

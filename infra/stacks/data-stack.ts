@@ -14,6 +14,7 @@ import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import type { Construct } from 'constructs';
 import type { EnvironmentConfig } from '../config.js';
 import { EnvironmentKey } from '../constructs/environment-key.js';
+import { auditBucketName } from '../constructs/audit-trail.js';
 import { SecureBucket } from '../constructs/secure-bucket.js';
 import { acknowledge } from '../nag/acknowledge.js';
 import type { DrStack } from './dr-stack.js';
@@ -214,6 +215,16 @@ export class DataStack extends Stack {
       objectOwnership: s3.ObjectOwnership.OBJECT_WRITER,
       lifecycleRules: [{ expiration: Duration.days(config.storage.backupRetentionDays) }],
     }).bucket;
+    // The ops stack's audit trail logs here too; granted by its deterministic name, which needs no reference back.
+    this.accessLogsBucket.addToResourcePolicy(
+      new iam.PolicyStatement({
+        sid: 'AuditTrailAccessLogs',
+        principals: [new iam.ServicePrincipal('logging.s3.amazonaws.com')],
+        actions: ['s3:PutObject'],
+        resources: [this.accessLogsBucket.arnForObjects(`${auditBucketName(config)}/*`)],
+        conditions: { ArnLike: { 'aws:SourceArn': `arn:aws:s3:::${auditBucketName(config)}` }, StringEquals: { 'aws:SourceAccount': config.account } },
+      }),
+    );
     this.buckets = {
       uploads: this.createUploadsBucket(config),
       backups: this.createBackupsBucket(config, props.dr),

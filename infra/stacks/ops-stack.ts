@@ -4,6 +4,7 @@ import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import type { Construct } from 'constructs';
 import type { EnvironmentConfig } from '../config.js';
 import { SERVICES, type ServiceName } from '../../contracts/environments.js';
+import { AuditTrail } from '../constructs/audit-trail.js';
 import { EnvironmentKey } from '../constructs/environment-key.js';
 import { type DeployableService, GitHubDeployRoles } from '../constructs/github-deploy-roles.js';
 import { SlackNotifications } from '../constructs/slack-notifications.js';
@@ -39,6 +40,7 @@ export class OpsStack extends Stack {
   /** Encrypts what the ops automation keeps itself: the Slack secret and its tables. */
   public readonly opsKey: kms.IKey;
   public readonly slackSecret: secretsmanager.ISecret;
+  public readonly auditTrail: AuditTrail;
 
   constructor(scope: Construct, id: string, props: OpsStackProps) {
     super(scope, id, props);
@@ -51,13 +53,22 @@ export class OpsStack extends Stack {
     }).key;
     this.slackSecret = new secretsmanager.Secret(this, 'SlackSecret', {
       secretName: config.slack.secretName,
-      description: 'Slack settings: { opsWebhookUrl, incidentsWebhookUrl, signingSecret } (set by the platform team after deploy)',
+      description: 'Slack webhooks: { opsWebhookUrl, incidentsWebhookUrl } (set by the platform team after deploy)',
       encryptionKey: this.opsKey,
     });
-    acknowledge(this.slackSecret, 'Slack webhook URLs and the signing secret are issued by Slack and rotated there; the daily secret-age audit reports them after 30 days.', [
-      'AwsSolutions-SMG4',
-      'NIST.800.53.R5-SecretsManagerRotationEnabled',
-    ]);
+    // Apart from the webhooks: the internet-facing ingress reads this one and nothing else.
+    const signingSecret = new secretsmanager.Secret(this, 'SlackSigningSecret', {
+      secretName: config.slack.signingSecretName,
+      description: 'Slack app signing secret: { signingSecret } (set by the platform team after deploy)',
+      encryptionKey: this.opsKey,
+    });
+    for (const secret of [this.slackSecret, signingSecret]) {
+      acknowledge(secret, 'Slack webhook URLs and the signing secret are issued by Slack and rotated there; the daily secret-age audit reports them after 30 days.', [
+        'AwsSolutions-SMG4',
+        'NIST.800.53.R5-SecretsManagerRotationEnabled',
+      ]);
+    }
+    this.auditTrail = new AuditTrail(this, 'AuditTrail', { config, encryptionKey: this.opsKey, accessLogsBucketName: props.data.accessLogsBucket.bucketName });
 
     const common = {
       config,
@@ -69,7 +80,8 @@ export class OpsStack extends Stack {
     new SlackNotifications(this, 'SlackNotifications', { ...common, topic: props.observability.notificationTopic, slackSecret: this.slackSecret });
     new SlackOpsCommand(this, 'SlackOps', {
       config,
-      slackSecret: this.slackSecret,
+      signingSecret,
+      auditTrail: this.auditTrail,
       vpc: network.vpc,
       securityGroup: network.securityGroups.opsFunctions,
       encryptionKey: this.opsKey,

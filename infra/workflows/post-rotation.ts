@@ -7,6 +7,7 @@ import * as events from 'aws-cdk-lib/aws-events';
 import * as targets from 'aws-cdk-lib/aws-events-targets';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import type * as kms from 'aws-cdk-lib/aws-kms';
+import * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as scheduler from 'aws-cdk-lib/aws-scheduler';
 import * as schedulerTargets from 'aws-cdk-lib/aws-scheduler-targets';
 import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
@@ -101,6 +102,13 @@ export class PostRotation extends Construct {
       rotationLambda: this.rotationFunction,
       automaticallyAfter: Duration.days(config.secrets.rotationDays),
     });
+    // The schedule lets Secrets Manager invoke the function for any secret of any account; only this secret may.
+    for (const child of this.rotationFunction.node.children) {
+      if (child instanceof lambda.CfnPermission && child.principal === 'secretsmanager.amazonaws.com') {
+        child.sourceAccount = config.account;
+        child.sourceArn = appSecret.secretArn;
+      }
+    }
 
     const rotationErrors = new cloudwatch.Alarm(this, 'RotationErrors', {
       alarmName: `${config.prefix}-rotate-db-credentials-errors`,

@@ -8,6 +8,7 @@ import { Construct } from 'constructs';
 import { stateMachineArn, stateMachineName } from '../../functions/lib/workflows.js';
 import { type EnvironmentConfig } from '../config.js';
 import { SERVICES } from '../../contracts/environments.js';
+import { SCALABLE_SERVICE_TAG } from '../constructs/app-service.js';
 import { OpsFunction } from '../constructs/ops-function.js';
 import { OpsLambdaStep, catchTo } from '../constructs/ops-lambda-step.js';
 import { OpsStateMachine } from '../constructs/ops-state-machine.js';
@@ -95,16 +96,27 @@ export class ScalingOverride extends Construct {
     const { config } = props;
     const at = `${config.region}:${config.account}`;
     const fn = this.function;
-    // Scalable targets are named by generated ids, and DescribeScalableTargets has no resource-level permissions.
-    fn.addToRolePolicy(new iam.PolicyStatement({ actions: ['application-autoscaling:DescribeScalableTargets', 'application-autoscaling:RegisterScalableTarget'], resources: ['*'] }));
+    // DescribeScalableTargets has no resource-level permissions; registering bounds is limited to this environment's
+    // three services by the tag their scalable targets carry (targets are named by generated ids).
+    fn.addToRolePolicy(new iam.PolicyStatement({ actions: ['application-autoscaling:DescribeScalableTargets'], resources: ['*'] }));
+    fn.addToRolePolicy(
+      new iam.PolicyStatement({
+        actions: ['application-autoscaling:RegisterScalableTarget'],
+        resources: [`arn:aws:application-autoscaling:${at}:scalable-target/*`],
+        conditions: { StringEquals: { [`aws:ResourceTag/${SCALABLE_SERVICE_TAG}`]: SERVICES.map((service) => `${config.prefix}-${service}`) } },
+      }),
+    );
     // Registering an ECS service's bounds checks the caller may describe and update that service.
     fn.addToRolePolicy(new iam.PolicyStatement({ actions: ['ecs:DescribeServices', 'ecs:UpdateService'], resources: [`arn:aws:ecs:${at}:service/${config.prefix}/${config.prefix}-*`] }));
     fn.addToRolePolicy(new iam.PolicyStatement({ actions: ['states:ListExecutions'], resources: [ownArn] }));
     fn.addToRolePolicy(new iam.PolicyStatement({ actions: ['states:DescribeExecution', 'states:StopExecution'], resources: [`arn:aws:states:${at}:execution:${stateMachineName(config.prefix, 'scaling-override')}:*`] }));
     fn.bindTopic(props.topic);
     if (fn.role) {
-      acknowledge(fn.role, 'Application Auto Scaling names scalable targets by generated ids and DescribeScalableTargets has no resource-level permissions; the function only registers the services named in its configuration.', [
+      acknowledge(fn.role, 'DescribeScalableTargets has no resource-level permissions; RegisterScalableTarget is limited by tag to the three services of this environment.', [
         'AwsSolutions-IAM5[Resource::*]',
+      ]);
+      acknowledge(fn.role, 'Scalable targets are named by generated ids; the tag condition names the three services of this environment.', [
+        `AwsSolutions-IAM5[Resource::arn:aws:application-autoscaling:${at}:scalable-target/*]`,
       ]);
       acknowledge(fn.role, 'The environment\'s services are <prefix>-frontend|backend|worker in cluster <prefix>; the pattern names only them.', [
         `AwsSolutions-IAM5[Resource::arn:aws:ecs:${at}:service/${config.prefix}/${config.prefix}-*]`,
