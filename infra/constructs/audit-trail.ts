@@ -1,4 +1,4 @@
-import { type CfnElement, Duration, Stack } from 'aws-cdk-lib';
+import { Annotations, type CfnElement, Duration, Stack } from 'aws-cdk-lib';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import type * as kms from 'aws-cdk-lib/aws-kms';
 import * as s3 from 'aws-cdk-lib/aws-s3';
@@ -77,6 +77,10 @@ export class AuditTrail extends Construct {
         resources: [this.bucket.bucketArn],
         conditions: { ArnNotLike: { 'aws:PrincipalArn': `arn:aws:iam::${account}:role/cdk-*-cfn-exec-role-${account}-${region}` } },
       }),
+    );
+    Annotations.of(this.bucket).acknowledgeWarning(
+      '@aws-cdk/aws-s3:accessLogsPolicyNotAdded',
+      'The data stack\'s access-log bucket grants log delivery for this bucket by its deterministic name (infra/stacks/data-stack.ts).',
     );
     acknowledge(this.bucket, 'The audit trail stays in its region under Object Lock; replication would copy it to a bucket with other rules.', ['S3BucketReplicationEnabled']);
   }

@@ -4,6 +4,7 @@ import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import type { Construct } from 'constructs';
 import type { EnvironmentConfig } from '../config.js';
 import { SERVICES, type ServiceName } from '../../contracts/environments.js';
+import { ApprovalGate } from '../constructs/approval-gate.js';
 import { AuditTrail } from '../constructs/audit-trail.js';
 import { EnvironmentKey } from '../constructs/environment-key.js';
 import { type DeployableService, GitHubDeployRoles } from '../constructs/github-deploy-roles.js';
@@ -78,7 +79,7 @@ export class OpsStack extends Stack {
       logsKey: network.logsKey,
     };
     new SlackNotifications(this, 'SlackNotifications', { ...common, topic: props.observability.notificationTopic, slackSecret: this.slackSecret });
-    new SlackOpsCommand(this, 'SlackOps', {
+    const slackOps = new SlackOpsCommand(this, 'SlackOps', {
       config,
       signingSecret,
       auditTrail: this.auditTrail,
@@ -91,6 +92,16 @@ export class OpsStack extends Stack {
     const { data } = props;
     const topic = props.observability.notificationTopic;
     const opsNetwork = { vpc: network.vpc, securityGroup: network.securityGroups.opsFunctions };
+    // One verifier per environment; each workflow the config marks puts its check first.
+    const approvalGate = new ApprovalGate(this, 'ApprovalGate', {
+      config,
+      ...opsNetwork,
+      topic,
+      approvalsTable: slackOps.table,
+      authorizationParameter: slackOps.authorizationParameter,
+      auditTrail: this.auditTrail,
+      logsKey: network.logsKey,
+    });
     new BackupVerification(this, 'BackupVerification', {
       config,
       ...opsNetwork,
@@ -126,8 +137,8 @@ export class OpsStack extends Stack {
       topic,
       logsKey: network.logsKey,
     });
-    new FailoverDrill(this, 'FailoverDrill', { config, ...opsNetwork, topic, dataKey: data.encryptionKey, logsKey: network.logsKey });
-    const scalingOverride = new ScalingOverride(this, 'ScalingOverride', { config, ...opsNetwork, topic, logsKey: network.logsKey });
+    new FailoverDrill(this, 'FailoverDrill', { config, ...opsNetwork, topic, dataKey: data.encryptionKey, logsKey: network.logsKey, approvalGate });
+    const scalingOverride = new ScalingOverride(this, 'ScalingOverride', { config, ...opsNetwork, topic, logsKey: network.logsKey, approvalGate });
     new AlarmRemediation(this, 'AlarmRemediation', {
       config,
       ...opsNetwork,

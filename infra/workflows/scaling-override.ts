@@ -13,6 +13,7 @@ import { OpsFunction } from '../constructs/ops-function.js';
 import { OpsLambdaStep, catchTo } from '../constructs/ops-lambda-step.js';
 import { OpsStateMachine } from '../constructs/ops-state-machine.js';
 import { acknowledge, acknowledgeWorkflowFindings } from '../nag/acknowledge.js';
+import type { ApprovalGate } from '../constructs/approval-gate.js';
 
 export interface ScalingOverrideProps {
   readonly config: EnvironmentConfig;
@@ -21,6 +22,8 @@ export interface ScalingOverrideProps {
   readonly topic: sns.ITopic;
   /** Encrypts log groups and dead-letter queues. */
   readonly logsKey: kms.IKey;
+  /** Verifies a second person's approval first, where the config says this workflow needs one. */
+  readonly approvalGate?: ApprovalGate;
 }
 
 /** Names of the states, as an operator reads them in the console and the tests assert them. */
@@ -84,7 +87,7 @@ export class ScalingOverride extends Construct {
     this.stateMachine = new OpsStateMachine(this, 'StateMachine', {
       config,
       workflow: 'scaling-override',
-      definition: this.definition(),
+      definition: this.definition(props.approvalGate),
       // The longest override plus time for the revert and its retries.
       timeout: Duration.minutes(config.remediation.maxOverrideMinutes + 60),
       logsKey: props.logsKey,
@@ -127,7 +130,7 @@ export class ScalingOverride extends Construct {
     }
   }
 
-  private definition(): sfn.IChainable {
+  private definition(approvalGate: ApprovalGate | undefined): sfn.IChainable {
     const S = SCALING_OVERRIDE_STATES;
     const step = (stateName: string, payload: Record<string, unknown>, resultPath: string) =>
       new OpsLambdaStep(this, stateName, { lambdaFunction: this.function, payload, resultPath });
@@ -168,9 +171,10 @@ export class ScalingOverride extends Construct {
     const record = step(S.record, { action: 'recordCurrentScaling', request }, '$.current');
     catchTo([validate, replace, record, apply, restore], reportFailure, '$.failure');
 
-    return validate
+    const override = validate
       .next(replace)
       .next(record)
       .next(new sfn.Choice(this, S.revertRequested).when(sfn.Condition.stringEquals('$.request.action', 'revert'), restore).otherwise(apply));
+    return approvalGate?.guards('scaling-override') ? approvalGate.firstState(this, 'scaling-override').next(override) : override;
   }
 }
