@@ -179,6 +179,21 @@ export interface SecretsConfig {
   readonly restartMaxChecks: number;
   /** EventBridge Scheduler expression of the daily secret-age audit. */
   readonly ageAuditSchedule: string;
+  readonly cacheAuth: {
+    /** ElastiCache accepts 16-128 characters; letters and digits only. */
+    readonly tokenLength: number;
+    /** How long a rotation step waits for the replication group to apply a token change, and how often it looks. */
+    readonly maxWaitSeconds: number;
+    readonly pollSeconds: number;
+    /** After the restart: how often the workflow looks whether the revocation (SET) applied, and how many times at most. */
+    readonly revocationCheckSeconds: number;
+    readonly revocationMaxChecks: number;
+  };
+  readonly djangoKey: {
+    readonly keyLength: number;
+    /** Django's SESSION_COOKIE_AGE: a previous key stays in SECRET_KEY_FALLBACKS this long after it was replaced. */
+    readonly sessionMaxAgeDays: number;
+  };
 }
 
 export interface RemediationConfig {
@@ -432,6 +447,10 @@ export function environmentConfig(name: EnvironmentName, context: DeploymentCont
       restartCheckSeconds: 30,
       restartMaxChecks: 40,
       ageAuditSchedule: 'cron(0 8 * * ? *)',
+      // The rotation function's timeout is 15 minutes (Lambda's maximum); a step gives up waiting before it.
+      cacheAuth: { tokenLength: 64, maxWaitSeconds: 780, pollSeconds: 15, revocationCheckSeconds: 30, revocationMaxChecks: 40 },
+      // Django's default session age (two weeks).
+      djangoKey: { keyLength: 64, sessionMaxAgeDays: 14 },
     },
     remediation: {
       cooldownMinutes: 30,

@@ -131,9 +131,12 @@ export class OpsStack extends Stack {
       ...opsNetwork,
       applicationSecret: data.applicationSecret,
       masterSecret: data.masterSecret,
+      cacheAuthSecret: data.cacheAuthSecret,
+      djangoKeysSecret: data.djangoKeysSecret,
+      cacheReplicationGroupId: data.cacheReplicationGroupId,
       dataKey: data.encryptionKey,
       cluster: props.compute.cluster,
-      databaseClients: [props.compute.services.backend, props.compute.services.worker],
+      secretReaders: [props.compute.services.backend, props.compute.services.worker],
       topic,
       logsKey: network.logsKey,
     });
