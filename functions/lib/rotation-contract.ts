@@ -83,3 +83,26 @@ export async function promotePending(secrets: SecretsManagerClient, secretId: st
   );
   return currentVersion;
 }
+
+/** What a rotation function does in the steps that differ between secrets; finishSecret is the same for all. */
+export type RotationSteps = Record<Exclude<RotationStep, 'finishSecret'>, (description: DescribeSecretCommandOutput) => Promise<void>>;
+
+/**
+ * Runs one step of the contract: the token checks first (a token already AWSCURRENT does nothing), then the
+ * secret's own step, or the promotion for finishSecret.
+ */
+export async function runRotationStep(
+  secrets: SecretsManagerClient,
+  event: RotationEvent,
+  log: (message: string, details?: Record<string, unknown>) => void,
+  steps: RotationSteps,
+): Promise<void> {
+  const { SecretId, ClientRequestToken: token, Step } = event;
+  const check = await checkPendingToken(secrets, event);
+  if (check.state === 'current') {
+    log('Version is already AWSCURRENT: nothing to do', { step: Step, secretId: SecretId });
+    return;
+  }
+  if (Step !== 'finishSecret') return steps[Step](check.description);
+  log('finishSecret: AWSCURRENT moved to the new version', { secretId: SecretId, previousVersion: await promotePending(secrets, SecretId, token, check.description) });
+}

@@ -2,7 +2,7 @@ import { GetRandomPasswordCommand, ResourceNotFoundException, type SecretsManage
 import type pg from 'pg';
 import { connectAsMaster, isAuthenticationFailure } from '../lib/master-credentials.js';
 import { type ConnectOptions, type DatabaseSecret, parseDatabaseSecret } from '../lib/postgres.js';
-import { type RotationEvent, RotationError, checkPendingToken, pendingString, promotePending, putPending, secretStringAt } from '../lib/rotation-contract.js';
+import { type RotationEvent, RotationError, pendingString, putPending, runRotationStep, secretStringAt } from '../lib/rotation-contract.js';
 import { copyPrivileges, ensureLoginRole, roleExists, setPassword } from './roles.js';
 
 export { RotationError, type RotationEvent, rotationEventSchema } from '../lib/rotation-contract.js';
@@ -40,26 +40,13 @@ async function secretAt(deps: RotationDeps, secretId: string, where: { VersionSt
  * does nothing, and each step checks the state it would create before creating it.
  */
 export async function rotateDatabaseCredentials(event: RotationEvent, deps: RotationDeps): Promise<void> {
-  const { SecretId, ClientRequestToken: token, Step } = event;
-  const check = await checkPendingToken(deps.secrets, event);
-  if (check.state === 'current') {
-    deps.log('Version is already AWSCURRENT: nothing to do', { step: Step, secretId: SecretId });
-    return;
-  }
-  const { description } = check;
-  const strategy: RotationStrategy = description.ARN === deps.masterSecretArn ? 'single-user' : 'alternating-users';
-
-  switch (Step) {
-    case 'createSecret':
-      return createPendingVersion(SecretId, token, strategy, deps);
-    case 'setSecret':
-      return strategy === 'single-user' ? setOwnPassword(SecretId, token, deps) : setPendingPassword(SecretId, token, deps);
-    case 'testSecret':
-      return strategy === 'single-user' ? testMasterLogin(SecretId, token, deps) : testPendingLogin(SecretId, token, deps);
-    case 'finishSecret':
-      deps.log('finishSecret: AWSCURRENT moved to the new version', { secretId: SecretId, previousVersion: await promotePending(deps.secrets, SecretId, token, description) });
-      return;
-  }
+  const { SecretId, ClientRequestToken: token } = event;
+  const strategyOf = (description: { ARN?: string }): RotationStrategy => (description.ARN === deps.masterSecretArn ? 'single-user' : 'alternating-users');
+  await runRotationStep(deps.secrets, event, deps.log, {
+    createSecret: (description) => createPendingVersion(SecretId, token, strategyOf(description), deps),
+    setSecret: (description) => (strategyOf(description) === 'single-user' ? setOwnPassword(SecretId, token, deps) : setPendingPassword(SecretId, token, deps)),
+    testSecret: (description) => (strategyOf(description) === 'single-user' ? testMasterLogin(SecretId, token, deps) : testPendingLogin(SecretId, token, deps)),
+  });
 }
 
 async function createPendingVersion(secretId: string, token: string, strategy: RotationStrategy, deps: RotationDeps): Promise<void> {

@@ -1,6 +1,6 @@
 import { GetRandomPasswordCommand, type SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import * as z from 'zod';
-import { type RotationEvent, RotationError, checkPendingToken, pendingString, promotePending, putPending, secretStringAt } from '../lib/rotation-contract.js';
+import { type RotationEvent, RotationError, pendingString, putPending, runRotationStep, secretStringAt } from '../lib/rotation-contract.js';
 
 /**
  * The Django keys as the secret holds them, JSON the services read whole into DJANGO_SECRET_KEYS:
@@ -51,25 +51,13 @@ export function djangoKeyProblem(key: string): string | undefined {
  * they expire; then the post-rotation workflow restarts the services that read it.
  */
 export async function rotateDjangoSecretKey(event: RotationEvent, deps: DjangoKeyRotationDeps): Promise<void> {
-  const { SecretId, ClientRequestToken: token, Step } = event;
-  const check = await checkPendingToken(deps.secrets, event);
-  if (check.state === 'current') {
-    deps.log('Version is already AWSCURRENT: nothing to do', { step: Step, secretId: SecretId });
-    return;
-  }
-  switch (Step) {
-    case 'createSecret':
-      return createPendingKeys(SecretId, token, deps);
-    case 'setSecret':
-      // Nothing outside Secrets Manager holds the key: the services read it when they start (post-rotation restarts them).
-      deps.log('setSecret: nothing to set; the services read the keys at start', { secretId: SecretId });
-      return;
-    case 'testSecret':
-      return testPendingKeys(SecretId, token, deps);
-    case 'finishSecret':
-      deps.log('finishSecret: AWSCURRENT moved to the new keys', { secretId: SecretId, previousVersion: await promotePending(deps.secrets, SecretId, token, check.description) });
-      return;
-  }
+  const { SecretId, ClientRequestToken: token } = event;
+  await runRotationStep(deps.secrets, event, deps.log, {
+    createSecret: () => createPendingKeys(SecretId, token, deps),
+    // Nothing outside Secrets Manager holds the key: the services read it when they start (post-rotation restarts them).
+    setSecret: async () => deps.log('setSecret: nothing to set; the services read the keys at start', { secretId: SecretId }),
+    testSecret: () => testPendingKeys(SecretId, token, deps),
+  });
 }
 
 async function createPendingKeys(secretId: string, token: string, deps: DjangoKeyRotationDeps): Promise<void> {

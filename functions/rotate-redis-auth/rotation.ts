@@ -7,7 +7,7 @@ import {
 } from '@aws-sdk/client-elasticache';
 import { DescribeSecretCommand, GetRandomPasswordCommand, ListSecretVersionIdsCommand, type SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import * as z from 'zod';
-import { type RotationEvent, RotationError, checkPendingToken, pendingString, promotePending, putPending, secretStringAt } from '../lib/rotation-contract.js';
+import { type RotationEvent, RotationError, pendingString, putPending, runRotationStep, secretStringAt } from '../lib/rotation-contract.js';
 
 export interface CacheRotationDeps {
   readonly secrets: SecretsManagerClient;
@@ -59,23 +59,12 @@ async function waitUntilSettled(deps: CacheRotationDeps, what: string): Promise<
  * workflow, not a step of the contract.
  */
 export async function rotateCacheAuthToken(event: RotationEvent, deps: CacheRotationDeps): Promise<void> {
-  const { SecretId, ClientRequestToken: token, Step } = event;
-  const check = await checkPendingToken(deps.secrets, event);
-  if (check.state === 'current') {
-    deps.log('Version is already AWSCURRENT: nothing to do', { step: Step, secretId: SecretId });
-    return;
-  }
-  switch (Step) {
-    case 'createSecret':
-      return createPendingToken(SecretId, token, deps);
-    case 'setSecret':
-      return addPendingToken(SecretId, token, deps);
-    case 'testSecret':
-      return testPendingToken(SecretId, token, deps);
-    case 'finishSecret':
-      deps.log('finishSecret: AWSCURRENT moved to the new token', { secretId: SecretId, previousVersion: await promotePending(deps.secrets, SecretId, token, check.description) });
-      return;
-  }
+  const { SecretId, ClientRequestToken: token } = event;
+  await runRotationStep(deps.secrets, event, deps.log, {
+    createSecret: () => createPendingToken(SecretId, token, deps),
+    setSecret: () => addPendingToken(SecretId, token, deps),
+    testSecret: () => testPendingToken(SecretId, token, deps),
+  });
 }
 
 async function createPendingToken(secretId: string, token: string, deps: CacheRotationDeps): Promise<void> {
