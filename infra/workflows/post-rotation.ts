@@ -67,9 +67,10 @@ export const POST_ROTATION_STATES = {
 } as const;
 
 /**
- * The 30-day rotation of the database credentials (alternating users) and what follows it: a succeeded rotation
- * restarts the services that read the secret and waits for them (post-rotation workflow); a failed one is
- * reported as critical; a daily audit names every secret of the environment older than the rotation period.
+ * The 30-day rotations (database application user and master, Redis AUTH token, Django keys) and what follows
+ * them: a succeeded rotation of a secret the services read restarts them and waits for them (post-rotation
+ * workflow), then, for the Redis token, revokes the previous one; a rotated master is reported at once; a failed
+ * rotation is reported as critical; a daily audit names every secret of the environment older than the period.
  */
 export class PostRotation extends Construct {
   public readonly rotationFunction: OpsFunction;

@@ -133,7 +133,7 @@ describe('secret age audit', () => {
     // Prepare
     secrets.on(ListSecretsCommand).resolvesOnce({
       SecretList: [
-        { Name: 'financehub-staging/db/app', LastRotatedDate: daysAgo(3), RotationEnabled: true },
+        { Name: 'financehub-staging/db/app', LastRotatedDate: daysAgo(3), RotationEnabled: true, NextRotationDate: new Date('2026-12-21T03:00:00Z') },
         { Name: 'financehub-staging/api-keys', LastChangedDate: daysAgo(45), CreatedDate: daysAgo(200) },
       ],
       NextToken: 'page-2',
@@ -157,16 +157,16 @@ describe('secret age audit', () => {
     expect(secrets.commandCalls(ListSecretsCommand)[0]?.args[0].input.Filters).toEqual([{ Key: 'name', Values: ['financehub-staging/'] }]);
     expect(result).toMatchObject({ outcome: 'failed', severity: 'warning' });
     expect(result.summary).toBe(
-      '2 of 3 secrets are older than 30 days: financehub-staging/api-keys: 45 days since last change; financehub-staging/oauth-tokens: 31 days since creation',
+      '2 of 3 secrets are older than 30 days: financehub-staging/api-keys: 45 days since last change (no automatic rotation: its owner rotates it); financehub-staging/oauth-tokens: 31 days since creation (no automatic rotation: its owner rotates it)',
     );
   });
 
   it('reports all secrets fresh as an info result naming the oldest', () => {
     // Act
-    const result = auditResult([{ name: 'financehub-staging/db/app', ageDays: 12, since: 'last rotation', rotationEnabled: true }], 'staging', 30, NOW, NOW);
+    const result = auditResult([{ name: 'financehub-staging/db/app', ageDays: 12, since: 'last rotation', rotationEnabled: true, nextRotation: new Date('2026-12-12T03:00:00Z') }], 'staging', 30, NOW, NOW);
 
     // Assess
     expect(result).toMatchObject({ outcome: 'succeeded', severity: 'info' });
-    expect(result.summary).toContain('oldest financehub-staging/db/app: 12 days since last rotation');
+    expect(result.summary).toContain('oldest financehub-staging/db/app: 12 days since last rotation (rotates automatically, next 2026-12-12)');
   });
 });
