@@ -236,7 +236,7 @@ export function postRotationResult(input: ReportInput, now: Date): OpsResultInpu
       severity: 'critical',
       summary: `${label} rotated, but restarting ${services} failed: ${errorMessage(error)}. ${where}`.trim().slice(0, 1500),
       measurements: [],
-      actionsTaken: [`Rotated ${input.secretId} (${kind?.strategy ?? 'see the runbook'})`, ...lines],
+      actionsTaken: [`Rotated ${input.secretId} (${kind?.strategy ?? 'see the runbook'})`, ...lines, ...revocationSentence(input.revocation)],
       howToUndo: `Check the services, then retry: aws ecs update-service --cluster ${input.cluster ?? '<cluster>'} --service <service> --force-new-deployment. ${rollback}`,
     };
   }
