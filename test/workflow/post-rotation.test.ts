@@ -51,9 +51,9 @@ beforeAll(async () => {
   // Imported after Powertools is quiet: it reads its settings when the shared logger is created.
   const { createHandler } = await import('../../functions/post-rotation/create-handler.js');
   handler = createHandler({ environment });
-  // The Redis rotation function reads its configuration from the process environment when imported.
+  // The Redis rotation function's settings, which the assertions read too.
   Object.assign(process.env, functionEnvironment('staging', 'rotate-redis-auth'));
-  ({ handler: cacheHandler } = (await import('../../functions/rotate-redis-auth/handler.js')) as { handler: DeployedHandler });
+  cacheHandler = (await import('../../functions/rotate-redis-auth/create-handler.js')).createHandler({ environment: functionEnvironment('staging', 'rotate-redis-auth') });
 });
 
 beforeEach(() => {
