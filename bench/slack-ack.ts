@@ -1,6 +1,8 @@
 import { DynamoDBClient, PutItemCommand } from '@aws-sdk/client-dynamodb';
+import { PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import { SFNClient, StartExecutionCommand } from '@aws-sdk/client-sfn';
 import { mockClient } from 'aws-sdk-client-mock';
+import { writeAudit } from '../functions/lib/audit.js';
 import { type SlackOpsDeps, handleSlackRequest } from '../functions/slack-ops/slack-ops.js';
 import { slackSignature } from '../functions/slack-ops/verify-signature.js';
 import { type Stats, stats } from './stats.js';
@@ -12,6 +14,8 @@ import { type Stats, stats } from './stats.js';
 export async function measureSlackAck(requests: number): Promise<Stats> {
   mockClient(SFNClient).on(StartExecutionCommand).resolves({ executionArn: 'arn:aws:states:us-east-1:111111111111:execution:x:y', startDate: new Date() });
   mockClient(DynamoDBClient).on(PutItemCommand).resolves({});
+  mockClient(S3Client).on(PutObjectCommand).resolves({});
+  const s3 = new S3Client({ region: 'us-east-1' });
   const deps: SlackOpsDeps = {
     sfn: new SFNClient({ region: 'us-east-1' }),
     ddb: new DynamoDBClient({ region: 'us-east-1' }),
@@ -23,10 +27,16 @@ export async function measureSlackAck(requests: number): Promise<Stats> {
       tableName: 'bench',
       limits: { maxCeiling: { frontend: 20, backend: 20, worker: 10 }, maxDurationMinutes: 1440 },
       approvalMinutes: 15,
+      approvalUseMinutes: 10,
+      approvalRecordDays: 30,
+      fourEyesWorkflows: [],
     },
     signingSecret: async () => 'bench-secret',
-    policy: async () => ({ operators: ['U0BENCH'], approvers: [], commands: {} }),
+    policy: async () => ({ teamId: 'T0BENCH', channels: ['C0BENCH'], operators: ['U0BENCH'], approvers: [], commands: {}, awsIdentities: {} }),
     respond: async () => undefined,
+    audit: async (entries) => {
+      await writeAudit(s3, 'bench', entries);
+    },
     now: () => new Date(),
   };
   const samples: number[] = [];
@@ -36,6 +46,8 @@ export async function measureSlackAck(requests: number): Promise<Stats> {
       command: '/ops',
       text: `scale staging backend 4 12 60 bench ${i}`,
       user_id: 'U0BENCH',
+      team_id: 'T0BENCH',
+      channel_id: 'C0BENCH',
       response_url: 'https://hooks.slack.com/commands/T0/1/x',
     }).toString();
     const request = { headers: { 'x-slack-request-timestamp': timestamp, 'x-slack-signature': slackSignature('bench-secret', timestamp, body) }, body, isBase64Encoded: false };

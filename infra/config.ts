@@ -4,6 +4,7 @@
  */
 
 import type { EnvironmentName, ServiceName } from '../contracts/environments.js';
+import type { WorkflowName } from '../contracts/workflows.js';
 
 export interface ServiceConfig {
   /** vCPU units as ECS counts them (1024 = 1 vCPU). */
@@ -178,6 +179,21 @@ export interface SecretsConfig {
   readonly restartMaxChecks: number;
   /** EventBridge Scheduler expression of the daily secret-age audit. */
   readonly ageAuditSchedule: string;
+  readonly cacheAuth: {
+    /** ElastiCache accepts 16-128 characters; letters and digits only. */
+    readonly tokenLength: number;
+    /** How long a rotation step waits for the replication group to apply a token change, and how often it looks. */
+    readonly maxWaitSeconds: number;
+    readonly pollSeconds: number;
+    /** After the restart: how often the workflow looks whether the revocation (SET) applied, and how many times at most. */
+    readonly revocationCheckSeconds: number;
+    readonly revocationMaxChecks: number;
+  };
+  readonly djangoKey: {
+    readonly keyLength: number;
+    /** Django's SESSION_COOKIE_AGE: a previous key stays in SECRET_KEY_FALLBACKS this long after it was replaced. */
+    readonly sessionMaxAgeDays: number;
+  };
 }
 
 export interface RemediationConfig {
@@ -192,8 +208,10 @@ export interface RemediationConfig {
 }
 
 export interface SlackConfig {
-  /** Secrets Manager secret holding `{ opsWebhookUrl, incidentsWebhookUrl, signingSecret }`. */
+  /** Secrets Manager secret holding the webhooks `{ opsWebhookUrl, incidentsWebhookUrl }` (the notifier and the CLI read it). */
   readonly secretName: string;
+  /** Secrets Manager secret holding `{ signingSecret }`: only the internet-facing /ops ingress reads it. */
+  readonly signingSecretName: string;
   readonly flapWindowMinutes: number;
   /** How long a production action waits for a second person's approval in Slack. */
   readonly approvalMinutes: number;
@@ -224,6 +242,27 @@ export interface GitHubConfig {
   readonly sessionHours: number;
 }
 
+/** Four eyes: which workflows verify a recorded approval in their first state before they change anything. */
+export interface FourEyesConfig {
+  /** Workflows whose every execution needs an approval record (requester and a second person, bound to its input). */
+  readonly workflows: readonly WorkflowName[];
+  /** How long an approval, once given, stays usable by its execution (it is used once, seconds after). */
+  readonly approvalUseMinutes: number;
+  /**
+   * Workflows allowed to start a four-eyes workflow without a person's approval, proven by their own execution
+   * history (the alarm remediation's bounded scale-out, under its cooldown and kill switch).
+   */
+  readonly automatedStarters: readonly WorkflowName[];
+}
+
+/** The audit trail: an Object Lock bucket that no ops role can change or delete. */
+export interface AuditConfig {
+  /** Object Lock retention (compliance mode) of every entry; PCI DSS 10.5.1 asks for a year of audit history. */
+  readonly retentionDays: number;
+  /** Retention of the ops functions' and state machines' own log groups. */
+  readonly opsLogRetentionDays: number;
+}
+
 export interface EnvironmentConfig {
   readonly name: EnvironmentName;
   readonly account: string;
@@ -243,6 +282,8 @@ export interface EnvironmentConfig {
   readonly secrets: SecretsConfig;
   readonly remediation: RemediationConfig;
   readonly slack: SlackConfig;
+  readonly fourEyes: FourEyesConfig;
+  readonly audit: AuditConfig;
   readonly healthProbe: HealthProbeConfig;
   readonly github: GitHubConfig;
   /** Image tag deployed to every service (context `imageTag`). */
@@ -417,6 +458,10 @@ export function environmentConfig(name: EnvironmentName, context: DeploymentCont
       restartCheckSeconds: 30,
       restartMaxChecks: 40,
       ageAuditSchedule: 'cron(0 8 * * ? *)',
+      // The rotation function's timeout is 15 minutes (Lambda's maximum); a step gives up waiting before it.
+      cacheAuth: { tokenLength: 64, maxWaitSeconds: 780, pollSeconds: 15, revocationCheckSeconds: 30, revocationMaxChecks: 40 },
+      // Django's default session age (two weeks).
+      djangoKey: { keyLength: 64, sessionMaxAgeDays: 14 },
     },
     remediation: {
       cooldownMinutes: 30,
@@ -427,7 +472,24 @@ export function environmentConfig(name: EnvironmentName, context: DeploymentCont
       deploymentRecentMinutes: 30,
       lockMinutes: 30,
     },
-    slack: { secretName: `financehub-${name}/slack`, flapWindowMinutes: 15, approvalMinutes: 15, workspaceId: context.slackWorkspaceId, criticalChannelId: production ? context.slackProductionCriticalChannel : context.slackStagingCriticalChannel },
+    slack: {
+      secretName: `financehub-${name}/slack`,
+      signingSecretName: `financehub-${name}/slack-signing`,
+      workspaceId: context.slackWorkspaceId,
+      criticalChannelId: production ? context.slackProductionCriticalChannel : context.slackStagingCriticalChannel,
+      flapWindowMinutes: 15,
+      approvalMinutes: 15,
+    },
+    fourEyes: {
+      workflows: production ? ['scaling-override', 'failover-drill'] : [],
+      approvalUseMinutes: 10,
+      automatedStarters: ['alarm-remediation'],
+    },
+    audit: {
+      retentionDays: production ? 365 : 30,
+      // Production keeps its ops logs as long as its audit trail; staging's are for debugging a drill.
+      opsLogRetentionDays: production ? 365 : 30,
+    },
     healthProbe: { path: '/api/health', consecutiveSuccesses: 3, intervalSeconds: 10, timeoutSeconds: 5, waitCapMinutes: 10 },
     github: {
       owner: context.githubOwner,

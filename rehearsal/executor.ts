@@ -166,7 +166,8 @@ function taskHandler(
         if (pattern) throw new Error(`Task "${stateName}" uses ${binding.resource}; .${pattern} integrations do not run locally`);
         // Optimized integrations take the API's own parameters; SNS and SQS accept a JSON object as the message.
         const parameters = { ...(input as Record<string, unknown>) };
-        for (const field of ['Message', 'MessageBody']) {
+        // Step Functions' startExecution takes the child's Input as an object too, and passes it on as JSON text.
+        for (const field of service === 'sfn' ? ['Input'] : ['Message', 'MessageBody']) {
           if (parameters[field] !== undefined && typeof parameters[field] !== 'string') parameters[field] = JSON.stringify(parameters[field]);
         }
         calls.push({ state: stateName, target: `${service}:${action}`, input: parameters });

@@ -1,7 +1,8 @@
 import type { ECSClient } from '@aws-sdk/client-ecs';
 import * as z from 'zod';
 import type { OpsResultInput } from '../../contracts/ops-result.js';
-import { type RestartSettings, checkDeployments, postRotationResult, readBackRestarts, validateRotationInput } from './restart.js';
+import { secretKindSchema } from '../lib/rotated-secrets.js';
+import { type RestartSettings, checkDeployments, postRotationResult, readBackRestarts, revocationSchema, validateRotationInput } from './restart.js';
 
 /** The post-rotation state machine's tasks: check the input, poll the restarted services, then publish the result. */
 export interface PostRotationDependencies {
@@ -19,6 +20,10 @@ const taskSchema = z.discriminatedUnion('action', [
     action: z.literal('report'),
     // The raw input when validation refused it: anything may be missing or malformed, and the report still goes out.
     secretId: z.unknown().optional(),
+    kind: z.unknown().optional(),
+    /** Which part failed, when `error` is set: the restart, or revoking the previous value after it. */
+    stage: z.enum(['restart', 'revoke']).default('restart'),
+    revocation: revocationSchema.optional(),
     services: z.unknown().optional(),
     rotatedAt: z.unknown().optional(),
     cluster: z.unknown().optional(),
@@ -47,7 +52,10 @@ export async function runPostRotationAction(event: unknown, deps: PostRotationDe
       const result = postRotationResult(
         {
           environment: deps.settings.environment,
-          secretId: text(task.secretId, 'the database secret'),
+          secretId: text(task.secretId, 'the secret'),
+          kind: secretKindSchema.safeParse(task.kind).data,
+          stage: task.stage,
+          revocation: task.revocation,
           services: mine,
           rotatedAt,
           cluster: deps.settings.clusterName,

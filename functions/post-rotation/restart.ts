@@ -2,6 +2,7 @@ import { DescribeServicesCommand, type ECSClient } from '@aws-sdk/client-ecs';
 import * as z from 'zod';
 import type { OpsResultInput } from '../../contracts/ops-result.js';
 import type { EnvironmentName } from '../../contracts/environments.js';
+import { SECRET_KINDS, type SecretKind } from '../lib/rotated-secrets.js';
 import { awsCall } from '../lib/transient-error.js';
 
 /** The services did not settle within the polling cap: the state machine reports it as a failed restart. */
@@ -29,6 +30,9 @@ export interface RestartSettings {
 
 export interface RotationInput {
   readonly secretId: string;
+  readonly kind: SecretKind;
+  /** The version the services restart on; the Redis token's revocation acts only while it is still AWSCURRENT. */
+  readonly versionId?: string;
   readonly rotatedAt: string;
   readonly cluster: string;
   readonly services: readonly string[];
@@ -41,13 +45,18 @@ const SECRET_ID_MAX = 2048;
 export function validateRotationInput(input: unknown, settings: RestartSettings): RotationInput {
   const schema = z.object({
     secretId: z.string({ error: 'secretId is required' }).min(1, 'secretId is required').max(SECRET_ID_MAX, `secretId must be at most ${SECRET_ID_MAX} characters`),
+    // The master restarts nothing, so it never comes here.
+    kind: z.enum(['database-app', 'redis-auth', 'django-secret-key'], { error: 'kind must be database-app, redis-auth or django-secret-key' }),
+    versionId: z.string().min(1).max(64).optional(),
     rotatedAt: z.iso.datetime({ error: 'rotatedAt must be an ISO 8601 time' }),
     cluster: z.literal(settings.clusterName, { error: `cluster must be ${settings.clusterName} (this is the ${settings.environment} post-rotation)` }),
     services: z
       .array(z.enum(settings.serviceNames as [string, ...string[]], { error: `services may only name ${settings.serviceNames.join(', ')}` }), { error: 'services must be a list' })
       .min(1, 'services must name at least one service'),
   });
-  const parsed = schema.safeParse(input);
+  const parsed = schema
+    .refine((value) => value.kind !== 'redis-auth' || value.versionId !== undefined, { path: ['versionId'], message: 'versionId is required for the Redis AUTH token (its revocation is bound to it)' })
+    .safeParse(input);
   if (!parsed.success) {
     const problems = parsed.error.issues.map((issue) => `${issue.path.join('.') || 'input'}: ${issue.message}`);
     throw new InvalidRotationInput(`Invalid post-rotation input: ${[...new Set(problems)].join('; ')}. Nothing was restarted.`);
@@ -125,9 +134,24 @@ export async function readBackRestarts(ecs: ECSClient, input: Pick<RotationInput
   }
 }
 
+/** What the revocation step returned: revoked (as ElastiCache reported it), skipped (AWSCURRENT moved on), or none to do. */
+export const revocationSchema = z.object({
+  state: z.enum(['revoked', 'skipped', 'not-applicable']),
+  authTokenLastModified: z.string().optional(),
+  note: z.string().optional(),
+  reason: z.string().optional(),
+});
+
+export type Revocation = z.infer<typeof revocationSchema>;
+
 export interface ReportInput {
   readonly environment: EnvironmentName;
   readonly secretId: string;
+  /** Undefined when the input was refused before its kind was known. */
+  readonly kind?: SecretKind;
+  /** Which part failed, when `error` is set. */
+  readonly stage?: 'restart' | 'revoke';
+  readonly revocation?: Revocation;
   readonly services: readonly string[];
   readonly rotatedAt: string;
   readonly cluster?: string;
@@ -147,11 +171,25 @@ function errorMessage(error: NonNullable<ReportInput['error']>): string {
   return `${error.Error ?? 'error'}: ${error.Cause ?? ''}`.trim();
 }
 
-/** What the on-call reads after a rotation: new credentials in use everywhere, or which service still lags. */
+function revocationSentence(revocation: Revocation | undefined): string[] {
+  if (!revocation || revocation.state === 'not-applicable') return [];
+  if (revocation.state === 'skipped') return [`Did not revoke the previous value: ${revocation.reason ?? 'AWSCURRENT moved on'}`];
+  const at = revocation.authTokenLastModified ? ` (ElastiCache reports the AUTH token changed at ${revocation.authTokenLastModified})` : '';
+  return [`Revoked the previous Redis AUTH token with SET${at}${revocation.note ? `; ${revocation.note}` : ''}`];
+}
+
+function capitalized(text: string): string {
+  return `${text.charAt(0).toUpperCase()}${text.slice(1)}`;
+}
+
+/** What the on-call reads after a rotation: the new value in use everywhere, or which service still lags. */
 export function postRotationResult(input: ReportInput, now: Date): OpsResultInput {
   const started = new Date(Number.isNaN(Date.parse(input.rotatedAt)) ? now.getTime() : Date.parse(input.rotatedAt));
   const duration = Math.max(0, (now.getTime() - started.getTime()) / 1000);
   const services = input.services.join(' and ');
+  const kind = input.kind ? SECRET_KINDS[input.kind] : undefined;
+  const label = capitalized(kind?.label ?? 'the secret');
+  const rollback = kind ? kind.rollback.replace('<secret>', input.secretId) : 'Runbook: docs/runbooks/post-rotation.md';
   const common = {
     kind: 'OpsResult' as const,
     workflow: 'post-rotation',
@@ -166,13 +204,24 @@ export function postRotationResult(input: ReportInput, now: Date): OpsResultInpu
       ...common,
       outcome: 'failed',
       severity: 'critical',
-      summary: `The database secret rotated, but the post-rotation restart was refused: ${errorMessage(input.error)}`.slice(0, 1500),
+      summary: `${label} rotated, but the post-rotation restart was refused: ${errorMessage(input.error)}`.slice(0, 1500),
       actionsTaken: ['Nothing was restarted'],
-      howToUndo: 'Nothing to undo. The services still run on the previous credentials, which stay valid until the next rotation: restart them by hand (aws ecs update-service --force-new-deployment). Runbook: docs/runbooks/secret-rotation.md',
+      howToUndo: 'Nothing to undo. The services still run on the previous value, which stays valid (for the Redis token both tokens stay valid until a SET): restart them by hand (aws ecs update-service --force-new-deployment). Runbook: docs/runbooks/post-rotation.md',
     };
   }
   const restarts = input.restarts;
   const lines = restarts?.map((r) => `${r.service}: ${r.detail}`) ?? [`Could not read ${services} back from ECS: check them in the console`];
+  if (input.error && input.stage === 'revoke') {
+    return {
+      ...common,
+      outcome: 'failed',
+      severity: 'critical',
+      summary: `${label} rotated and ${services} restarted on the new value, but revoking the previous token failed: ${errorMessage(input.error)}. The previous token may still be valid; nothing is down.`.slice(0, 1500),
+      measurements: [],
+      actionsTaken: [`Rotated ${input.secretId} (${kind?.strategy ?? 'see the runbook'})`, ...lines, 'Tried to revoke the previous token (SET)'],
+      howToUndo: `Nothing to undo. To finish the revocation, start the post-rotation workflow again with the same input (fhops start post-rotation), which SETs the current token. ${rollback}`,
+    };
+  }
   const unrestarted = restarts?.filter((r) => !r.restarted) ?? [];
   const error = input.error ?? (unrestarted.length > 0 ? { Error: 'NotRestarted', Cause: `${unrestarted.map((r) => r.service).join(', ')} shows no deployment since the rotation` } : undefined);
   if (error) {
@@ -185,20 +234,20 @@ export function postRotationResult(input: ReportInput, now: Date): OpsResultInpu
       ...common,
       outcome: 'failed',
       severity: 'critical',
-      summary: `The database secret rotated, but restarting ${services} failed: ${errorMessage(error)}. ${where}`.trim().slice(0, 1500),
+      summary: `${label} rotated, but restarting ${services} failed: ${errorMessage(error)}. ${where}`.trim().slice(0, 1500),
       measurements: [],
-      actionsTaken: [`Rotated ${input.secretId} (the previous credentials keep working until the next rotation)`, ...lines],
-      howToUndo: `Nothing to undo: old and new credentials both work. Check the services, then retry: aws ecs update-service --cluster ${input.cluster ?? '<cluster>'} --service <service> --force-new-deployment`,
+      actionsTaken: [`Rotated ${input.secretId} (${kind?.strategy ?? 'see the runbook'})`, ...lines, ...revocationSentence(input.revocation)],
+      howToUndo: `Check the services, then retry: aws ecs update-service --cluster ${input.cluster ?? '<cluster>'} --service <service> --force-new-deployment. ${rollback}`,
     };
   }
+  const revoked = revocationSentence(input.revocation);
   return {
     ...common,
     outcome: 'succeeded',
-    severity: 'info',
-    summary: `The database credentials rotated and ${services} restarted on them in ${Math.round(duration)} s.`,
-    measurements: [{ name: 'Time to restart on new credentials', value: Math.round(duration), unit: 's' }],
-    actionsTaken: [`Rotated ${input.secretId} to the alternate user`, `Forced new deployments of ${services}; each reached steady state`, ...(restarts ? lines : [])],
-    howToUndo:
-      'Nothing to undo: the previous credentials stay valid until the next rotation. To roll back, move AWSCURRENT back with aws secretsmanager update-secret-version-stage and restart the services.',
+    severity: input.revocation?.state === 'skipped' ? 'warning' : 'info',
+    summary: `${label} rotated and ${services} restarted on the new value in ${Math.round(duration)} s.${revoked.length ? ` ${revoked[0]}.` : ''}`,
+    measurements: [{ name: 'Time to restart on the new value', value: Math.round(duration), unit: 's' }],
+    actionsTaken: [`Rotated ${input.secretId} (${kind?.strategy ?? 'see the runbook'})`, `Forced new deployments of ${services}; each reached steady state`, ...(restarts ? lines : []), ...revoked],
+    howToUndo: rollback,
   };
 }

@@ -1,11 +1,11 @@
 import { DescribeDBInstancesCommand, RDSClient } from '@aws-sdk/client-rds';
 import { S3Client } from '@aws-sdk/client-s3';
-import { GetSecretValueCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
+import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { SNSClient } from '@aws-sdk/client-sns';
 import * as z from 'zod';
 import { envField, readConfig } from '../lib/env.js';
 import { type HandlerOverrides, opsHandler } from '../lib/handler.js';
-import { connectWithSecret, parseDatabaseSecret } from '../lib/postgres.js';
+import { connectAsMaster } from '../lib/master-credentials.js';
 import { tracer } from '../lib/powertools.js';
 import { publishOpsResult } from '../lib/publish-result.js';
 import { type DrillDependencies, runDrillAction } from './actions.js';
@@ -44,13 +44,6 @@ export function createHandler(overrides: HandlerOverrides<{ readonly rds: RDSCli
     ...overrides.clients,
   };
 
-  /** Master credentials (read per connection: a rotation between steps must not break the drill). */
-  async function masterSecret() {
-    const { SecretString } = await secrets.send(new GetSecretValueCommand({ SecretId: env.MASTER_SECRET_ARN }));
-    if (!SecretString) throw new Error('The master secret has no string value');
-    return parseDatabaseSecret(SecretString);
-  }
-
   /** The source side of the comparison: the read replica (no load on the primary), or the primary when the replica is away. */
   async function sourceEndpoint(): Promise<{ host?: string; port?: number }> {
     const { DBInstances = [] } = await rds.send(new DescribeDBInstancesCommand({ DBInstanceIdentifier: env.REPLICA_INSTANCE_ID }));
@@ -75,10 +68,11 @@ export function createHandler(overrides: HandlerOverrides<{ readonly rds: RDSCli
     },
     report: { environment: env.ENVIRONMENT, region: env.AWS_REGION, rtoMinutes: env.RTO_MINUTES, rpoMinutes: env.RPO_MINUTES, reportsBucket: env.REPORTS_BUCKET },
     verification: { schema: env.DRILL_SCHEMA, criticalTables: env.CRITICAL_TABLES, rowCountTolerancePercent: env.ROW_COUNT_TOLERANCE_PERCENT },
+    // Master credentials are read per connection, and a restored instance may hold the password from before the last
+    // rotation: connectAsMaster tries AWSCURRENT, then AWSPENDING and AWSPREVIOUS.
     connect: async (host, port) => {
-      const secret = await masterSecret();
       const target = host ? { host, port } : await sourceEndpoint();
-      return connectWithSecret(secret, { ...target, database: env.DATABASE_NAME });
+      return (await connectAsMaster({ secrets }, env.MASTER_SECRET_ARN, { ...target, database: env.DATABASE_NAME })).client;
     },
     publish: (result) => publishOpsResult(sns, env.TOPIC_ARN, result),
     now,

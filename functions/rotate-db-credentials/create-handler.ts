@@ -4,12 +4,14 @@ import { envField, readConfig } from '../lib/env.js';
 import { type HandlerOverrides, opsHandler } from '../lib/handler.js';
 import { connectWithSecret } from '../lib/postgres.js';
 import { logger, tracer } from '../lib/powertools.js';
-import { RotationError, rotateDatabaseCredentials, rotationEventSchema } from './rotation.js';
+import { parseRotationEvent } from '../lib/rotation-contract.js';
+import { rotateDatabaseCredentials } from './rotation.js';
 
 const environmentSchema = z.object({
   PASSWORD_LENGTH: envField.positiveInt,
   EXCLUDE_CHARACTERS: z.string().default(''),
   APPLICATION_SCHEMA: envField.text,
+  MASTER_SECRET_ARN: envField.arn,
 });
 /** The handler with its configuration and clients: Lambda's environment and real clients unless `overrides` gives others. */
 export function createHandler(overrides: HandlerOverrides<{ readonly secrets: SecretsManagerClient }> = {}) {
@@ -22,14 +24,13 @@ export function createHandler(overrides: HandlerOverrides<{ readonly secrets: Se
    * and retries it; the error says why and never contains a password.
    */
   async function lambdaHandler(event: unknown): Promise<void> {
-    const parsed = rotationEventSchema.safeParse(event);
-    if (!parsed.success) throw new RotationError(`Not a rotation event: ${parsed.error.issues.map((i) => i.path.join('.') || i.message).join(', ')}`);
-    await rotateDatabaseCredentials(parsed.data, {
+    await rotateDatabaseCredentials(parseRotationEvent(event), {
       secrets,
       connect: connectWithSecret,
       passwordLength: env.PASSWORD_LENGTH,
       excludeCharacters: env.EXCLUDE_CHARACTERS,
       applicationSchema: env.APPLICATION_SCHEMA,
+      masterSecretArn: env.MASTER_SECRET_ARN,
       log: (message, details) => logger.info(message, details ?? {}),
     });
   }

@@ -1,32 +1,11 @@
-import {
-  DescribeSecretCommand,
-  GetRandomPasswordCommand,
-  GetSecretValueCommand,
-  PutSecretValueCommand,
-  ResourceNotFoundException,
-  type SecretsManagerClient,
-  UpdateSecretVersionStageCommand,
-} from '@aws-sdk/client-secrets-manager';
+import { GetRandomPasswordCommand, ResourceNotFoundException, type SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import type pg from 'pg';
-import * as z from 'zod';
+import { connectAsMaster, isAuthenticationFailure } from '../lib/master-credentials.js';
 import { type ConnectOptions, type DatabaseSecret, parseDatabaseSecret } from '../lib/postgres.js';
+import { type RotationEvent, RotationError, pendingString, putPending, runRotationStep, secretStringAt } from '../lib/rotation-contract.js';
 import { copyPrivileges, ensureLoginRole, roleExists, setPassword } from './roles.js';
 
-export const rotationEventSchema = z.object({
-  Step: z.enum(['createSecret', 'setSecret', 'testSecret', 'finishSecret']),
-  SecretId: z.string().min(1),
-  ClientRequestToken: z.string().min(1),
-});
-
-export type RotationEvent = z.infer<typeof rotationEventSchema>;
-
-/** The rotation cannot go on: a token that is not this secret's pending version, a broken secret. Nothing was changed. */
-export class RotationError extends Error {
-  constructor(message: string) {
-    super(message);
-    this.name = 'RotationError';
-  }
-}
+export { RotationError, type RotationEvent, rotationEventSchema } from '../lib/rotation-contract.js';
 
 export interface RotationDeps {
   readonly secrets: SecretsManagerClient;
@@ -36,7 +15,14 @@ export interface RotationDeps {
   /** Schema the test step reads from with the new credentials. */
   readonly applicationSchema: string;
   readonly log: (message: string, details?: Record<string, unknown>) => void;
+  /**
+   * The master secret (full ARN), rotated by the single-user strategy: the master changes its own password, since
+   * no other user may. Every other secret rotates by alternating users, administered by its `masterarn`.
+   */
+  readonly masterSecretArn: string;
 }
+
+export type RotationStrategy = 'single-user' | 'alternating-users';
 
 const CLONE_SUFFIX = '_clone';
 
@@ -46,9 +32,7 @@ export function alternateUser(username: string): string {
 }
 
 async function secretAt(deps: RotationDeps, secretId: string, where: { VersionStage?: string; VersionId?: string }): Promise<DatabaseSecret> {
-  const { SecretString } = await deps.secrets.send(new GetSecretValueCommand({ SecretId: secretId, ...where }));
-  if (!SecretString) throw new RotationError(`${secretId} has no secret string at ${JSON.stringify(where)}`);
-  return parseDatabaseSecret(SecretString);
+  return parseDatabaseSecret(await secretStringAt(deps.secrets, secretId, where));
 }
 
 /**
@@ -56,47 +40,29 @@ async function secretAt(deps: RotationDeps, secretId: string, where: { VersionSt
  * does nothing, and each step checks the state it would create before creating it.
  */
 export async function rotateDatabaseCredentials(event: RotationEvent, deps: RotationDeps): Promise<void> {
-  const { SecretId, ClientRequestToken: token, Step } = event;
-  const description = await deps.secrets.send(new DescribeSecretCommand({ SecretId }));
-  if (description.RotationEnabled === false) throw new RotationError(`Secret ${SecretId} is not enabled for rotation`);
-  const stages = description.VersionIdsToStages?.[token];
-  if (!stages) throw new RotationError(`Version ${token} does not belong to secret ${SecretId}`);
-  if (stages.includes('AWSCURRENT')) {
-    deps.log('Version is already AWSCURRENT: nothing to do', { step: Step, secretId: SecretId });
-    return;
-  }
-  if (!stages.includes('AWSPENDING')) throw new RotationError(`Version ${token} of secret ${SecretId} is not AWSPENDING`);
-
-  switch (Step) {
-    case 'createSecret':
-      return createPendingVersion(SecretId, token, deps);
-    case 'setSecret':
-      return setPendingPassword(SecretId, token, deps);
-    case 'testSecret':
-      return testPendingLogin(SecretId, token, deps);
-    case 'finishSecret':
-      return promotePendingVersion(SecretId, token, description.VersionIdsToStages ?? {}, deps);
-  }
+  const { SecretId, ClientRequestToken: token } = event;
+  const strategyOf = (description: { ARN?: string }): RotationStrategy => (description.ARN === deps.masterSecretArn ? 'single-user' : 'alternating-users');
+  await runRotationStep(deps.secrets, event, deps.log, {
+    createSecret: (description) => createPendingVersion(SecretId, token, strategyOf(description), deps),
+    setSecret: (description) => (strategyOf(description) === 'single-user' ? setOwnPassword(SecretId, token, deps) : setPendingPassword(SecretId, token, deps)),
+    testSecret: (description) => (strategyOf(description) === 'single-user' ? testMasterLogin(SecretId, token, deps) : testPendingLogin(SecretId, token, deps)),
+  });
 }
 
-async function createPendingVersion(secretId: string, token: string, deps: RotationDeps): Promise<void> {
+async function createPendingVersion(secretId: string, token: string, strategy: RotationStrategy, deps: RotationDeps): Promise<void> {
   const current = await secretAt(deps, secretId, { VersionStage: 'AWSCURRENT' });
-  try {
-    await secretAt(deps, secretId, { VersionId: token, VersionStage: 'AWSPENDING' });
+  if (await pendingString(deps.secrets, secretId, token)) {
     deps.log('createSecret: the pending version exists already', { secretId });
     return;
-  } catch (error) {
-    if (!(error instanceof ResourceNotFoundException)) throw error;
   }
   const { RandomPassword } = await deps.secrets.send(
     new GetRandomPasswordCommand({ PasswordLength: deps.passwordLength, ExcludeCharacters: deps.excludeCharacters }),
   );
   if (!RandomPassword) throw new RotationError('Secrets Manager returned no random password');
-  const pending = { ...current, username: alternateUser(current.username), password: RandomPassword };
-  await deps.secrets.send(
-    new PutSecretValueCommand({ SecretId: secretId, ClientRequestToken: token, SecretString: JSON.stringify(pending), VersionStages: ['AWSPENDING'] }),
-  );
-  deps.log('createSecret: pending version created', { secretId, username: pending.username });
+  const username = strategy === 'single-user' ? current.username : alternateUser(current.username);
+  const pending = { ...current, username, password: RandomPassword };
+  await putPending(deps.secrets, secretId, token, JSON.stringify(pending));
+  deps.log('createSecret: pending version created', { secretId, username: pending.username, strategy });
 }
 
 async function setPendingPassword(secretId: string, token: string, deps: RotationDeps): Promise<void> {
@@ -109,11 +75,11 @@ async function setPendingPassword(secretId: string, token: string, deps: Rotatio
     throw new RotationError('The pending version points at another database than the current one');
   }
   if (!current.masterarn) throw new RotationError(`Secret ${secretId} has no masterarn: the alternating-users strategy needs the master credentials`);
-  const master = await secretAt(deps, current.masterarn, { VersionStage: 'AWSCURRENT' });
-  if (master.host !== current.host) throw new RotationError('The master secret points at another database host');
-
-  const admin = await deps.connect(master, { database: current.dbname });
+  // The master rotates too: whichever of its stages logs in now (see connectAsMaster).
+  const { client: admin, secret: master, stage } = await connectAsMaster(deps, current.masterarn, { database: current.dbname });
   try {
+    if (master.host !== current.host) throw new RotationError('The master secret points at another database host');
+    if (stage !== 'AWSCURRENT') deps.log('setSecret: the master logged in with another stage than AWSCURRENT', { stage });
     // First rotation of a new database: the application user itself may not exist yet.
     if (!(await roleExists(admin, current.username))) {
       await ensureLoginRole(admin, current.username, current.password);
@@ -147,10 +113,67 @@ async function testPendingLogin(secretId: string, token: string, deps: RotationD
   }
 }
 
-async function promotePendingVersion(secretId: string, token: string, versions: Record<string, string[]>, deps: RotationDeps): Promise<void> {
-  const currentVersion = Object.entries(versions).find(([, stages]) => stages.includes('AWSCURRENT'))?.[0];
-  await deps.secrets.send(
-    new UpdateSecretVersionStageCommand({ SecretId: secretId, VersionStage: 'AWSCURRENT', MoveToVersionId: token, RemoveFromVersionId: currentVersion }),
-  );
-  deps.log('finishSecret: AWSCURRENT moved to the new version', { secretId, previousVersion: currentVersion });
+/** Logs in with `secret`; undefined when the database rejects its password (any other failure is thrown). */
+async function tryLogin(deps: RotationDeps, secret: DatabaseSecret, database: string): Promise<pg.Client | undefined> {
+  try {
+    return await deps.connect(secret, { database });
+  } catch (error) {
+    if (isAuthenticationFailure(error)) return undefined;
+    throw error;
+  }
+}
+
+async function previousVersion(deps: RotationDeps, secretId: string): Promise<DatabaseSecret | undefined> {
+  try {
+    return await secretAt(deps, secretId, { VersionStage: 'AWSPREVIOUS' });
+  } catch (error) {
+    if (error instanceof ResourceNotFoundException) return undefined;
+    throw error;
+  }
+}
+
+/**
+ * Single-user setSecret: the user changes its own password to the pending one. Safe to repeat: when the pending
+ * password already logs in (a repeat, or a run that timed out after the change) nothing is changed; the current or
+ * else the previous password (a finishSecret that never ran) is what logs in to make the change.
+ */
+async function setOwnPassword(secretId: string, token: string, deps: RotationDeps): Promise<void> {
+  const current = await secretAt(deps, secretId, { VersionStage: 'AWSCURRENT' });
+  const pending = await secretAt(deps, secretId, { VersionId: token, VersionStage: 'AWSPENDING' });
+  if (pending.username !== current.username || pending.host !== current.host) {
+    throw new RotationError('The pending version names another user or host than the current one: the single-user strategy keeps both');
+  }
+  const already = await tryLogin(deps, pending, current.dbname);
+  if (already) {
+    await already.end().catch(() => undefined);
+    deps.log('setSecret: the pending password logs in already', { username: pending.username });
+    return;
+  }
+  const previous = await previousVersion(deps, secretId);
+  for (const [stage, secret] of [['AWSCURRENT', current], ['AWSPREVIOUS', previous]] as const) {
+    if (!secret || secret.username !== current.username) continue;
+    const client = await tryLogin(deps, secret, current.dbname);
+    if (!client) continue;
+    try {
+      await client.query(`ALTER ROLE CURRENT_USER WITH PASSWORD ${client.escapeLiteral(pending.password)}`);
+    } finally {
+      await client.end().catch(() => undefined);
+    }
+    deps.log('setSecret: the user changed its own password', { username: current.username, loggedInWith: stage });
+    return;
+  }
+  throw new RotationError(`None of the pending, current and previous passwords of ${secretId} logs in as ${current.username}`);
+}
+
+/** Single-user testSecret for the master: the pending password logs in and can still administer roles. */
+async function testMasterLogin(secretId: string, token: string, deps: RotationDeps): Promise<void> {
+  const pending = await secretAt(deps, secretId, { VersionId: token, VersionStage: 'AWSPENDING' });
+  const client = await deps.connect(pending, { database: pending.dbname });
+  try {
+    const { rows } = await client.query<{ createrole: boolean }>('SELECT rolcreaterole OR rolsuper AS createrole FROM pg_roles WHERE rolname = current_user');
+    if (!rows[0]?.createrole) throw new RotationError(`${pending.username} logs in with the pending password but cannot create roles: it is not the master`);
+    deps.log('testSecret: the pending master password logs in and administers roles', { username: pending.username });
+  } finally {
+    await client.end().catch(() => undefined);
+  }
 }

@@ -1,6 +1,8 @@
+import { DescribeSecretCommand, type SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { type SFNClient, ExecutionAlreadyExists, StartExecutionCommand } from '@aws-sdk/client-sfn';
 import * as z from 'zod';
 import type { OpsResultInput } from '../../contracts/ops-result.js';
+import { type RotatedSecret, SECRET_KINDS } from '../lib/rotated-secrets.js';
 import { executionName } from '../lib/workflows.js';
 import type { EnvironmentName } from '../../contracts/environments.js';
 
@@ -23,26 +25,48 @@ export interface RotationEventsConfig {
   readonly environment: EnvironmentName;
   readonly stateMachineArn: string;
   readonly cluster: string;
-  /** The services that read the database secret and so must restart on the new credentials. */
-  readonly services: readonly string[];
+  /** Every secret a function rotates, with the services that must restart on its new value. */
+  readonly secrets: readonly RotatedSecret[];
+}
+
+export interface RotationEventsDeps {
+  readonly sfn: SFNClient;
+  readonly secrets: SecretsManagerClient;
+  readonly publish: (result: OpsResultInput) => Promise<unknown>;
+  readonly config: RotationEventsConfig;
+}
+
+export type RotationEventOutcome = 'started' | 'already-started' | 'reported' | 'ignored';
+
+/** Secrets Manager names the secret by ARN in these events; a name or partial ARN also matches. */
+function rotatedSecret(config: RotationEventsConfig, secretId: string | undefined): RotatedSecret | undefined {
+  if (!secretId) return undefined;
+  return config.secrets.find((s) => s.secretArn === secretId || s.secretArn.includes(`:secret:${secretId}`));
 }
 
 /**
- * A succeeded rotation starts the post-rotation workflow once (the execution is named after the event, so a
- * duplicate delivery starts nothing); a failed or abandoned one becomes a critical result for the on-call.
+ * A succeeded rotation of a secret services read starts the post-rotation workflow once (the execution is named
+ * after the event, so a duplicate delivery starts nothing); one no service reads (the master) is reported at once,
+ * as read back from Secrets Manager; a failed or abandoned one becomes a critical result for the on-call.
  */
-export async function handleRotationEvent(
-  notice: RotationNotice,
-  deps: { sfn: SFNClient; publish: (result: OpsResultInput) => Promise<unknown>; config: RotationEventsConfig },
-): Promise<'started' | 'already-started' | 'reported'> {
-  const secretId = notice.detail.additionalEventData?.SecretId ?? 'the database secret';
+export async function handleRotationEvent(notice: RotationNotice, deps: RotationEventsDeps): Promise<RotationEventOutcome> {
+  const secretId = notice.detail.additionalEventData?.SecretId;
+  const secret = rotatedSecret(deps.config, secretId);
+  if (!secret || !secretId) return 'ignored';
+  const kind = SECRET_KINDS[secret.kind];
   if (notice.detail.eventName === 'RotationSucceeded') {
+    const current = await currentVersion(secret, deps);
+    if (secret.services.length === 0) {
+      await deps.publish(noRestartResult(notice, secret, current, deps.config));
+      return 'reported';
+    }
     try {
       await deps.sfn.send(
         new StartExecutionCommand({
           stateMachineArn: deps.config.stateMachineArn,
           name: executionName('rotation', notice.id),
-          input: JSON.stringify({ secretId, rotatedAt: notice.time, cluster: deps.config.cluster, services: deps.config.services }),
+          // The version the services restart on: the workflow revokes the previous value only while it is still current.
+          input: JSON.stringify({ secretId, kind: secret.kind, versionId: current.versionId, rotatedAt: notice.time, cluster: deps.config.cluster, services: secret.services }),
         }),
       );
       return 'started';
@@ -58,14 +82,38 @@ export async function handleRotationEvent(
     environment: deps.config.environment,
     outcome: 'failed',
     severity: 'critical',
-    summary: `Rotation of ${secretId} ${notice.detail.eventName === 'RotationAbandoned' ? 'was abandoned' : 'failed'}: ${reason}`.slice(0, 1500),
+    summary: `Rotation of ${kind.label} (${secretId}) ${notice.detail.eventName === 'RotationAbandoned' ? 'was abandoned' : 'failed'}: ${reason}`.slice(0, 1500),
     startedAt: notice.time,
     finishedAt: notice.time,
     durationSeconds: 0,
-    actionsTaken: ['Nothing changed for the services: AWSCURRENT still holds the working credentials'],
-    howToUndo:
-      'Nothing to undo. Read the rotate-db-credentials logs, fix the cause (database reachable? master secret valid?), then run: aws secretsmanager rotate-secret --secret-id ' +
-      secretId,
+    actionsTaken: ['Nothing restarted: AWSCURRENT still holds the value the services use'],
+    howToUndo: `Nothing to undo. Read the ${kind.rotatedBy} logs, fix the cause, then run: aws secretsmanager rotate-secret --secret-id ${secretId}`,
   });
   return 'reported';
+}
+
+/** The version Secrets Manager holds as AWSCURRENT now, read back rather than assumed. */
+async function currentVersion(secret: RotatedSecret, deps: RotationEventsDeps): Promise<{ versionId: string; rotatedAt?: string }> {
+  const description = await deps.secrets.send(new DescribeSecretCommand({ SecretId: secret.secretArn }));
+  const versionId = Object.entries(description.VersionIdsToStages ?? {}).find(([, stages]) => stages.includes('AWSCURRENT'))?.[0];
+  if (!versionId) throw new Error(`${secret.secretArn} has no AWSCURRENT version`);
+  return { versionId, rotatedAt: description.LastRotatedDate?.toISOString() };
+}
+
+function noRestartResult(notice: RotationNotice, secret: RotatedSecret, current: { versionId: string; rotatedAt?: string }, config: RotationEventsConfig): OpsResultInput {
+  const kind = SECRET_KINDS[secret.kind];
+  const rotatedAt = current.rotatedAt ?? notice.time;
+  return {
+    kind: 'OpsResult',
+    workflow: 'secret-rotation',
+    environment: config.environment,
+    outcome: 'succeeded',
+    severity: 'info',
+    summary: `${kind.label.charAt(0).toUpperCase()}${kind.label.slice(1)} rotated (${kind.strategy}) at ${rotatedAt}: version ${current.versionId} is AWSCURRENT. Nothing restarted: no service reads them; the ops functions read them per connection.`,
+    startedAt: notice.time,
+    finishedAt: notice.time,
+    durationSeconds: 0,
+    actionsTaken: [`Rotated ${secret.secretArn} (${kind.strategy})`, 'Restarted nothing'],
+    howToUndo: kind.rollback.replace('<secret>', secret.secretArn),
+  };
 }

@@ -8,6 +8,14 @@ export interface SecretAge {
   /** What the age counts from. */
   readonly since: 'last rotation' | 'last change' | 'creation';
   readonly rotationEnabled: boolean;
+  /** When Secrets Manager rotates it next (automatic rotation only). */
+  readonly nextRotation?: Date;
+}
+
+/** Its rotation state as on-call reads it: automatic (and when next), or rotated by its owner. */
+export function rotationState(age: SecretAge): string {
+  if (!age.rotationEnabled) return 'no automatic rotation: its owner rotates it';
+  return `rotates automatically${age.nextRotation ? `, next ${age.nextRotation.toISOString().slice(0, 10)}` : ''}`;
 }
 
 /** Every secret of the environment (name prefix) with the days since it was last rotated or changed. */
@@ -24,7 +32,7 @@ export async function secretAges(secrets: SecretsManagerClient, prefix: string, 
           ? (['last change', secret.LastChangedDate] as const)
           : (['creation', secret.CreatedDate] as const);
       const ageDays = date ? Math.floor((now.getTime() - date.getTime()) / 86_400_000) : Number.POSITIVE_INFINITY;
-      ages.push({ name: secret.Name, ageDays, since, rotationEnabled: secret.RotationEnabled ?? false });
+      ages.push({ name: secret.Name, ageDays, since, rotationEnabled: secret.RotationEnabled ?? false, nextRotation: secret.NextRotationDate });
     }
     NextToken = page.NextToken;
   } while (NextToken);
@@ -34,7 +42,7 @@ export async function secretAges(secrets: SecretsManagerClient, prefix: string, 
 /** One result naming each secret older than the rotation period, with its age. */
 export function auditResult(ages: readonly SecretAge[], environment: EnvironmentName, maxAgeDays: number, startedAt: Date, now: Date): OpsResultInput {
   const stale = ages.filter((a) => a.ageDays > maxAgeDays);
-  const describe = (a: SecretAge) => `${a.name}: ${Number.isFinite(a.ageDays) ? a.ageDays : '?'} days since ${a.since}`;
+  const describe = (a: SecretAge) => `${a.name}: ${Number.isFinite(a.ageDays) ? a.ageDays : '?'} days since ${a.since} (${rotationState(a)})`;
   return {
     kind: 'OpsResult',
     workflow: 'secret-age-audit',

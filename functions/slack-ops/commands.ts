@@ -49,7 +49,7 @@ export const USAGE = [
   '`/ops verify-backups <env>`: run the backup verification now',
   '`/ops restore-drill <env>`: restore the latest backup to a temporary instance, verify, delete it',
   '`/ops failover-drill <env>`: force database and cache failover and measure recovery',
-  '`<env>` is staging or production; production scale, scale-revert and failover-drill need a second person to approve.',
+  '`<env>` is staging or production; in production, scale, scale-revert and failover-drill need a second person to approve.',
 ].join('\n');
 
 function parse<T>(schema: z.ZodType<T>, value: unknown): T {
@@ -113,22 +113,19 @@ export function parseCommand(text: string, limits: ScalingLimits): OpsCommand {
   }
 }
 
-/** Commands that act on production and so need a second person's approval there. */
-export function needsApproval(command: OpsCommand): boolean {
-  return (
-    'environment' in command &&
-    command.environment === 'production' &&
-    (command.name === 'scale' || command.name === 'scale-revert' || command.name === 'failover-drill')
-  );
-}
+/** The workflows `/ops` starts: the Slack ingress may start these and no other. */
+export const SLACK_WORKFLOWS = ['backup-verification', 'restore-drill', 'failover-drill', 'scaling-override'] as const satisfies readonly WorkflowName[];
+
+export type SlackWorkflow = (typeof SLACK_WORKFLOWS)[number];
 
 export interface WorkflowStart {
-  readonly workflow: WorkflowName;
+  readonly workflow: SlackWorkflow;
   readonly input: Record<string, unknown>;
 }
 
-/** What a command starts: the workflow and its input, as the state machine expects it. */
+/** What a command starts: the workflow and its input, as the state machine expects it (and as an approval binds it). */
 export function workflowFor(command: OpsCommand, requestedBy: string, approvedBy?: string): WorkflowStart | undefined {
+  const approval = approvedBy ? { approvedBy } : {};
   switch (command.name) {
     case 'scale':
       return {
@@ -141,27 +138,30 @@ export function workflowFor(command: OpsCommand, requestedBy: string, approvedBy
           durationMinutes: command.durationMinutes,
           reason: command.reason,
           requestedBy,
-          ...(approvedBy ? { approvedBy } : {}),
+          ...approval,
         },
       };
     case 'scale-revert':
       return {
         workflow: 'scaling-override',
-        input: { action: 'revert', environment: command.environment, service: command.service, reason: command.reason, requestedBy },
+        input: { action: 'revert', environment: command.environment, service: command.service, reason: command.reason, requestedBy, ...approval },
       };
     case 'verify-backups':
       return { workflow: 'backup-verification', input: { environment: command.environment, requestedBy } };
     case 'restore-drill':
       return { workflow: 'restore-drill', input: { environment: command.environment, requestedBy } };
     case 'failover-drill':
-      return {
-        workflow: 'failover-drill',
-        input: { environment: command.environment, requestedBy, ...(approvedBy ? { approvedBy } : {}) },
-      };
+      return { workflow: 'failover-drill', input: { environment: command.environment, requestedBy, ...approval } };
     case 'help':
     case 'status':
       return undefined;
   }
+}
+
+/** Commands whose workflow verifies a second person's recorded approval in this environment (config.fourEyes). */
+export function needsApproval(command: OpsCommand, fourEyesWorkflows: readonly string[]): boolean {
+  const start = workflowFor(command, 'nobody');
+  return start !== undefined && fourEyesWorkflows.includes(start.workflow);
 }
 
 /** One line an operator reads back: what the command will do. */

@@ -1,9 +1,11 @@
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { S3Client } from '@aws-sdk/client-s3';
 import { SFNClient } from '@aws-sdk/client-sfn';
 import { getSecret } from '@aws-lambda-powertools/parameters/secrets';
 import { getParameter } from '@aws-lambda-powertools/parameters/ssm';
 import type { APIGatewayProxyEventV2 } from 'aws-lambda';
 import * as z from 'zod';
+import { writeAudit } from '../lib/audit.js';
 import { envField, readConfig } from '../lib/env.js';
 import { type HandlerOverrides, opsHandler } from '../lib/handler.js';
 import { logger, tracer } from '../lib/powertools.js';
@@ -17,7 +19,8 @@ const environmentSchema = z.object({
   ACCOUNT_ID: envField.text,
   NAME_PREFIX: envField.text,
   TABLE_NAME: envField.text,
-  SLACK_SECRET_ARN: envField.arn,
+  SLACK_SIGNING_SECRET_ARN: envField.arn,
+  AUDIT_BUCKET: envField.text,
   AUTHORIZATION_PARAMETER: envField.text,
   SCALING_LIMITS: z.string().transform((value, ctx) => {
     const parsed = z
@@ -30,16 +33,20 @@ const environmentSchema = z.object({
     return parsed.data;
   }),
   APPROVAL_MINUTES: envField.positiveInt,
+  APPROVAL_USE_MINUTES: envField.positiveInt,
+  APPROVAL_RECORD_DAYS: envField.positiveInt,
+  FOUR_EYES_WORKFLOWS: envField.list,
 });
 
 /** The handler with its configuration and clients: Lambda's environment and real clients unless `overrides` gives others. */
-export function createHandler(overrides: HandlerOverrides<{ readonly sfn: SFNClient; readonly ddb: DynamoDBClient; readonly fetch: typeof fetch; readonly now: () => Date }> = {}) {
+export function createHandler(overrides: HandlerOverrides<{ readonly sfn: SFNClient; readonly ddb: DynamoDBClient; readonly s3: S3Client; readonly fetch: typeof fetch; readonly now: () => Date }> = {}) {
   const env = readConfig(environmentSchema, overrides.environment);
   // Short SDK timeouts keep the whole answer inside Slack's 3 s window.
   const clientOptions = { requestHandler: { requestTimeout: 1500, connectionTimeout: 500 } };
-  const { sfn, ddb, fetch: post, now } = {
+  const { sfn, ddb, s3, fetch: post, now } = {
     sfn: tracer.captureAWSv3Client(new SFNClient(clientOptions)),
     ddb: tracer.captureAWSv3Client(new DynamoDBClient(clientOptions)),
+    s3: tracer.captureAWSv3Client(new S3Client(clientOptions)),
     fetch: globalThis.fetch,
     now: () => new Date(),
     ...overrides.clients,
@@ -55,14 +62,20 @@ export function createHandler(overrides: HandlerOverrides<{ readonly sfn: SFNCli
       tableName: env.TABLE_NAME,
       limits: env.SCALING_LIMITS,
       approvalMinutes: env.APPROVAL_MINUTES,
+      approvalUseMinutes: env.APPROVAL_USE_MINUTES,
+      approvalRecordDays: env.APPROVAL_RECORD_DAYS,
+      fourEyesWorkflows: env.FOUR_EYES_WORKFLOWS,
     },
     signingSecret: async () => {
-      const secret = await getSecret<{ signingSecret?: string }>(env.SLACK_SECRET_ARN, { transform: 'json', maxAge: 300 });
-      if (!secret?.signingSecret) throw new Error('The Slack secret has no signingSecret field');
+      const secret = await getSecret<{ signingSecret?: string }>(env.SLACK_SIGNING_SECRET_ARN, { transform: 'json', maxAge: 300 });
+      if (!secret?.signingSecret) throw new Error('The Slack signing secret has no signingSecret field');
       return secret.signingSecret;
     },
     policy: async () => parsePolicy((await getParameter(env.AUTHORIZATION_PARAMETER, { maxAge: 60 })) ?? '{}'),
     respond: (url, message) => postToResponseUrl(post, url, message),
+    audit: async (entries) => {
+      await writeAudit(s3, env.AUDIT_BUCKET, entries);
+    },
     now,
   };
 

@@ -2,10 +2,12 @@ import { createHash } from 'node:crypto';
 import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { ExecutionAlreadyExists, ListExecutionsCommand, type SFNClient, StartExecutionCommand } from '@aws-sdk/client-sfn';
 import * as z from 'zod';
-import { executionName, stateMachineArn } from '../lib/workflows.js';
 import { type WorkflowName, WORKFLOWS } from '../../contracts/workflows.js';
-import { ApprovalError, decideApproval, readApproval, rememberFollowUp, requestApproval } from './approvals.js';
-import { type AuthorizationPolicy, NotAuthorized, authorizeApproval, authorizeCommand } from './authorize.js';
+import { ApprovalError, type RequestRecord, decideRequest, inputHash, noteExecution, readRequest, recordGrant, recordRequest } from '../lib/approvals.js';
+import type { AuditEntry } from '../lib/audit.js';
+import { executionName, stateMachineArn } from '../lib/workflows.js';
+import { rememberFollowUp } from './approvals.js';
+import { type AuthorizationPolicy, NotAuthorized, authorizeApproval, authorizeCommand, authorizeOrigin, personForAwsIdentity } from './authorize.js';
 import { CommandError, type OpsCommand, type ScalingLimits, USAGE, describeCommand, needsApproval, parseCommand, workflowFor } from './commands.js';
 import { SlackRequestRejected, verifySlackSignature } from './verify-signature.js';
 import type { EnvironmentName } from '../../contracts/environments.js';
@@ -17,7 +19,14 @@ export interface SlackOpsConfig {
   readonly prefix: string;
   readonly tableName: string;
   readonly limits: ScalingLimits;
+  /** How long a request waits for a second person. */
   readonly approvalMinutes: number;
+  /** How long an approval, once given, stays usable by the execution it starts. */
+  readonly approvalUseMinutes: number;
+  /** How long the table keeps a decision (the audit trail keeps it for its own retention). */
+  readonly approvalRecordDays: number;
+  /** Workflows that need a second person's approval in this environment. */
+  readonly fourEyesWorkflows: readonly string[];
 }
 
 export interface SlackOpsDeps {
@@ -28,6 +37,8 @@ export interface SlackOpsDeps {
   readonly policy: () => Promise<AuthorizationPolicy>;
   /** Posts a message to a Slack response_url (used for button clicks, whose HTTP answer Slack ignores). */
   readonly respond: (responseUrl: string, message: SlackMessage) => Promise<void>;
+  /** Appends entries to the audit trail. */
+  readonly audit: (entries: readonly AuditEntry[]) => Promise<void>;
   readonly now: () => Date;
 }
 
@@ -54,15 +65,25 @@ const slashCommandSchema = z.object({
   command: z.string(),
   text: z.string().default(''),
   user_id: z.string().min(1),
+  team_id: z.string().optional(),
+  channel_id: z.string().optional(),
   response_url: z.string().url(),
 });
 
 const blockActionSchema = z.object({
   type: z.literal('block_actions'),
   user: z.object({ id: z.string().min(1) }),
+  team: z.object({ id: z.string() }).nullish(),
+  channel: z.object({ id: z.string() }).nullish(),
   response_url: z.string().url(),
   actions: z.array(z.object({ action_id: z.string(), value: z.string().optional() })).min(1),
 });
+
+/** Who, from where: what every audit entry of one Slack request shares. */
+interface Actor {
+  readonly who: string;
+  readonly from: string;
+}
 
 const json = (statusCode: number, body: unknown): HttpResponse => ({
   statusCode,
@@ -103,21 +124,25 @@ async function handleSlashCommand(fields: Record<string, string>, timestamp: str
   const parsed = slashCommandSchema.safeParse(fields);
   if (!parsed.success) throw new CommandError('This request does not look like a slash command.');
   const { text, user_id: userId, response_url: responseUrl } = parsed.data;
+  const actor = { who: userId, from: `slack:${parsed.data.team_id ?? '?'}/${parsed.data.channel_id ?? '?'}` };
+  const policy = await deps.policy();
+  await refuseUnless(actor, `/ops ${text}`, deps, () => authorizeOrigin(policy, { teamId: parsed.data.team_id, channelId: parsed.data.channel_id }));
   const command = parseCommand(text, deps.config.limits);
   if (command.name === 'help') return ephemeral(`*FinanceHub ops commands* (${deps.config.environment})\n${USAGE}`);
   assertEnvironment(command, deps.config);
-  authorizeCommand(await deps.policy(), command.name, userId);
+  await refuseUnless(actor, `/ops ${text}`, deps, () => authorizeCommand(policy, command.name, userId));
 
   if (command.name === 'status') return ephemeral(await runningWorkflows(deps));
 
   // Slack may deliver the same request twice; the same user, text and timestamp map to the same id.
   const requestId = createHash('sha256').update(`${userId}:${timestamp}:${text}`).digest('hex').slice(0, 16);
-  if (needsApproval(command)) {
+  if (needsApproval(command, deps.config.fourEyesWorkflows)) {
     const expiresAt = new Date(deps.now().getTime() + deps.config.approvalMinutes * 60_000);
-    await requestApproval(deps.ddb, deps.config.tableName, { id: requestId, commandText: text, requestedBy: userId, expiresAt });
+    await recordRequest(deps.ddb, deps.config.tableName, { id: requestId, commandText: text, requestedBy: userId, origin: actor.from, expiresAt });
+    await deps.audit([entry(deps, actor, 'request', `asks to ${describeCommand(command)}`, { approvalId: requestId })]);
     return json(200, approvalMessage(command, userId, requestId, deps.config.approvalMinutes));
   }
-  const started = await startWorkflow(command, userId, undefined, `slack-${requestId}`, responseUrl, deps);
+  const started = await startWorkflow(command, { requestedBy: userId, name: `slack-${requestId}`, responseUrl, actor }, deps);
   return json(200, { response_type: 'in_channel', text: started });
 }
 
@@ -129,35 +154,42 @@ async function handleButton(payload: string, deps: SlackOpsDeps): Promise<HttpRe
   if (!action || (action.action_id !== 'approve' && action.action_id !== 'deny') || !action.value) {
     throw new CommandError(`Unknown action \`${action?.action_id ?? ''}\`.`);
   }
-  const approvalId = action.value;
-  const now = deps.now();
+  const requestId = action.value;
+  const actor = { who: user.id, from: `slack:${parsed.data.team?.id ?? '?'}/${parsed.data.channel?.id ?? '?'}` };
   try {
     const policy = await deps.policy();
+    const what = `${action.action_id} request ${requestId}`;
+    await refuseUnless(actor, what, deps, () => authorizeOrigin(policy, { teamId: parsed.data.team?.id, channelId: parsed.data.channel?.id }));
+    const pending = await readRequest(deps.ddb, deps.config.tableName, requestId);
+    if (!pending) throw new ApprovalError('This request is unknown or has expired. Run the command again.');
+    const requester = await refuseUnless(actor, what, deps, () => requesterOf(pending, policy), requestId);
+    const command = parseCommand(pending.commandText, deps.config.limits);
     if (action.action_id === 'approve') {
-      const pending = await peekCommand(approvalId, deps);
-      authorizeApproval(policy, user.id, pending.requestedBy);
-    } else if (!policy.approvers.includes(user.id) && user.id !== (await peekCommand(approvalId, deps)).requestedBy) {
-      throw new NotAuthorized('Only an approver or the requester can deny this request.');
+      await refuseUnless(actor, what, deps, () => authorizeApproval(policy, command.name, user.id, requester), requestId);
+    } else if (!policy.approvers.includes(user.id) && user.id !== requester) {
+      await refuseUnless(actor, what, deps, () => {
+        throw new NotAuthorized('Only an approver or the requester can deny this request.');
+      }, requestId);
     }
-    const decided = await decideApproval(deps.ddb, deps.config.tableName, {
-      id: approvalId,
+    const decided = await decideRequest(deps.ddb, deps.config.tableName, {
+      id: requestId,
       status: action.action_id === 'approve' ? 'approved' : 'denied',
       decidedBy: user.id,
-      now,
+      now: deps.now(),
     });
-    const command = parseCommand(decided.commandText, deps.config.limits);
     if (decided.status === 'denied') {
+      await deps.audit([entry(deps, actor, 'denial', `denied: ${describeCommand(command)} (requested by ${requester})`, { approvalId: requestId })]);
       await deps.respond(responseUrl, {
         replace_original: true,
-        text: `:no_entry: Denied by <@${user.id}>: ${describeCommand(command)} (requested by <@${decided.requestedBy}>). Nothing was changed.`,
+        text: `:no_entry: Denied by <@${user.id}>: ${describeCommand(command)} (requested by <@${requester}>). Nothing was changed.`,
       });
     } else {
-      const started = await startWorkflow(command, decided.requestedBy, user.id, `slack-${approvalId}`, responseUrl, deps);
+      const started = await startWorkflow(command, { requestedBy: requester, approvedBy: user.id, approvalId: requestId, name: `slack-${requestId}`, responseUrl, actor }, deps);
       await deps.respond(responseUrl, { replace_original: true, text: `:white_check_mark: Approved by <@${user.id}>. ${started}` });
     }
   } catch (error) {
     if (error instanceof NotAuthorized || error instanceof ApprovalError || error instanceof CommandError) {
-      await deps.respond(responseUrl, { response_type: 'ephemeral', replace_original: false, text: `:warning: ${error.message}` });
+      await deps.respond(responseUrl, { response_type: 'ephemeral', replace_original: false, text: `:warning: ${error.message}\nNothing was changed.` });
       return { statusCode: 200, headers: {}, body: '' };
     }
     throw error;
@@ -165,10 +197,32 @@ async function handleButton(payload: string, deps: SlackOpsDeps): Promise<HttpRe
   return { statusCode: 200, headers: {}, body: '' };
 }
 
-async function peekCommand(approvalId: string, deps: SlackOpsDeps): Promise<{ requestedBy: string }> {
-  const record = await readApproval(deps.ddb, deps.config.tableName, approvalId);
-  if (!record) throw new ApprovalError('This request is unknown or has expired. Run the command again.');
-  return record;
+/**
+ * The person a request is from. A CLI request's id starts with the caller's AWS user id (IAM lets a caller write only
+ * under its own), so its requester is whoever the authorization parameter maps that id to, whatever the item says.
+ */
+function requesterOf(request: RequestRecord, policy: AuthorizationPolicy): string {
+  const separator = request.id.indexOf('#');
+  if (separator < 0) return request.requestedBy;
+  const awsUserId = request.id.slice(0, separator);
+  const person = personForAwsIdentity(policy, awsUserId);
+  if (!person) throw new NotAuthorized(`The AWS identity ${awsUserId} that asked is not mapped to a person in this environment's authorization parameter.`);
+  if (person !== request.requestedBy) throw new NotAuthorized(`The request names <@${request.requestedBy}> but was made by the AWS identity of <@${person}>.`);
+  return person;
+}
+
+/** Runs an authorization check; a refusal is written to the audit trail before the operator is told. */
+async function refuseUnless<T>(actor: Actor, action: string, deps: SlackOpsDeps, check: () => T, approvalId?: string): Promise<T> {
+  try {
+    return check();
+  } catch (error) {
+    if (error instanceof NotAuthorized) await deps.audit([entry(deps, actor, 'refusal', action, { detail: error.message, approvalId })]);
+    throw error;
+  }
+}
+
+function entry(deps: SlackOpsDeps, actor: Actor, what: AuditEntry['what'], action: string, extra: Partial<AuditEntry> = {}): AuditEntry {
+  return { at: deps.now().toISOString(), environment: deps.config.environment, what, ...actor, action, ...extra };
 }
 
 function assertEnvironment(command: OpsCommand, config: SlackOpsConfig): void {
@@ -179,35 +233,63 @@ function assertEnvironment(command: OpsCommand, config: SlackOpsConfig): void {
   }
 }
 
-async function startWorkflow(
-  command: OpsCommand,
-  requestedBy: string,
-  approvedBy: string | undefined,
-  name: string,
-  responseUrl: string,
-  deps: SlackOpsDeps,
-): Promise<string> {
-  const start = workflowFor(command, requestedBy, approvedBy);
+interface StartOptions {
+  readonly requestedBy: string;
+  readonly approvedBy?: string;
+  /** The request an approval was recorded for: the workflow verifies it in its first state. */
+  readonly approvalId?: string;
+  readonly name: string;
+  readonly responseUrl: string;
+  readonly actor: Actor;
+}
+
+async function startWorkflow(command: OpsCommand, options: StartOptions, deps: SlackOpsDeps): Promise<string> {
+  const start = workflowFor(command, options.requestedBy, options.approvedBy);
   if (!start) throw new CommandError(`\`${command.name}\` does not start a workflow.`);
   const { region, account, prefix, tableName } = deps.config;
-  const arn = stateMachineArn(region, account, prefix, start.workflow);
-  const execution = executionName(name);
-  let executionArn = `${arn.replace(':stateMachine:', ':execution:')}:${execution}`;
-  try {
-    const started = await deps.sfn.send(new StartExecutionCommand({ stateMachineArn: arn, name: execution, input: JSON.stringify(start.input) }));
-    executionArn = started.executionArn ?? executionArn;
-    await rememberFollowUp(deps.ddb, tableName, {
-      executionName: execution,
-      responseUrl,
-      requestedBy,
-      expiresAt: new Date(deps.now().getTime() + 24 * 3600_000),
+  const now = deps.now();
+  if (options.approvalId && options.approvedBy) {
+    // Written before the start, bound to the exact input: the workflow refuses any other input, and uses it once.
+    await recordGrant(deps.ddb, tableName, {
+      id: options.approvalId,
+      workflow: start.workflow,
+      requestedBy: options.requestedBy,
+      approvedBy: options.approvedBy,
+      inputHash: inputHash(start.input),
+      approvedAt: now,
+      usableUntil: new Date(now.getTime() + deps.config.approvalUseMinutes * 60_000),
+      expiresAt: new Date(now.getTime() + deps.config.approvalRecordDays * 86_400_000),
     });
+  }
+  const arn = stateMachineArn(region, account, prefix, start.workflow);
+  const execution = executionName(options.name);
+  let executionArn = `${arn.replace(':stateMachine:', ':execution:')}:${execution}`;
+  const input = options.approvalId ? { ...start.input, approvalId: options.approvalId } : start.input;
+  try {
+    const started = await deps.sfn.send(new StartExecutionCommand({ stateMachineArn: arn, name: execution, input: JSON.stringify(input) }));
+    executionArn = started.executionArn ?? executionArn;
+    await Promise.all([
+      rememberFollowUp(deps.ddb, tableName, {
+        executionName: execution,
+        responseUrl: options.responseUrl,
+        requestedBy: options.requestedBy,
+        expiresAt: new Date(now.getTime() + 24 * 3600_000),
+      }),
+      options.approvalId ? noteExecution(deps.ddb, tableName, options.approvalId, executionArn) : Promise.resolve(),
+      deps.audit([
+        entry(deps, options.actor, options.approvalId ? 'approval' : 'command', describeCommand(command), {
+          approvalId: options.approvalId,
+          detail: options.approvedBy ? `requested by ${options.requestedBy}, approved by ${options.approvedBy}` : undefined,
+        }),
+        entry(deps, options.actor, 'start', `started ${start.workflow}: ${describeCommand(command)}`, { executionArn, approvalId: options.approvalId }),
+      ]),
+    ]);
   } catch (error) {
     if (!(error instanceof ExecutionAlreadyExists)) throw error;
     return `Already started: ${describeCommand(command)}. Follow it with \`fhops follow ${executionArn}\`.`;
   }
   return [
-    `Started ${start.workflow} for <@${requestedBy}>: ${describeCommand(command)}.`,
+    `Started ${start.workflow} for <@${options.requestedBy}>: ${describeCommand(command)}.`,
     `Follow: \`fhops follow ${executionArn}\`. The result will be posted here and to the ops channel.`,
     undoHint(command),
   ]
@@ -226,7 +308,8 @@ function undoHint(command: OpsCommand): string {
   }
 }
 
-function approvalMessage(command: OpsCommand, requesterId: string, approvalId: string, minutes: number): SlackMessage {
+/** The message with Approve/Deny buttons, posted by the Slack ingress or by the CLI to the ops channel. */
+export function approvalMessage(command: OpsCommand, requesterId: string, approvalId: string, minutes: number): SlackMessage {
   const text = `<@${requesterId}> asks to ${describeCommand(command)}. A second person must approve within ${minutes} min.`;
   return {
     response_type: 'in_channel',

@@ -1,4 +1,4 @@
-import { Duration, RemovalPolicy } from 'aws-cdk-lib';
+import { Duration, RemovalPolicy, Tags } from 'aws-cdk-lib';
 import * as appscaling from 'aws-cdk-lib/aws-applicationautoscaling';
 import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import * as cwactions from 'aws-cdk-lib/aws-cloudwatch-actions';
@@ -38,6 +38,9 @@ export interface AppServiceProps {
   /** EFS mounted into the container. @default none */
   readonly volume?: SharedVolume;
 }
+
+/** Tag naming the environment's service a scalable target belongs to: `<prefix>-<service>`. */
+export const SCALABLE_SERVICE_TAG = 'financehub:scalable-service';
 
 /**
  * One FinanceHub service on Fargate: its task with the application container and an X-Ray daemon, logs in
@@ -148,6 +151,8 @@ export class AppService extends Construct {
       maxCapacity: spec.maxCapacity,
     });
     this.scalableTarget.node.addDependency(this.service);
+    // The scaling override may change only targets carrying this tag (Application Auto Scaling ABAC).
+    Tags.of(this.scalableTarget).add(SCALABLE_SERVICE_TAG, `${config.prefix}-${name}`);
     this.addScaling(config, name, config.autoscaling);
   }
 

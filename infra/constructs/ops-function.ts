@@ -15,6 +15,7 @@ import { Construct } from 'constructs';
 import type { BuildOptions } from 'esbuild';
 import type { EnvironmentConfig } from '../config.js';
 import { acknowledge } from '../nag/acknowledge.js';
+import { OpsTable } from './ops-table.js';
 
 const repositoryRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
 
@@ -97,7 +98,7 @@ export interface OpsFunctionProps {
 /**
  * A Lambda function as every function of this project runs: Node.js 22 on arm64, ESM bundled by esbuild with
  * the AWS SDK inside, minified with source maps, X-Ray active, Powertools configured, a log group with the
- * environment's retention, and a dead-letter queue for failed asynchronous invocations.
+ * ops-log retention (a year in production), and a dead-letter queue for failed asynchronous invocations.
  */
 export class OpsFunction extends nodejs.NodejsFunction {
   constructor(scope: Construct, id: string, props: OpsFunctionProps) {
@@ -105,7 +106,7 @@ export class OpsFunction extends nodejs.NodejsFunction {
     const physicalName = `${config.prefix}-${props.functionName}`;
     const logGroup = new logs.LogGroup(scope, `${id}LogGroup`, {
       logGroupName: `/aws/lambda/${physicalName}`,
-      retention: config.observability.logRetentionDays as logs.RetentionDays,
+      retention: config.audit.opsLogRetentionDays as logs.RetentionDays,
       encryptionKey: props.encryptionKey,
       removalPolicy: RemovalPolicy.DESTROY,
     });
@@ -175,11 +176,13 @@ export class OpsFunction extends nodejs.NodejsFunction {
     return this;
   }
 
-  /** Uses `table`: its name in `envVarName`, and reads (`read`) or reads and writes (`readWrite`) its items. */
-  public bindTable(table: dynamodb.ITable, options: { readonly envVarName?: string; readonly access: 'read' | 'readWrite' }): this {
+  /** Uses `table`: its name in `envVarName`, and reads (`read`), reads and writes (`readWrite`) or only the single-item actions listed. */
+  public bindTable(table: dynamodb.ITable, options: { readonly envVarName?: string; readonly access: 'read' | 'readWrite' | readonly string[] }): this {
     this.addEnvironment(options.envVarName ?? 'TABLE_NAME', table.tableName);
     if (options.access === 'read') table.grantReadData(this);
-    else table.grantReadWriteData(this);
+    else if (options.access === 'readWrite') table.grantReadWriteData(this);
+    else if (table instanceof OpsTable) table.grantItemActions(this, ...options.access);
+    else throw new Error(`bindTable: single-item actions need an OpsTable, not ${table.node.path}`);
     return this;
   }
 

@@ -21,14 +21,14 @@ export interface OpsStateMachineProps {
 
 /**
  * A workflow as every workflow of this project runs: a Standard state machine named for the operator, traced
- * in X-Ray, every execution's events and data logged to a KMS-encrypted log group with the environment's retention.
+ * in X-Ray, every execution's events and data logged to a KMS-encrypted log group kept as long as the ops logs (a year in production).
  */
 export class OpsStateMachine extends sfn.StateMachine {
   constructor(scope: Construct, id: string, props: OpsStateMachineProps) {
     const name = stateMachineName(props.config.prefix, props.workflow);
     const destination = new logs.LogGroup(scope, `${id}Logs`, {
       logGroupName: `/aws/vendedlogs/states/${name}`,
-      retention: props.config.observability.logRetentionDays as logs.RetentionDays,
+      retention: props.config.audit.opsLogRetentionDays as logs.RetentionDays,
       encryptionKey: props.logsKey,
       removalPolicy: RemovalPolicy.DESTROY,
     });

@@ -1,4 +1,5 @@
-import { RemovalPolicy } from 'aws-cdk-lib';
+import { RemovalPolicy, Stack } from 'aws-cdk-lib';
+import * as iam from 'aws-cdk-lib/aws-iam';
 import * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
 import type * as kms from 'aws-cdk-lib/aws-kms';
 import type { Construct } from 'constructs';
@@ -20,6 +21,8 @@ export interface OpsTableProps {
  * key, on-demand capacity, items expiring by their `expiresAt` (epoch seconds), KMS encryption, point-in-time recovery.
  */
 export class OpsTable extends dynamodb.Table {
+  private readonly itemKey: kms.IKey;
+
   constructor(scope: Construct, id: string, props: OpsTableProps) {
     super(scope, id, {
       tableName: props.tableName,
@@ -31,6 +34,20 @@ export class OpsTable extends dynamodb.Table {
       pointInTimeRecoverySpecification: { pointInTimeRecoveryEnabled: true },
       removalPolicy: RemovalPolicy.DESTROY,
     });
+    this.itemKey = props.encryptionKey;
     acknowledge(this, props.shortLivedBecause, ['NIST.800.53.R5-DynamoDBInBackupPlan']);
+  }
+
+  /** Single-item actions (`dynamodb:GetItem`, ...) and the key only through DynamoDB: narrower than grantReadWriteData. */
+  grantItemActions(grantee: iam.IGrantable, ...actions: string[]): void {
+    grantee.grantPrincipal.addToPrincipalPolicy(new iam.PolicyStatement({ actions, resources: [this.tableArn] }));
+    const writes = actions.some((action) => action !== 'dynamodb:GetItem');
+    grantee.grantPrincipal.addToPrincipalPolicy(
+      new iam.PolicyStatement({
+        actions: writes ? ['kms:Decrypt', 'kms:DescribeKey', 'kms:Encrypt', 'kms:GenerateDataKey'] : ['kms:Decrypt', 'kms:DescribeKey'],
+        resources: [this.itemKey.keyArn],
+        conditions: { StringEquals: { 'kms:ViaService': `dynamodb.${Stack.of(this).region}.amazonaws.com` } },
+      }),
+    );
   }
 }

@@ -16,6 +16,8 @@ export interface SecureBucketProps {
   readonly removalPolicy?: RemovalPolicy;
   /** @default BUCKET_OWNER_ENFORCED (ACLs disabled); log delivery buckets need OBJECT_WRITER */
   readonly objectOwnership?: s3.ObjectOwnership;
+  /** Object Lock default retention for every new object version. @default no Object Lock */
+  readonly objectLockRetention?: s3.ObjectLockRetention;
 }
 
 /** A bucket as every bucket here is: private, TLS-only, encrypted, versioned, access-logged. */
@@ -36,6 +38,8 @@ export class SecureBucket extends Construct {
       serverAccessLogsBucket: props.serverAccessLogsBucket,
       serverAccessLogsPrefix: props.serverAccessLogsBucket ? `${props.bucketName}/` : undefined,
       lifecycleRules: props.lifecycleRules,
+      objectLockEnabled: props.objectLockRetention !== undefined ? true : undefined,
+      objectLockDefaultRetention: props.objectLockRetention,
       removalPolicy: props.removalPolicy ?? RemovalPolicy.RETAIN,
     });
   }

@@ -1,5 +1,4 @@
 import { CfnOutput, Duration, Stack } from 'aws-cdk-lib';
-import * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
 import type * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as events from 'aws-cdk-lib/aws-events';
 import * as targets from 'aws-cdk-lib/aws-events-targets';
@@ -10,17 +9,21 @@ import type * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import * as ssm from 'aws-cdk-lib/aws-ssm';
 import { Construct } from 'constructs';
 import { stateMachineName } from '../../functions/lib/workflows.js';
+import { SLACK_WORKFLOWS } from '../../functions/slack-ops/commands.js';
 import { WORKFLOWS } from '../../contracts/workflows.js';
 import { type EnvironmentConfig } from '../config.js';
 import { SERVICES } from '../../contracts/environments.js';
 import { acknowledge } from '../nag/acknowledge.js';
+import type { AuditTrail } from './audit-trail.js';
 import { OpsFunction } from './ops-function.js';
 import { OpsTable } from './ops-table.js';
 
 export interface SlackOpsCommandProps {
   readonly config: EnvironmentConfig;
-  /** Secret holding the Slack app's `signingSecret` (and the webhooks the notifier uses). */
-  readonly slackSecret: secretsmanager.ISecret;
+  /** Secret holding only the Slack app's `signingSecret` (the webhooks live apart, where this function cannot read them). */
+  readonly signingSecret: secretsmanager.ISecret;
+  /** Where commands, requests, approvals, denials, refusals and starts are recorded. */
+  readonly auditTrail: AuditTrail;
   readonly vpc: ec2.IVpc;
   readonly securityGroup: ec2.ISecurityGroup;
   /** Encrypts the approvals table. */
@@ -36,7 +39,7 @@ export interface SlackOpsCommandProps {
  */
 export class SlackOpsCommand extends Construct {
   public readonly url: lambda.FunctionUrl;
-  public readonly table: dynamodb.Table;
+  public readonly table: OpsTable;
   public readonly authorizationParameter: ssm.StringParameter;
 
   constructor(scope: Construct, id: string, props: SlackOpsCommandProps) {
@@ -47,18 +50,17 @@ export class SlackOpsCommand extends Construct {
     this.table = new OpsTable(this, 'Approvals', {
       tableName: `${config.prefix}-slack-approvals`,
       encryptionKey: props.encryptionKey,
-      shortLivedBecause: 'Approvals and follow-ups live 15 minutes to a day (TTL); point-in-time recovery covers mistakes, a backup plan would restore expired requests.',
+      shortLivedBecause: 'Requests and follow-ups live 15 minutes to a day (TTL) and decisions are kept in the audit trail for its retention; point-in-time recovery covers mistakes, a backup plan would restore expired requests.',
     });
 
     this.authorizationParameter = new ssm.StringParameter(this, 'Authorization', {
       parameterName: `/${config.prefix}/slack/authorization`,
-      description: 'Slack user ids allowed to run /ops commands (operators) and approve production actions (approvers)',
-      stringValue: JSON.stringify({ operators: [], approvers: [], commands: {} }),
+      description: 'Slack workspace and channels, Slack user ids allowed to run /ops (operators) and approve (approvers), CLI identities: docs/runbooks/slack-ops.md',
+      stringValue: JSON.stringify({ teamId: '', channels: [], operators: [], approvers: [], commands: {}, awsIdentities: {} }),
     });
 
-    const stateMachineArns = WORKFLOWS.map(
-      (workflow) => `arn:aws:states:${region}:${account}:stateMachine:${stateMachineName(config.prefix, workflow)}`,
-    );
+    const arnOf = (workflow: (typeof WORKFLOWS)[number]) => `arn:aws:states:${region}:${account}:stateMachine:${stateMachineName(config.prefix, workflow)}`;
+    const stateMachineArns = WORKFLOWS.map(arnOf);
     const functionDefaults = {
       config,
       vpc: props.vpc,
@@ -76,26 +78,25 @@ export class SlackOpsCommand extends Construct {
       environment: {
         ACCOUNT_ID: account,
         NAME_PREFIX: config.prefix,
+        AUDIT_BUCKET: props.auditTrail.bucket.bucketName,
         AUTHORIZATION_PARAMETER: this.authorizationParameter.parameterName,
         SCALING_LIMITS: JSON.stringify({
           maxCeiling: Object.fromEntries(SERVICES.map((service) => [service, config.services[service].overrideMaxCeiling])),
           maxDurationMinutes: config.remediation.maxOverrideMinutes,
         }),
         APPROVAL_MINUTES: String(config.slack.approvalMinutes),
+        APPROVAL_USE_MINUTES: String(config.fourEyes.approvalUseMinutes),
+        APPROVAL_RECORD_DAYS: String(config.audit.retentionDays),
+        FOUR_EYES_WORKFLOWS: config.fourEyes.workflows.join(','),
       },
     });
-    command.bindTable(this.table, { access: 'readWrite' });
-    if (command.role) {
-      acknowledge(command.role, 'Reading and writing items of its own table encrypted with the ops key, as DynamoDB grantReadWriteData grants it.', [
-        'AwsSolutions-IAM5[Action::kms:GenerateDataKey*]',
-        'AwsSolutions-IAM5[Action::kms:ReEncrypt*]',
-      ]);
-    }
-    command.bindSecret(props.slackSecret, 'SLACK_SECRET_ARN');
+    // Internet-facing: only what /ops does. Items one at a time (no Scan, Query, Delete or batch writes).
+    command.bindTable(this.table, { access: ['dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:UpdateItem'] });
+    command.bindSecret(props.signingSecret, 'SLACK_SIGNING_SECRET_ARN');
     this.authorizationParameter.grantRead(command);
-    command.addToRolePolicy(
-      new iam.PolicyStatement({ actions: ['states:StartExecution', 'states:ListExecutions'], resources: stateMachineArns }),
-    );
+    props.auditTrail.grantAppend(command);
+    command.addToRolePolicy(new iam.PolicyStatement({ actions: ['states:StartExecution'], resources: SLACK_WORKFLOWS.map(arnOf) }));
+    command.addToRolePolicy(new iam.PolicyStatement({ actions: ['states:ListExecutions'], resources: stateMachineArns }));
     // Slack cannot sign AWS requests: the function verifies Slack's own HMAC signature on every request.
     this.url = command.addFunctionUrl({ authType: lambda.FunctionUrlAuthType.NONE });
     acknowledge(command, 'Slack cannot sign AWS requests: every request is verified with Slack\'s HMAC signature and a 5-minute window before anything is read or started.', [
@@ -111,7 +112,7 @@ export class SlackOpsCommand extends Construct {
       functionName: 'slack-followup',
       description: 'Posts the outcome of an execution started from Slack back to that conversation',
     });
-    followUp.bindTable(this.table, { access: 'read' });
+    followUp.bindTable(this.table, { access: ['dynamodb:GetItem'] });
     new events.Rule(this, 'ExecutionFinished', {
       ruleName: `${config.prefix}-slack-followup`,
       description: 'Outcome of every ops workflow execution, for the Slack follow-up',
@@ -124,3 +125,4 @@ export class SlackOpsCommand extends Construct {
     });
   }
 }
+

@@ -52,8 +52,9 @@ export class ComputeStack extends Stack {
     ) as Record<ServiceName, ecr.Repository>;
 
     const fromSecret = (secret: secretsmanager.ISecret, field?: string) => ecs.Secret.fromSecretsManager(secret, field);
-    const [apiKeys, oauthTokens, djangoSecretKey] = data.applicationSecrets.map((secret, i) => shareSecret(this, `AppSecret${i}`, secret));
-    if (!apiKeys || !oauthTokens || !djangoSecretKey) throw new Error('DataStack must provide the three application secrets');
+    const [apiKeys, oauthTokens] = data.applicationSecrets.map((secret, i) => shareSecret(this, `AppSecret${i}`, secret));
+    if (!apiKeys || !oauthTokens) throw new Error('DataStack must provide the API keys and OAuth tokens secrets');
+    const djangoSecretKey = shareSecret(this, 'AppSecret2', data.djangoKeysSecret);
     const applicationSecret = shareSecret(this, 'DatabaseSecret', data.applicationSecret);
     const cacheAuthSecret = shareSecret(this, 'CacheAuthSecret', data.cacheAuthSecret);
     const appSecrets = {
@@ -63,7 +64,8 @@ export class ComputeStack extends Stack {
       DATABASE_USER: fromSecret(applicationSecret, 'username'),
       DATABASE_PASSWORD: fromSecret(applicationSecret, 'password'),
       REDIS_AUTH_TOKEN: fromSecret(cacheAuthSecret),
-      DJANGO_SECRET_KEY: fromSecret(djangoSecretKey),
+      // The keys document: SECRET_KEY = keys["current"]; SECRET_KEY_FALLBACKS = [f["key"] for f in keys["fallbacks"]].
+      DJANGO_SECRET_KEYS: fromSecret(djangoSecretKey),
       API_KEYS: fromSecret(apiKeys),
       OAUTH_TOKENS: fromSecret(oauthTokens),
     };

@@ -12,6 +12,7 @@ import * as xray from 'aws-cdk-lib/aws-xray';
 import type { Construct } from 'constructs';
 import { type EnvironmentConfig } from '../config.js';
 import { SERVICES, type ServiceName } from '../../contracts/environments.js';
+import { acknowledge } from '../nag/acknowledge.js';
 import type { ComputeStack } from './compute-stack.js';
 import type { DataStack } from './data-stack.js';
 import type { EdgeStack } from './edge-stack.js';
@@ -138,7 +139,19 @@ export class ObservabilityStack extends Stack {
       eventCategories: ['availability', 'backup', 'failover', 'failure', 'low storage', 'maintenance', 'notification', 'recovery', 'restoration'],
       enabled: true,
     });
-    const topic = new targets.SnsTopic(this.notificationTopic);
+    // EventBridge publishes through a role that only this account's rules can assume, instead of a topic (and key)
+    // policy open to the events service principal.
+    const eventsRole = new iam.Role(this, 'EventsPublishRole', {
+      description: `${config.prefix}: EventBridge rules publishing ECS events to the notification topic`,
+      assumedBy: new iam.ServicePrincipal('events.amazonaws.com').withConditions({
+        StringEquals: { 'aws:SourceAccount': config.account },
+        ArnLike: { 'aws:SourceArn': `arn:aws:events:${config.region}:${config.account}:rule/${config.prefix}-*` },
+      }),
+    });
+    const topic = new targets.SnsTopic(this.notificationTopic, { authorizeUsingRole: true, role: eventsRole });
+    acknowledge(eventsRole, 'Publishing to the KMS-encrypted topic needs data keys of its one key, as the topic\'s grantPublish grants them.', [
+      'AwsSolutions-IAM5[Action::kms:GenerateDataKey*]',
+    ]);
     new events.Rule(this, 'EcsDeploymentFailures', {
       ruleName: `${config.prefix}-ecs-deployment-failures`,
       description: 'ECS deployments that failed (circuit breaker) in this environment',

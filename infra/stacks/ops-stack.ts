@@ -4,6 +4,8 @@ import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import type { Construct } from 'constructs';
 import type { EnvironmentConfig } from '../config.js';
 import { SERVICES, type ServiceName } from '../../contracts/environments.js';
+import { ApprovalGate } from '../constructs/approval-gate.js';
+import { AuditTrail } from '../constructs/audit-trail.js';
 import { EnvironmentKey } from '../constructs/environment-key.js';
 import { type DeployableService, GitHubDeployRoles } from '../constructs/github-deploy-roles.js';
 import { ExecutionFailureAlarms } from '../constructs/execution-failure-alarms.js';
@@ -41,6 +43,7 @@ export class OpsStack extends Stack {
   /** Encrypts what the ops automation keeps itself: the Slack secret and its tables. */
   public readonly opsKey: kms.IKey;
   public readonly slackSecret: secretsmanager.ISecret;
+  public readonly auditTrail: AuditTrail;
 
   constructor(scope: Construct, id: string, props: OpsStackProps) {
     super(scope, id, props);
@@ -53,13 +56,22 @@ export class OpsStack extends Stack {
     }).key;
     this.slackSecret = new secretsmanager.Secret(this, 'SlackSecret', {
       secretName: config.slack.secretName,
-      description: 'Slack settings: { opsWebhookUrl, incidentsWebhookUrl, signingSecret } (set by the platform team after deploy)',
+      description: 'Slack webhooks: { opsWebhookUrl, incidentsWebhookUrl } (set by the platform team after deploy)',
       encryptionKey: this.opsKey,
     });
-    acknowledge(this.slackSecret, 'Slack webhook URLs and the signing secret are issued by Slack and rotated there; the daily secret-age audit reports them after 30 days.', [
-      'AwsSolutions-SMG4',
-      'NIST.800.53.R5-SecretsManagerRotationEnabled',
-    ]);
+    // Apart from the webhooks: the internet-facing ingress reads this one and nothing else.
+    const signingSecret = new secretsmanager.Secret(this, 'SlackSigningSecret', {
+      secretName: config.slack.signingSecretName,
+      description: 'Slack app signing secret: { signingSecret } (set by the platform team after deploy)',
+      encryptionKey: this.opsKey,
+    });
+    for (const secret of [this.slackSecret, signingSecret]) {
+      acknowledge(secret, 'Slack webhook URLs and the signing secret are issued by Slack and rotated there; the daily secret-age audit reports them after 30 days.', [
+        'AwsSolutions-SMG4',
+        'NIST.800.53.R5-SecretsManagerRotationEnabled',
+      ]);
+    }
+    this.auditTrail = new AuditTrail(this, 'AuditTrail', { config, encryptionKey: this.opsKey, accessLogsBucketName: props.data.accessLogsBucket.bucketName });
 
     const common = {
       config,
@@ -69,9 +81,10 @@ export class OpsStack extends Stack {
       logsKey: network.logsKey,
     };
     new SlackNotifications(this, 'SlackNotifications', { ...common, topic: props.observability.notificationTopic, slackSecret: this.slackSecret });
-    new SlackOpsCommand(this, 'SlackOps', {
+    const slackOps = new SlackOpsCommand(this, 'SlackOps', {
       config,
-      slackSecret: this.slackSecret,
+      signingSecret,
+      auditTrail: this.auditTrail,
       vpc: network.vpc,
       securityGroup: network.securityGroups.opsFunctions,
       encryptionKey: this.opsKey,
@@ -81,6 +94,16 @@ export class OpsStack extends Stack {
     const { data } = props;
     const topic = props.observability.notificationTopic;
     const opsNetwork = { vpc: network.vpc, securityGroup: network.securityGroups.opsFunctions };
+    // One verifier per environment; each workflow the config marks puts its check first.
+    const approvalGate = new ApprovalGate(this, 'ApprovalGate', {
+      config,
+      ...opsNetwork,
+      topic,
+      approvalsTable: slackOps.table,
+      authorizationParameter: slackOps.authorizationParameter,
+      auditTrail: this.auditTrail,
+      logsKey: network.logsKey,
+    });
     new BackupVerification(this, 'BackupVerification', {
       config,
       ...opsNetwork,
@@ -110,14 +133,17 @@ export class OpsStack extends Stack {
       ...opsNetwork,
       applicationSecret: data.applicationSecret,
       masterSecret: data.masterSecret,
+      cacheAuthSecret: data.cacheAuthSecret,
+      djangoKeysSecret: data.djangoKeysSecret,
+      cacheReplicationGroupId: data.cacheReplicationGroupId,
       dataKey: data.encryptionKey,
       cluster: props.compute.cluster,
-      databaseClients: [props.compute.services.backend, props.compute.services.worker],
+      secretReaders: [props.compute.services.backend, props.compute.services.worker],
       topic,
       logsKey: network.logsKey,
     });
-    new FailoverDrill(this, 'FailoverDrill', { config, ...opsNetwork, topic, dataKey: data.encryptionKey, logsKey: network.logsKey });
-    const scalingOverride = new ScalingOverride(this, 'ScalingOverride', { config, ...opsNetwork, topic, logsKey: network.logsKey });
+    new FailoverDrill(this, 'FailoverDrill', { config, ...opsNetwork, topic, dataKey: data.encryptionKey, logsKey: network.logsKey, approvalGate });
+    const scalingOverride = new ScalingOverride(this, 'ScalingOverride', { config, ...opsNetwork, topic, logsKey: network.logsKey, approvalGate });
     new AlarmRemediation(this, 'AlarmRemediation', {
       config,
       ...opsNetwork,

@@ -262,7 +262,12 @@ export class AlarmRemediation extends Construct {
     const startOverride = new tasks.StepFunctionsStartExecution(this, S.startOverride, {
       stateMachine: scalingOverride,
       name: sfn.JsonPath.format('remediation-{}', sfn.JsonPath.stringAt('$.incident.eventId')),
-      input: sfn.TaskInput.fromText(sfn.JsonPath.jsonToString(sfn.JsonPath.objectAt('$.plan.override'))),
+      // Associated with this execution: where production needs two people, the override's first state verifies from
+      // this execution's history that the remediation (its cooldown, lock and kill switch) started it.
+      input: sfn.TaskInput.fromObject(
+        Object.fromEntries(['environment', 'service', 'min', 'max', 'durationMinutes', 'reason', 'requestedBy'].map((field) => [field, sfn.JsonPath.objectAt(`$.plan.override.${field}`)])),
+      ),
+      associateWithParent: true,
       resultSelector: { executionArn: sfn.JsonPath.stringAt('$.ExecutionArn') },
       resultPath: '$.action',
     });

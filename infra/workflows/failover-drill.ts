@@ -15,6 +15,7 @@ import { OpsFunction } from '../constructs/ops-function.js';
 import { OpsLambdaStep, catchTo } from '../constructs/ops-lambda-step.js';
 import { OpsStateMachine } from '../constructs/ops-state-machine.js';
 import { acknowledge, acknowledgeWorkflowFindings } from '../nag/acknowledge.js';
+import type { ApprovalGate } from '../constructs/approval-gate.js';
 
 export interface FailoverDrillProps {
   readonly config: EnvironmentConfig;
@@ -26,6 +27,8 @@ export interface FailoverDrillProps {
   readonly dataKey: kms.IKey;
   /** Encrypts log groups and dead-letter queues. */
   readonly logsKey: kms.IKey;
+  /** Verifies a second person's approval first, where the config says this workflow needs one. */
+  readonly approvalGate?: ApprovalGate;
 }
 
 /** Names of the states, as an operator reads them in the console and the tests assert them. */
@@ -115,7 +118,7 @@ export class FailoverDrill extends Construct {
     this.stateMachine = new OpsStateMachine(this, 'StateMachine', {
       config,
       workflow: 'failover-drill',
-      definition: this.definition(),
+      definition: this.definition(props.approvalGate),
       // Every wait is capped below this; the margin covers retries and the report.
       timeout: Duration.minutes(drillMaxMinutes(config) + 20),
       logsKey: props.logsKey,
@@ -176,7 +179,7 @@ export class FailoverDrill extends Construct {
     }
   }
 
-  private definition(): sfn.IChainable {
+  private definition(approvalGate: ApprovalGate | undefined): sfn.IChainable {
     const S = FAILOVER_DRILL_STATES;
     const drill = this.config.recovery.failoverDrill;
     const step = (stateName: string, payload: Record<string, unknown>, resultPath: string) =>
@@ -251,6 +254,7 @@ export class FailoverDrill extends Construct {
     for (const task of [preconditions, failOverDatabase, checkDatabase, failOverCache, checkCache, probe]) {
       catchTo(task, report, '$.failure');
     }
-    return preconditions.next(new sfn.Choice(this, S.preconditionsMet).when(sfn.Condition.booleanEquals('$.plan.passed', true), failOverDatabase).otherwise(report));
+    const drillChain = preconditions.next(new sfn.Choice(this, S.preconditionsMet).when(sfn.Condition.booleanEquals('$.plan.passed', true), failOverDatabase).otherwise(report));
+    return approvalGate?.guards('failover-drill') ? approvalGate.firstState(this, 'failover-drill').next(drillChain) : drillChain;
   }
 }

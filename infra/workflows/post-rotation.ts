@@ -7,6 +7,7 @@ import * as events from 'aws-cdk-lib/aws-events';
 import * as targets from 'aws-cdk-lib/aws-events-targets';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import type * as kms from 'aws-cdk-lib/aws-kms';
+import * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as scheduler from 'aws-cdk-lib/aws-scheduler';
 import * as schedulerTargets from 'aws-cdk-lib/aws-scheduler-targets';
 import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
@@ -21,6 +22,7 @@ import { OpsStateMachine } from '../constructs/ops-state-machine.js';
 import { grantSecretsKeyDecrypt, shareSecret } from '../constructs/shared-secret.js';
 import { addSdkRetry } from '../constructs/step-retries.js';
 import { acknowledge, acknowledgeWorkflowFindings } from '../nag/acknowledge.js';
+import type { RotatedSecret } from '../../functions/lib/rotated-secrets.js';
 
 export interface PostRotationProps {
   readonly config: EnvironmentConfig;
@@ -29,11 +31,16 @@ export interface PostRotationProps {
   /** The application user's secret (RDS JSON with `masterarn`), rotated every 30 days. */
   readonly applicationSecret: secretsmanager.ISecret;
   readonly masterSecret: secretsmanager.ISecret;
-  /** Encrypts both secrets. */
+  /** Django's keys document ({ current, fallbacks }), rotated with SECRET_KEY_FALLBACKS. */
+  readonly djangoKeysSecret: secretsmanager.ISecret;
+  /** The Redis AUTH token (a plain string), rotated with its replication group. */
+  readonly cacheAuthSecret: secretsmanager.ISecret;
+  readonly cacheReplicationGroupId: string;
+  /** Encrypts the secrets. */
   readonly dataKey: kms.IKey;
   readonly cluster: ecs.ICluster;
-  /** The services that read the database secret: restarted after each rotation. */
-  readonly databaseClients: readonly ecs.IBaseService[];
+  /** The services that read the rotated secrets when they start: restarted after each rotation. */
+  readonly secretReaders: readonly ecs.IBaseService[];
   readonly topic: sns.ITopic;
   readonly logsKey: kms.IKey;
 }
@@ -42,20 +49,28 @@ export const POST_ROTATION_STATES = {
   validate: 'Validate input',
   reportRejected: 'Report rejected input',
   rejected: 'Input rejected',
-  restart: 'Restart services that read the database secret',
+  restart: 'Restart services that read the secret',
   startPolling: 'Start checking deployments',
   wait: 'Wait for deployments',
   check: 'Check deployments',
   steady: 'Deployments steady?',
+  revokes: 'Previous value to revoke?',
+  revoke: 'Revoke the previous Redis AUTH token',
+  revoked: 'Revocation applied?',
+  waitRevocation: 'Wait for the revocation',
+  checkRevocation: 'Check the revocation',
+  nothingToRevoke: 'Nothing to revoke',
+  reportRevocationFailure: 'Report revocation failure',
   report: 'Report rotation finished',
   reportFailure: 'Report restart failure',
   failed: 'Restart failed',
 } as const;
 
 /**
- * The 30-day rotation of the database credentials (alternating users) and what follows it: a succeeded rotation
- * restarts the services that read the secret and waits for them (post-rotation workflow); a failed one is
- * reported as critical; a daily audit names every secret of the environment older than the rotation period.
+ * The 30-day rotations (database application user and master, Redis AUTH token, Django keys) and what follows
+ * them: a succeeded rotation of a secret the services read restarts them and waits for them (post-rotation
+ * workflow), then, for the Redis token, revokes the previous one; a rotated master is reported at once; a failed
+ * rotation is reported as critical; a daily audit names every secret of the environment older than the period.
  */
 export class PostRotation extends Construct {
   public readonly rotationFunction: OpsFunction;
@@ -65,53 +80,28 @@ export class PostRotation extends Construct {
     super(scope, id);
     const { config } = props;
     const common = { config, vpc: props.vpc, securityGroups: [props.securityGroup], encryptionKey: props.logsKey };
-    const appSecret = shareSecret(this, 'ApplicationSecret', props.applicationSecret);
-
     this.rotationFunction = new OpsFunction(this, 'Rotate', {
       ...common,
       functionName: 'rotate-db-credentials',
-      description: 'Secrets Manager rotation of the database credentials: alternating users',
+      description: 'Secrets Manager rotation of the database credentials: alternating users for the application, single-user for the master',
       timeout: Duration.minutes(2),
       reservedConcurrentExecutions: 2,
       environment: {
         PASSWORD_LENGTH: String(config.secrets.passwordLength),
         EXCLUDE_CHARACTERS: config.secrets.passwordExcludeCharacters,
         APPLICATION_SCHEMA: config.secrets.applicationSchema,
+        MASTER_SECRET_ARN: props.masterSecret.secretArn,
       },
     });
-    this.rotationFunction.addToRolePolicy(
-      new iam.PolicyStatement({
-        actions: ['secretsmanager:DescribeSecret', 'secretsmanager:GetSecretValue', 'secretsmanager:PutSecretValue', 'secretsmanager:UpdateSecretVersionStage'],
-        resources: [props.applicationSecret.secretArn],
-      }),
-    );
-    this.rotationFunction.addToRolePolicy(new iam.PolicyStatement({ actions: ['secretsmanager:GetSecretValue'], resources: [props.masterSecret.secretArn] }));
-    // GetRandomPassword acts on no resource.
-    this.rotationFunction.addToRolePolicy(new iam.PolicyStatement({ actions: ['secretsmanager:GetRandomPassword'], resources: ['*'] }));
-    grantSecretsKeyDecrypt(this.rotationFunction, props.dataKey);
-    this.rotationFunction.addToRolePolicy(
-      new iam.PolicyStatement({
-        actions: ['kms:GenerateDataKey'],
-        resources: [props.dataKey.keyArn],
-        conditions: { StringEquals: { 'kms:ViaService': `secretsmanager.${config.region}.amazonaws.com` } },
-      }),
-    );
-    new secretsmanager.RotationSchedule(this, 'Every30Days', {
-      secret: appSecret,
-      rotationLambda: this.rotationFunction,
-      automaticallyAfter: Duration.days(config.secrets.rotationDays),
-    });
+    // The master rotates single-user (its own ALTER ROLE): only ops functions log in as the master and each reads the
+    // secret per connection, trying AWSPENDING and AWSPREVIOUS when AWSCURRENT is refused (functions/lib/master-credentials.ts).
+    this.rotates(this.rotationFunction, props, { id: 'RotationErrors', functionName: 'rotate-db-credentials' }, [
+      { id: 'Every30Days', secret: props.applicationSecret },
+      { id: 'MasterEvery30Days', secret: props.masterSecret },
+    ]);
 
-    const rotationErrors = new cloudwatch.Alarm(this, 'RotationErrors', {
-      alarmName: `${config.prefix}-rotate-db-credentials-errors`,
-      alarmDescription: 'The database credential rotation failed a step; AWSCURRENT still holds working credentials. Runbook: docs/runbooks/post-rotation.md',
-      metric: this.rotationFunction.metricErrors({ period: Duration.minutes(5), statistic: 'Sum' }),
-      threshold: 0,
-      evaluationPeriods: 1,
-      comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_THRESHOLD,
-      treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
-    });
-    rotationErrors.addAlarmAction(new cwactions.SnsAction(props.topic));
+    const cacheRotation = this.createCacheRotation(props, common);
+    this.createDjangoKeyRotation(props, common);
 
     const postRotation = new OpsFunction(this, 'PostRotation', {
       ...common,
@@ -121,17 +111,26 @@ export class PostRotation extends Construct {
         MAX_CHECKS: String(config.secrets.restartMaxChecks),
         // What an execution may restart: checked in its first state, whatever the input says.
         CLUSTER_NAME: props.cluster.clusterName,
-        SERVICE_NAMES: props.databaseClients.map((s) => s.serviceName).join(','),
+        SERVICE_NAMES: props.secretReaders.map((s) => s.serviceName).join(','),
       },
     });
     postRotation.addToRolePolicy(
-      new iam.PolicyStatement({ actions: ['ecs:DescribeServices'], resources: props.databaseClients.map((s) => s.serviceArn) }),
+      new iam.PolicyStatement({ actions: ['ecs:DescribeServices'], resources: props.secretReaders.map((s) => s.serviceArn) }),
     );
     postRotation.bindTopic(props.topic);
 
-    this.stateMachine = this.createStateMachine(config, postRotation, props);
+    this.stateMachine = this.createStateMachine(config, postRotation, cacheRotation, props);
     acknowledgeWorkflowFindings(this.stateMachine, postRotation);
+    acknowledge(this.stateMachine.role, 'Invoking the Redis rotation function (the revocation after the restart) includes its versions (<arn>:*), as the Step Functions Lambda integration grants it.', [
+      `AwsSolutions-IAM5[Resource::<${Stack.of(cacheRotation).getLogicalId(cacheRotation.node.defaultChild as CfnElement)}.Arn>:*]`,
+    ]);
 
+    const rotated: RotatedSecret[] = [
+      { secretArn: props.applicationSecret.secretArn, kind: 'database-app', services: props.secretReaders.map((s) => s.serviceName) },
+      { secretArn: props.masterSecret.secretArn, kind: 'database-master', services: [] },
+      { secretArn: props.cacheAuthSecret.secretArn, kind: 'redis-auth', services: props.secretReaders.map((s) => s.serviceName) },
+      { secretArn: props.djangoKeysSecret.secretArn, kind: 'django-secret-key', services: props.secretReaders.map((s) => s.serviceName) },
+    ];
     const ingress = new OpsFunction(this, 'RotationEvents', {
       ...common,
       functionName: 'rotation-events',
@@ -139,20 +138,22 @@ export class PostRotation extends Construct {
       environment: {
         STATE_MACHINE_ARN: this.stateMachine.stateMachineArn,
         CLUSTER_NAME: props.cluster.clusterName,
-        SERVICE_NAMES: props.databaseClients.map((s) => s.serviceName).join(','),
+        ROTATED_SECRETS: Stack.of(this).toJsonString(rotated),
       },
     });
     this.stateMachine.grantStartExecution(ingress);
     ingress.bindTopic(props.topic);
+    // Reads back the version a rotation made current, for the report of a secret no service reads.
+    ingress.addToRolePolicy(new iam.PolicyStatement({ actions: ['secretsmanager:DescribeSecret'], resources: rotated.map((s) => s.secretArn) }));
     new events.Rule(this, 'RotationOutcome', {
       ruleName: `${config.prefix}-db-secret-rotation`,
-      description: 'Succeeded, failed and abandoned rotations of the database secret',
+      description: 'Succeeded, failed and abandoned rotations of the secrets the rotation functions rotate',
       eventPattern: {
         source: ['aws.secretsmanager'],
         detailType: ['AWS Service Event via CloudTrail'],
         detail: {
           eventName: ['RotationSucceeded', 'RotationFailed', 'RotationAbandoned'],
-          additionalEventData: { SecretId: [props.applicationSecret.secretArn] },
+          additionalEventData: { SecretId: rotated.map((s) => s.secretArn) },
         },
       },
       targets: [new targets.LambdaFunction(ingress, { retryAttempts: 4, maxEventAge: Duration.hours(2) })],
@@ -181,19 +182,117 @@ export class PostRotation extends Construct {
       `AwsSolutions-IAM5[Resource::<${Stack.of(audit).getLogicalId(audit.node.defaultChild as CfnElement)}.Arn>:*]`,
     ]);
 
-    for (const fn of [this.rotationFunction, audit]) {
-      if (fn.role) acknowledge(fn.role, 'GetRandomPassword and ListSecrets act on no resource; the role can read only this environment\'s secrets.', ['AwsSolutions-IAM5[Resource::*]']);
-    }
+    if (audit.role) acknowledge(audit.role, 'ListSecrets acts on no resource and returns metadata only, never values.', ['AwsSolutions-IAM5[Resource::*]']);
     for (const fn of [ingress, audit]) {
       if (fn.role) acknowledge(fn.role, 'Publishing to the notification topic encrypts with its KMS key (GenerateDataKey*), as SNS grantPublish grants it.', ['AwsSolutions-IAM5[Action::kms:GenerateDataKey*]']);
     }
   }
 
-  private createStateMachine(config: EnvironmentConfig, postRotation: OpsFunction, props: PostRotationProps): sfn.StateMachine {
+  /**
+   * The Redis AUTH token: ROTATE in setSecret (old and new both valid), then the restart, then SET by the
+   * post-rotation workflow. The function may change the AUTH token of this replication group only.
+   */
+  private createCacheRotation(props: PostRotationProps, common: { config: EnvironmentConfig; vpc: ec2.IVpc; securityGroups: ec2.ISecurityGroup[]; encryptionKey: kms.IKey }): OpsFunction {
+    const { config } = props;
+    const { cacheAuth } = config.secrets;
+    const fn = new OpsFunction(this, 'RotateCacheAuth', {
+      ...common,
+      functionName: 'rotate-redis-auth',
+      description: 'Secrets Manager rotation of the Redis AUTH token: ElastiCache ROTATE; the post-rotation workflow SETs after the restart',
+      timeout: Duration.minutes(15),
+      reservedConcurrentExecutions: 2,
+      environment: {
+        REPLICATION_GROUP_ID: props.cacheReplicationGroupId,
+        TOKEN_LENGTH: String(cacheAuth.tokenLength),
+        MAX_WAIT_SECONDS: String(cacheAuth.maxWaitSeconds),
+        POLL_SECONDS: String(cacheAuth.pollSeconds),
+        MAX_REVOCATION_CHECKS: String(cacheAuth.revocationMaxChecks),
+      },
+    });
+    // ListSecretVersionIds: testSecret compares the pending version's creation with ElastiCache's last token change.
+    this.rotates(fn, props, { id: 'CacheAuthRotationErrors', functionName: 'rotate-redis-auth' }, [{ id: 'CacheAuthEvery30Days', secret: props.cacheAuthSecret }], ['secretsmanager:ListSecretVersionIds']);
+    fn.addToRolePolicy(
+      new iam.PolicyStatement({
+        actions: ['elasticache:DescribeReplicationGroups', 'elasticache:ModifyReplicationGroup'],
+        resources: [`arn:aws:elasticache:${config.region}:${config.account}:replicationgroup:${props.cacheReplicationGroupId}`],
+      }),
+    );
+    return fn;
+  }
+
+  /** Django's keys: the new key current, the previous ones in SECRET_KEY_FALLBACKS until sessions made with them expire. */
+  private createDjangoKeyRotation(props: PostRotationProps, common: { config: EnvironmentConfig; vpc: ec2.IVpc; securityGroups: ec2.ISecurityGroup[]; encryptionKey: kms.IKey }): OpsFunction {
+    const { djangoKey } = props.config.secrets;
+    const fn = new OpsFunction(this, 'RotateDjangoKey', {
+      ...common,
+      functionName: 'rotate-django-secret-key',
+      description: 'Secrets Manager rotation of the Django SECRET_KEY: the previous key stays in SECRET_KEY_FALLBACKS until sessions expire',
+      reservedConcurrentExecutions: 2,
+      environment: {
+        KEY_LENGTH: String(djangoKey.keyLength),
+        EXCLUDE_CHARACTERS: '"\\\'`',
+        SESSION_MAX_AGE_SECONDS: String(djangoKey.sessionMaxAgeDays * 86_400),
+      },
+    });
+    this.rotates(fn, props, { id: 'DjangoKeyRotationErrors', functionName: 'rotate-django-secret-key' }, [{ id: 'DjangoKeyEvery30Days', secret: props.djangoKeysSecret }]);
+    return fn;
+  }
+
+  /**
+   * What a rotation function needs, scoped to the secrets it rotates: their versions and stages, a random value,
+   * their KMS key through Secrets Manager only; a 30-day schedule per secret; an alarm on any failed step.
+   */
+  private rotates(fn: OpsFunction, props: PostRotationProps, alarm: { id: string; functionName: string }, rotated: { id: string; secret: secretsmanager.ISecret }[], extraActions: string[] = []): void {
+    const { config } = props;
+    const errors = new cloudwatch.Alarm(this, alarm.id, {
+      alarmName: `${config.prefix}-${alarm.functionName}-errors`,
+      alarmDescription: 'A secret rotation failed a step; AWSCURRENT still holds the value the services use. Runbook: docs/runbooks/post-rotation.md',
+      metric: fn.metricErrors({ period: Duration.minutes(5), statistic: 'Sum' }),
+      threshold: 0,
+      evaluationPeriods: 1,
+      comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_THRESHOLD,
+      treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
+    });
+    errors.addAlarmAction(new cwactions.SnsAction(props.topic));
+    fn.addToRolePolicy(
+      new iam.PolicyStatement({
+        actions: ['secretsmanager:DescribeSecret', 'secretsmanager:GetSecretValue', 'secretsmanager:PutSecretValue', 'secretsmanager:UpdateSecretVersionStage', ...extraActions],
+        resources: rotated.map((r) => r.secret.secretArn),
+      }),
+    );
+    // GetRandomPassword acts on no resource.
+    fn.addToRolePolicy(new iam.PolicyStatement({ actions: ['secretsmanager:GetRandomPassword'], resources: ['*'] }));
+    grantSecretsKeyDecrypt(fn, props.dataKey);
+    fn.addToRolePolicy(
+      new iam.PolicyStatement({
+        actions: ['kms:GenerateDataKey'],
+        resources: [props.dataKey.keyArn],
+        conditions: { StringEquals: { 'kms:ViaService': `secretsmanager.${config.region}.amazonaws.com` } },
+      }),
+    );
+    for (const { id, secret } of rotated) {
+      new secretsmanager.RotationSchedule(this, id, {
+        secret: shareSecret(this, `${id}Secret`, secret),
+        rotationLambda: fn,
+        automaticallyAfter: Duration.days(config.secrets.rotationDays),
+      });
+    }
+    // The schedules let Secrets Manager invoke the function for any secret of any account: only this account's, and
+    // the one secret when the function rotates one (a Lambda permission names one source ARN).
+    for (const child of fn.node.children) {
+      if (child instanceof lambda.CfnPermission && child.principal === 'secretsmanager.amazonaws.com') {
+        child.sourceAccount = config.account;
+        if (rotated.length === 1 && rotated[0]) child.sourceArn = rotated[0].secret.secretArn;
+      }
+    }
+    if (fn.role) acknowledge(fn.role, 'GetRandomPassword acts on no resource; the role can read and write only the secrets it rotates.', ['AwsSolutions-IAM5[Resource::*]']);
+  }
+
+  private createStateMachine(config: EnvironmentConfig, postRotation: OpsFunction, cacheRotation: OpsFunction, props: PostRotationProps): sfn.StateMachine {
     const S = POST_ROTATION_STATES;
     // Every task only reads, or publishes once more at worst: all safe to run again after a timeout (the default).
-    const lambda = (id: string, payload: Record<string, unknown>, resultPath: string) =>
-      new OpsLambdaStep(this, id, { lambdaFunction: postRotation, payload, resultPath, transientRetry: { interval: Duration.seconds(2) } });
+    const lambda = (id: string, payload: Record<string, unknown>, resultPath: string, lambdaFunction: OpsFunction = postRotation) =>
+      new OpsLambdaStep(this, id, { lambdaFunction, payload, resultPath, transientRetry: { interval: Duration.seconds(2) } });
     const notDelivered = new sfn.Fail(this, 'Result not published', { error: 'PostRotationReportFailed' });
     /** A report step; a report that cannot be delivered fails the execution, and its alarm tells on-call. */
     const report = (id: string, payload: Record<string, unknown>) => {
@@ -202,7 +301,7 @@ export class PostRotation extends Construct {
       catchTo(task, notDelivered, '$.reportFailure');
       return task;
     };
-    const validated = { 'secretId.$': '$.secretId', 'services.$': '$.services', 'rotatedAt.$': '$.rotatedAt', 'cluster.$': '$.cluster' };
+    const validated = { 'secretId.$': '$.secretId', 'kind.$': '$.kind', 'services.$': '$.services', 'rotatedAt.$': '$.rotatedAt', 'cluster.$': '$.cluster' };
 
     const reportFailure = report(S.reportFailure, { ...validated, 'error.$': '$.error' });
     reportFailure.next(new sfn.Fail(this, S.failed, { error: 'PostRotationRestartFailed', cause: 'The services did not restart on the new credentials; see the published result' }));
@@ -210,7 +309,7 @@ export class PostRotation extends Construct {
       service: 'ecs',
       action: 'updateService',
       parameters: { 'Cluster.$': '$.cluster', 'Service.$': '$.service', ForceNewDeployment: true },
-      iamResources: props.databaseClients.map((s) => s.serviceArn),
+      iamResources: props.secretReaders.map((s) => s.serviceArn),
       resultSelector: { 'service.$': '$.Service.ServiceName' },
     });
     // A second forced deployment of the same service is harmless.
@@ -226,7 +325,24 @@ export class PostRotation extends Construct {
     const check = lambda(S.check, { action: 'checkDeployments', 'cluster.$': '$.cluster', 'services.$': '$.services', 'attempts.$': '$.check.attempts' }, '$.check');
     catchTo(check, reportFailure, '$.error');
     const wait = new sfn.Wait(this, S.wait, { time: sfn.WaitTime.duration(Duration.seconds(config.secrets.restartCheckSeconds)) });
-    const finished = report(S.report, validated).next(new sfn.Succeed(this, 'Services use the new credentials'));
+    const finished = report(S.report, { ...validated, 'revocation.$': '$.revocation' }).next(new sfn.Succeed(this, 'Services use the new value'));
+
+    // Redis: the services restarted on the new token, so the previous one can go (SET); then wait until it applied.
+    const reportRevocationFailure = report(S.reportRevocationFailure, { ...validated, 'error.$': '$.error', stage: 'revoke' });
+    reportRevocationFailure.next(
+      new sfn.Fail(this, 'Revocation failed', { error: 'PostRotationRevocationFailed', cause: 'The previous Redis AUTH token may still be valid; see the published result' }),
+    );
+    // SET again after a timeout is refused by ElastiCache (SET needs a ROTATE first) and read as done; the check only reads.
+    const revoke = lambda(S.revoke, { action: 'revokePreviousToken', 'secretId.$': '$.secretId', 'versionId.$': '$.versionId' }, '$.revocation', cacheRotation);
+    catchTo(revoke, reportRevocationFailure, '$.error');
+    const checkRevocation = lambda(S.checkRevocation, { action: 'checkRevocation', 'checks.$': '$.revocation.checks' }, '$.revocation', cacheRotation);
+    catchTo(checkRevocation, reportRevocationFailure, '$.error');
+    const waitRevocation = new sfn.Wait(this, S.waitRevocation, { time: sfn.WaitTime.duration(Duration.seconds(config.secrets.cacheAuth.revocationCheckSeconds)) });
+    const revoked = new sfn.Choice(this, S.revoked).when(sfn.Condition.stringEquals('$.revocation.state', 'applying'), waitRevocation).otherwise(finished);
+    waitRevocation.next(checkRevocation).next(revoked);
+    const afterRestart = new sfn.Choice(this, S.revokes)
+      .when(sfn.Condition.stringEquals('$.kind', 'redis-auth'), revoke.next(revoked))
+      .otherwise(new sfn.Pass(this, S.nothingToRevoke, { result: sfn.Result.fromObject({ state: 'not-applicable' }), resultPath: '$.revocation' }).next(finished));
 
     // The input did not validate, so none of its fields is read: nothing is restarted on this path.
     const reportRejected = report(S.reportRejected, { 'error.$': '$.error' });
@@ -239,7 +355,7 @@ export class PostRotation extends Construct {
       .next(new sfn.Pass(this, S.startPolling, { result: sfn.Result.fromObject({ attempts: 0, steady: false }), resultPath: '$.check' }))
       .next(wait)
       .next(check)
-      .next(new sfn.Choice(this, S.steady).when(sfn.Condition.booleanEquals('$.check.steady', true), finished).otherwise(wait));
+      .next(new sfn.Choice(this, S.steady).when(sfn.Condition.booleanEquals('$.check.steady', true), afterRestart).otherwise(wait));
 
     return new OpsStateMachine(this, 'StateMachine', {
       config,

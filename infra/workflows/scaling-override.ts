@@ -8,10 +8,12 @@ import { Construct } from 'constructs';
 import { stateMachineArn, stateMachineName } from '../../functions/lib/workflows.js';
 import { type EnvironmentConfig } from '../config.js';
 import { SERVICES } from '../../contracts/environments.js';
+import { SCALABLE_SERVICE_TAG } from '../constructs/app-service.js';
 import { OpsFunction } from '../constructs/ops-function.js';
 import { OpsLambdaStep, catchTo } from '../constructs/ops-lambda-step.js';
 import { OpsStateMachine } from '../constructs/ops-state-machine.js';
 import { acknowledge, acknowledgeWorkflowFindings } from '../nag/acknowledge.js';
+import type { ApprovalGate } from '../constructs/approval-gate.js';
 
 export interface ScalingOverrideProps {
   readonly config: EnvironmentConfig;
@@ -20,6 +22,8 @@ export interface ScalingOverrideProps {
   readonly topic: sns.ITopic;
   /** Encrypts log groups and dead-letter queues. */
   readonly logsKey: kms.IKey;
+  /** Verifies a second person's approval first, where the config says this workflow needs one. */
+  readonly approvalGate?: ApprovalGate;
 }
 
 /** Names of the states, as an operator reads them in the console and the tests assert them. */
@@ -83,7 +87,7 @@ export class ScalingOverride extends Construct {
     this.stateMachine = new OpsStateMachine(this, 'StateMachine', {
       config,
       workflow: 'scaling-override',
-      definition: this.definition(),
+      definition: this.definition(props.approvalGate),
       // The longest override plus time for the revert and its retries.
       timeout: Duration.minutes(config.remediation.maxOverrideMinutes + 60),
       logsKey: props.logsKey,
@@ -95,16 +99,27 @@ export class ScalingOverride extends Construct {
     const { config } = props;
     const at = `${config.region}:${config.account}`;
     const fn = this.function;
-    // Scalable targets are named by generated ids, and DescribeScalableTargets has no resource-level permissions.
-    fn.addToRolePolicy(new iam.PolicyStatement({ actions: ['application-autoscaling:DescribeScalableTargets', 'application-autoscaling:RegisterScalableTarget'], resources: ['*'] }));
+    // DescribeScalableTargets has no resource-level permissions; registering bounds is limited to this environment's
+    // three services by the tag their scalable targets carry (targets are named by generated ids).
+    fn.addToRolePolicy(new iam.PolicyStatement({ actions: ['application-autoscaling:DescribeScalableTargets'], resources: ['*'] }));
+    fn.addToRolePolicy(
+      new iam.PolicyStatement({
+        actions: ['application-autoscaling:RegisterScalableTarget'],
+        resources: [`arn:aws:application-autoscaling:${at}:scalable-target/*`],
+        conditions: { StringEquals: { [`aws:ResourceTag/${SCALABLE_SERVICE_TAG}`]: SERVICES.map((service) => `${config.prefix}-${service}`) } },
+      }),
+    );
     // Registering an ECS service's bounds checks the caller may describe and update that service.
     fn.addToRolePolicy(new iam.PolicyStatement({ actions: ['ecs:DescribeServices', 'ecs:UpdateService'], resources: [`arn:aws:ecs:${at}:service/${config.prefix}/${config.prefix}-*`] }));
     fn.addToRolePolicy(new iam.PolicyStatement({ actions: ['states:ListExecutions'], resources: [ownArn] }));
     fn.addToRolePolicy(new iam.PolicyStatement({ actions: ['states:DescribeExecution', 'states:StopExecution'], resources: [`arn:aws:states:${at}:execution:${stateMachineName(config.prefix, 'scaling-override')}:*`] }));
     fn.bindTopic(props.topic);
     if (fn.role) {
-      acknowledge(fn.role, 'Application Auto Scaling names scalable targets by generated ids and DescribeScalableTargets has no resource-level permissions; the function only registers the services named in its configuration.', [
+      acknowledge(fn.role, 'DescribeScalableTargets has no resource-level permissions; RegisterScalableTarget is limited by tag to the three services of this environment.', [
         'AwsSolutions-IAM5[Resource::*]',
+      ]);
+      acknowledge(fn.role, 'Scalable targets are named by generated ids; the tag condition names the three services of this environment.', [
+        `AwsSolutions-IAM5[Resource::arn:aws:application-autoscaling:${at}:scalable-target/*]`,
       ]);
       acknowledge(fn.role, 'The environment\'s services are <prefix>-frontend|backend|worker in cluster <prefix>; the pattern names only them.', [
         `AwsSolutions-IAM5[Resource::arn:aws:ecs:${at}:service/${config.prefix}/${config.prefix}-*]`,
@@ -115,7 +130,7 @@ export class ScalingOverride extends Construct {
     }
   }
 
-  private definition(): sfn.IChainable {
+  private definition(approvalGate: ApprovalGate | undefined): sfn.IChainable {
     const S = SCALING_OVERRIDE_STATES;
     const step = (stateName: string, payload: Record<string, unknown>, resultPath: string) =>
       new OpsLambdaStep(this, stateName, { lambdaFunction: this.function, payload, resultPath });
@@ -159,9 +174,10 @@ export class ScalingOverride extends Construct {
     const record = step(S.record, { action: 'recordCurrentScaling', request }, '$.current');
     catchTo([validate, replace, record, apply, restore], reportFailure, '$.failure');
 
-    return validate
+    const override = validate
       .next(replace)
       .next(record)
       .next(new sfn.Choice(this, S.revertRequested).when(sfn.Condition.stringEquals('$.request.action', 'revert'), restore).otherwise(apply));
+    return approvalGate?.guards('scaling-override') ? approvalGate.firstState(this, 'scaling-override').next(override) : override;
   }
 }

@@ -1,6 +1,6 @@
 import { ApplicationAutoScalingClient, DescribeScalableTargetsCommand } from '@aws-sdk/client-application-auto-scaling';
 import { DescribeServicesCommand, ECSClient } from '@aws-sdk/client-ecs';
-import { SimulatedDynamoDb } from '../simulated/dynamodb.js';
+import { ConditionalTables } from '../simulated/conditional-tables.js';
 import { GetParametersCommand, SSMClient } from '@aws-sdk/client-ssm';
 import highCpu from '../../events/alarm-high-cpu.json' with { type: 'json' };
 import { environmentConfig } from '../../infra/config.js';
@@ -56,7 +56,7 @@ const remediationScaleOut: Scenario = {
     const { prefix } = environmentConfig(environment);
     remediationSwitches(account, environment, 'off');
     // Locks and cooldowns are conditional writes against the stored items; the override starts in the world's Step Functions.
-    new SimulatedDynamoDb(account, { tables: { [`${prefix}-remediation-guardrails`]: 'pk' } });
+    new ConditionalTables(account, { tables: { [`${prefix}-remediation-guardrails`]: 'pk' } });
     account.mock(ECSClient).on(DescribeServicesCommand).callsFake(async (input: { services?: string[] }) => ({
       services: [{ ...steady(input.services?.[0] ?? '', 'COMPLETED', 1), desiredCount: 10, runningCount: 10 }],
     }));

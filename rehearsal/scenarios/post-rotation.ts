@@ -1,17 +1,20 @@
+import { DescribeReplicationGroupsCommand, ElastiCacheClient, InvalidParameterValueException, InvalidReplicationGroupStateFault, ModifyReplicationGroupCommand, type ModifyReplicationGroupCommandInput } from '@aws-sdk/client-elasticache';
 import { DescribeServicesCommand, ECSClient, UpdateServiceCommand } from '@aws-sdk/client-ecs';
+import { DescribeSecretCommand, GetSecretValueCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { environmentConfig } from '../../infra/config.js';
+import type { SimulatedAccount } from '../simulated/account.js';
 import { type Scenario, published, steady } from './scenario.js';
 
-
-const postRotation: Scenario = {
+/** A rotation whose services restart and nothing else: the database application user, the Django keys. */
+const restartAfterRotation = (name: string, kind: 'database-app' | 'django-secret-key', secretName: string, description: string): Scenario => ({
   workflow: 'post-rotation',
-  name: 'restart',
-  description: 'backend and worker restart on the rotated credentials and are steady at the second check',
+  name,
+  description,
   expect: 'SUCCEEDED',
   functions: ['post-rotation'],
   input: (environment) => {
     const { prefix } = environmentConfig(environment);
-    return { secretId: `${prefix}/db/app`, rotatedAt: new Date().toISOString(), cluster: prefix, services: [`${prefix}-backend`, `${prefix}-worker`] };
+    return { secretId: `${prefix}/${secretName}`, kind, versionId: 'rehearsal-version', rotatedAt: new Date().toISOString(), cluster: prefix, services: [`${prefix}-backend`, `${prefix}-worker`] };
   },
   script: (account, environment) => {
     const { prefix } = environmentConfig(environment);
@@ -27,6 +30,74 @@ const postRotation: Scenario = {
     published(account);
     return {};
   },
-};
+});
 
-export const postRotationScenarios: readonly Scenario[] = [postRotation];
+/**
+ * The replication group after setSecret's ROTATE: two tokens valid. Like ElastiCache it applies a change over a few
+ * looks (`modifying`), refuses a change while one is under way, and refuses SET when no ROTATE left a second token.
+ */
+function simulatedReplicationGroup(account: SimulatedAccount, id: string, refuseSet?: Error): void {
+  let tokens = 2;
+  let looksLeft = 0;
+  const elasticache = account.mock(ElastiCacheClient);
+  elasticache.on(DescribeReplicationGroupsCommand).callsFake(async () => {
+    if (looksLeft > 0 && --looksLeft === 0) tokens = 1;
+    return {
+      ReplicationGroups: [{
+        ReplicationGroupId: id, Status: looksLeft > 0 ? 'modifying' : 'available', AuthTokenEnabled: true, TransitEncryptionEnabled: true,
+        AuthTokenLastModifiedDate: new Date(), PendingModifiedValues: looksLeft > 0 ? { AuthTokenStatus: 'SETTING' } : {},
+      }],
+    };
+  });
+  elasticache.on(ModifyReplicationGroupCommand).callsFake(async (input: ModifyReplicationGroupCommandInput) => {
+    if (refuseSet) throw refuseSet;
+    if (looksLeft > 0) throw new InvalidReplicationGroupStateFault({ message: `Replication group ${id} is not in available state`, $metadata: {} });
+    if (input.AuthTokenUpdateStrategy === 'SET' && tokens < 2) throw new InvalidParameterValueException({ message: 'AuthTokenUpdateStrategy SET is allowed only after ROTATE', $metadata: {} });
+    looksLeft = 2;
+    return { ReplicationGroup: { ReplicationGroupId: id, Status: 'modifying' } };
+  });
+}
+
+const redisRotation = (name: string, description: string, expect: Scenario['expect'], refuseSet?: Error): Scenario => ({
+  workflow: 'post-rotation',
+  name,
+  description,
+  expect,
+  functions: ['post-rotation', 'rotate-redis-auth'],
+  input: (environment) => {
+    const { prefix, region, account } = environmentConfig(environment);
+    return {
+      secretId: `arn:aws:secretsmanager:${region}:${account}:secret:${prefix}/redis-auth-AbCdEf`,
+      kind: 'redis-auth',
+      versionId: 'rehearsal-version',
+      rotatedAt: new Date().toISOString(),
+      cluster: prefix,
+      services: [`${prefix}-backend`, `${prefix}-worker`],
+    };
+  },
+  script: (account, environment) => {
+    const { prefix } = environmentConfig(environment);
+    const ecs = account.mock(ECSClient);
+    ecs.on(UpdateServiceCommand).callsFake((request: { service: string }) => ({ service: { serviceName: request.service } }));
+    // The forced deployments are created when ECS is asked, after the rotation.
+    ecs.on(DescribeServicesCommand).callsFake(() => ({ services: [steady(`${prefix}-backend`, 'COMPLETED', 1), steady(`${prefix}-worker`, 'COMPLETED', 1)] }));
+    const secrets = account.mock(SecretsManagerClient);
+    secrets.on(DescribeSecretCommand).resolves({ VersionIdsToStages: { 'rehearsal-previous': ['AWSPREVIOUS'], 'rehearsal-version': ['AWSCURRENT'] } });
+    secrets.on(GetSecretValueCommand).resolves({ VersionId: 'rehearsal-version', SecretString: 'RehearsalOnlyToken0123456789abcdef' });
+    simulatedReplicationGroup(account, `${prefix}-redis`, refuseSet);
+    published(account);
+    return {};
+  },
+});
+
+export const postRotationScenarios: readonly Scenario[] = [
+  restartAfterRotation('restart', 'database-app', 'db/app', 'backend and worker restart on the rotated credentials and are steady at the second check'),
+  restartAfterRotation('django-secret-key', 'django-secret-key', 'django-secret-key', 'Django keys: backend and worker restart on the new SECRET_KEY, the previous one in SECRET_KEY_FALLBACKS'),
+  redisRotation('redis-auth', 'Redis AUTH token: backend and worker restart on the new token, then SET revokes the previous one', 'SUCCEEDED'),
+  redisRotation(
+    'redis-auth-revoke-refused',
+    'Redis AUTH token: the services restarted, ElastiCache refuses the SET; on-call is told the previous token may still be valid',
+    'FAILED',
+    Object.assign(new Error('User is not authorized to perform: elasticache:ModifyReplicationGroup'), { name: 'AccessDenied' }),
+  ),
+];

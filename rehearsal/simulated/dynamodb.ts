@@ -1,245 +1,246 @@
 import {
   type AttributeValue,
   ConditionalCheckFailedException,
-  DeleteItemCommand,
-  type DeleteItemCommandInput,
   DynamoDBClient,
   GetItemCommand,
   type GetItemCommandInput,
   PutItemCommand,
   type PutItemCommandInput,
-  ResourceNotFoundException,
   UpdateItemCommand,
   type UpdateItemCommandInput,
 } from '@aws-sdk/client-dynamodb';
 import type { SimulatedAccount } from './account.js';
 
 /**
- * DynamoDB as the ops workflows use it: items kept per table, and every write's ConditionExpression evaluated against
- * the stored item, as DynamoDB does, so locks, cooldowns and approvals are real mutual exclusion in a rehearsal.
- * Supported: comparisons (= <> < <= > >=), attribute_exists, attribute_not_exists, begins_with, AND, OR, NOT,
- * parentheses, #names and :values; UpdateItem with SET and REMOVE. Anything else is refused, not guessed.
+ * DynamoDB tables as items in memory, refusing what DynamoDB refuses: a ConditionExpression is evaluated against the
+ * stored item (ConditionalCheckFailed when it does not hold), expression names and values must be defined and used,
+ * and an expression this simulation does not understand is an error rather than a guess.
+ * Understood: comparisons (= <> < <= > >=), AND, OR, NOT, parentheses, attribute_exists, attribute_not_exists in
+ * conditions; `SET a = :v, #b = :w` in updates. Tables are keyed by a single string partition key named `id`.
  */
-
-type Item = Record<string, AttributeValue>;
-
-interface Names {
-  readonly names?: Record<string, string>;
-  readonly values?: Record<string, AttributeValue>;
-}
-
-class ExpressionError extends Error {
-  constructor(message: string) {
-    super(message);
-    this.name = 'ValidationException';
-  }
-}
-
-const TOKEN = /\s*(attribute_not_exists|attribute_exists|begins_with|AND|OR|NOT|<>|<=|>=|=|<|>|\(|\)|,|[#:]?[A-Za-z_][A-Za-z0-9_]*)/iy;
-
-function tokenize(expression: string): string[] {
-  const tokens: string[] = [];
-  TOKEN.lastIndex = 0;
-  while (TOKEN.lastIndex < expression.length) {
-    if (/^\s*$/.test(expression.slice(TOKEN.lastIndex))) break;
-    const match = TOKEN.exec(expression);
-    if (!match?.[1]) throw new ExpressionError(`Invalid ConditionExpression near "${expression.slice(TOKEN.lastIndex)}"`);
-    tokens.push(match[1]);
-  }
-  return tokens;
-}
-
-function attributeName(token: string, context: Names): string {
-  if (!token.startsWith('#')) return token;
-  const name = context.names?.[token];
-  if (name === undefined) throw new ExpressionError(`An expression attribute name used in the document path is not defined: ${token}`);
-  return name;
-}
-
-function compare(left: AttributeValue | undefined, right: AttributeValue | undefined, operator: string): boolean {
-  if (!left || !right) return operator === '<>' ? left !== right : false;
-  const [a, b] = [left.N ?? left.S ?? (left.BOOL === undefined ? undefined : String(left.BOOL)), right.N ?? right.S ?? (right.BOOL === undefined ? undefined : String(right.BOOL))];
-  if (a === undefined || b === undefined) return false;
-  const numeric = left.N !== undefined && right.N !== undefined;
-  const order = numeric ? Number(a) - Number(b) : a < b ? -1 : a > b ? 1 : 0;
-  switch (operator) {
-    case '=':
-      return (left.N !== undefined) === (right.N !== undefined) && order === 0;
-    case '<>':
-      return !((left.N !== undefined) === (right.N !== undefined) && order === 0);
-    case '<':
-      return order < 0;
-    case '<=':
-      return order <= 0;
-    case '>':
-      return order > 0;
-    case '>=':
-      return order >= 0;
-    default:
-      throw new ExpressionError(`Unsupported comparator ${operator}`);
-  }
-}
-
-/** A recursive-descent evaluator: OR of ANDs of (NOT) terms. */
-export function evaluateCondition(expression: string, item: Item | undefined, context: Names): boolean {
-  const tokens = tokenize(expression);
-  let position = 0;
-  const peek = () => tokens[position];
-  const take = (expected?: string) => {
-    const token = tokens[position];
-    if (token === undefined || (expected !== undefined && token.toUpperCase() !== expected.toUpperCase())) throw new ExpressionError(`Invalid ConditionExpression: expected ${expected ?? 'more'} at "${token ?? 'end'}"`);
-    position += 1;
-    return token;
-  };
-  const operand = (token: string): AttributeValue | undefined => {
-    if (token.startsWith(':')) {
-      const value = context.values?.[token];
-      if (value === undefined) throw new ExpressionError(`An expression attribute value used in expression is not defined: ${token}`);
-      return value;
-    }
-    return item?.[attributeName(token, context)];
-  };
-  const term = (): boolean => {
-    const token = take();
-    const upper = token.toUpperCase();
-    if (upper === 'NOT') return !term();
-    if (token === '(') {
-      const inner = or();
-      take(')');
-      return inner;
-    }
-    if (upper === 'ATTRIBUTE_EXISTS' || upper === 'ATTRIBUTE_NOT_EXISTS' || upper === 'BEGINS_WITH') {
-      take('(');
-      const path = attributeName(take(), context);
-      if (upper === 'BEGINS_WITH') {
-        take(',');
-        const prefix = operand(take());
-        take(')');
-        return item?.[path]?.S !== undefined && prefix?.S !== undefined && item[path].S!.startsWith(prefix.S);
-      }
-      take(')');
-      return upper === 'ATTRIBUTE_EXISTS' ? item?.[path] !== undefined : item?.[path] === undefined;
-    }
-    const operator = take();
-    return compare(operand(token), operand(take()), operator);
-  };
-  const and = (): boolean => {
-    let value = term();
-    while (peek()?.toUpperCase() === 'AND') {
-      take();
-      value = term() && value;
-    }
-    return value;
-  };
-  const or = (): boolean => {
-    let value = and();
-    while (peek()?.toUpperCase() === 'OR') {
-      take();
-      value = and() || value;
-    }
-    return value;
-  };
-  const result = or();
-  if (position !== tokens.length) throw new ExpressionError(`Invalid ConditionExpression: unexpected "${tokens[position]}"`);
-  return result;
-}
-
-/** `SET a = :v, #b = :w REMOVE c`: the update expressions the ops code writes. */
-function applyUpdate(expression: string, item: Item, context: Names): Item {
-  const updated = { ...item };
-  const clauses = expression.split(/\b(SET|REMOVE)\b/i).map((part) => part.trim()).filter(Boolean);
-  for (let i = 0; i < clauses.length; i += 2) {
-    const keyword = clauses[i]?.toUpperCase();
-    const body = clauses[i + 1] ?? '';
-    for (const assignment of body.split(',').map((part) => part.trim())) {
-      if (keyword === 'REMOVE') {
-        delete updated[attributeName(assignment, context)];
-        continue;
-      }
-      const [path, value] = assignment.split('=').map((part) => part.trim());
-      if (keyword !== 'SET' || !path || !value?.startsWith(':')) throw new ExpressionError(`Unsupported UpdateExpression clause "${assignment}"`);
-      const attribute = context.values?.[value];
-      if (!attribute) throw new ExpressionError(`An expression attribute value used in expression is not defined: ${value}`);
-      updated[attributeName(path, context)] = attribute;
-    }
-  }
-  return updated;
-}
-
-export interface SimulatedDynamoDbOptions {
-  /** Tables that exist, by name, and the attribute each is keyed by. */
-  readonly tables: Readonly<Record<string, string>>;
-}
-
 export class SimulatedDynamoDb {
-  /** Items by table, by key value. */
-  readonly items = new Map<string, Map<string, Item>>();
+  private readonly tables = new Map<string, Map<string, Record<string, AttributeValue>>>();
 
-  constructor(
-    account: SimulatedAccount,
-    private readonly options: SimulatedDynamoDbOptions,
-  ) {
-    for (const table of Object.keys(options.tables)) this.items.set(table, new Map());
+  constructor(account: SimulatedAccount) {
     const stub = account.mock(DynamoDBClient);
-    stub.on(PutItemCommand).callsFake(async (input: PutItemCommandInput) => this.put(input));
-    stub.on(DeleteItemCommand).callsFake(async (input: DeleteItemCommandInput) => this.delete(input));
     stub.on(GetItemCommand).callsFake(async (input: GetItemCommandInput) => this.get(input));
+    stub.on(PutItemCommand).callsFake(async (input: PutItemCommandInput) => this.put(input));
     stub.on(UpdateItemCommand).callsFake(async (input: UpdateItemCommandInput) => this.update(input));
   }
 
-  private table(name: string | undefined): { items: Map<string, Item>; key: string } {
-    const items = name ? this.items.get(name) : undefined;
-    const key = name ? this.options.tables[name] : undefined;
-    if (!items || !key) throw new ResourceNotFoundException({ message: 'Requested resource not found', $metadata: { httpStatusCode: 400 } });
-    return { items, key };
+  /** The stored item, as GetItem would return it (for a test's Assess, or to seed a scenario). */
+  item(tableName: string, id: string): Record<string, AttributeValue> | undefined {
+    return this.table(tableName).get(id);
   }
 
-  private keyOf(key: string, item: Item | undefined): string {
-    const value = item?.[key];
-    const text = value?.S ?? value?.N;
-    if (text === undefined) throw new ExpressionError(`One or more parameter values were invalid: Missing the key ${key} in the item`);
-    return text;
+  seed(tableName: string, item: Record<string, AttributeValue>): void {
+    this.table(tableName).set(keyOf({ id: item.id }), structuredClone(item));
   }
 
-  private check(expression: string | undefined, stored: Item | undefined, context: Names, returnOld: string | undefined): void {
-    if (!expression || evaluateCondition(expression, stored, context)) return;
-    throw new ConditionalCheckFailedException({
-      message: 'The conditional request failed',
-      $metadata: { httpStatusCode: 400 },
-      Item: returnOld === 'ALL_OLD' ? stored : undefined,
-    });
-  }
-
-  private put(input: PutItemCommandInput) {
-    const { items, key } = this.table(input.TableName);
-    const id = this.keyOf(key, input.Item);
-    this.check(input.ConditionExpression, items.get(id), { names: input.ExpressionAttributeNames, values: input.ExpressionAttributeValues }, input.ReturnValuesOnConditionCheckFailure);
-    items.set(id, { ...(input.Item ?? {}) });
-    return {};
-  }
-
-  private delete(input: DeleteItemCommandInput) {
-    const { items, key } = this.table(input.TableName);
-    const id = this.keyOf(key, input.Key);
-    this.check(input.ConditionExpression, items.get(id), { names: input.ExpressionAttributeNames, values: input.ExpressionAttributeValues }, input.ReturnValuesOnConditionCheckFailure);
-    items.delete(id);
-    return {};
+  private table(name: string | undefined): Map<string, Record<string, AttributeValue>> {
+    if (!name) throw validation('TableName is required');
+    let table = this.tables.get(name);
+    if (!table) {
+      table = new Map();
+      this.tables.set(name, table);
+    }
+    return table;
   }
 
   private get(input: GetItemCommandInput) {
-    const { items, key } = this.table(input.TableName);
-    const item = items.get(this.keyOf(key, input.Key));
-    return item ? { Item: item } : {};
+    const item = this.table(input.TableName).get(keyOf(input.Key));
+    return item ? { Item: structuredClone(item) } : {};
+  }
+
+  private put(input: PutItemCommandInput) {
+    const table = this.table(input.TableName);
+    const key = keyOf(input.Item);
+    check(input.ConditionExpression, table.get(key), input.ExpressionAttributeNames, input.ExpressionAttributeValues);
+    table.set(key, structuredClone(input.Item ?? {}));
+    return {};
   }
 
   private update(input: UpdateItemCommandInput) {
-    const { items, key } = this.table(input.TableName);
-    const id = this.keyOf(key, input.Key);
-    const context = { names: input.ExpressionAttributeNames, values: input.ExpressionAttributeValues };
-    const stored = items.get(id);
-    this.check(input.ConditionExpression, stored, context, input.ReturnValuesOnConditionCheckFailure);
-    const updated = applyUpdate(input.UpdateExpression ?? '', { ...(stored ?? {}), ...(input.Key ?? {}) }, context);
-    items.set(id, updated);
-    return input.ReturnValues === 'ALL_NEW' ? { Attributes: updated } : {};
+    const table = this.table(input.TableName);
+    const key = keyOf(input.Key);
+    const existing = table.get(key);
+    const names = input.ExpressionAttributeNames;
+    const values = input.ExpressionAttributeValues;
+    const used = new Set<string>();
+    const assignments = parseSet(input.UpdateExpression ?? '', names, values, used);
+    check(input.ConditionExpression, existing, names, values, used);
+    const updated = { ...(existing ?? { id: input.Key?.id as AttributeValue }) };
+    for (const [attribute, value] of assignments) updated[attribute] = value;
+    table.set(key, structuredClone(updated));
+    return {};
+  }
+}
+
+function validation(message: string): Error {
+  const error = new Error(message);
+  error.name = 'ValidationException';
+  return error;
+}
+
+function keyOf(key: Record<string, AttributeValue> | undefined): string {
+  const id = key?.id?.S;
+  if (!id) throw validation('One of the required keys was not given a value: id');
+  return id;
+}
+
+type Names = Record<string, string> | undefined;
+type Values = Record<string, AttributeValue> | undefined;
+
+function resolveName(token: string, names: Names, used: Set<string>): string {
+  if (!token.startsWith('#')) return token;
+  const name = names?.[token];
+  if (name === undefined) throw validation(`An expression attribute name used in the document path is not defined; attribute name: ${token}`);
+  used.add(token);
+  return name;
+}
+
+function resolveValue(token: string, values: Values, used: Set<string>): AttributeValue {
+  const value = values?.[token];
+  if (value === undefined) throw validation(`An expression attribute value used in expression is not defined; attribute value: ${token}`);
+  used.add(token);
+  return value;
+}
+
+function parseSet(expression: string, names: Names, values: Values, used: Set<string>): [string, AttributeValue][] {
+  const match = /^\s*SET\s+(.+)$/i.exec(expression);
+  if (!match?.[1]) throw validation(`SimulatedDynamoDb understands only "SET a = :v, ..." updates, not: ${expression}`);
+  return match[1].split(',').map((part) => {
+    const assignment = /^\s*([#A-Za-z_][\w]*)\s*=\s*(:[\w]+)\s*$/.exec(part);
+    if (!assignment?.[1] || !assignment[2]) throw validation(`SimulatedDynamoDb cannot read the assignment: ${part.trim()}`);
+    return [resolveName(assignment[1], names, used), resolveValue(assignment[2], values, used)];
+  });
+}
+
+/** Throws ConditionalCheckFailed when the condition does not hold for the stored item; refuses unused names and values. */
+function check(expression: string | undefined, item: Record<string, AttributeValue> | undefined, names: Names, values: Values, used = new Set<string>()): void {
+  const holds = expression === undefined ? true : new ConditionParser(expression, names, values, used).evaluate(item);
+  for (const token of [...Object.keys(names ?? {}), ...Object.keys(values ?? {})]) {
+    if (!used.has(token)) throw validation(`Value provided in ExpressionAttribute${token.startsWith('#') ? 'Names' : 'Values'} unused in expressions: keys: {${token}}`);
+  }
+  if (!holds) throw new ConditionalCheckFailedException({ message: 'The conditional request failed', $metadata: { httpStatusCode: 400 } });
+}
+
+type Operand = { readonly kind: 'path'; readonly name: string } | { readonly kind: 'value'; readonly value: AttributeValue };
+
+class ConditionParser {
+  private readonly tokens: string[];
+  private position = 0;
+
+  constructor(
+    private readonly expression: string,
+    private readonly names: Names,
+    private readonly values: Values,
+    private readonly used: Set<string>,
+  ) {
+    this.tokens = expression.match(/<>|<=|>=|[()=<>,]|[#:]?[A-Za-z_][\w.]*/g) ?? [];
+  }
+
+  evaluate(item: Record<string, AttributeValue> | undefined): boolean {
+    const result = this.or(item);
+    if (this.position < this.tokens.length) throw validation(`SimulatedDynamoDb cannot read the condition after "${this.tokens[this.position]}": ${this.expression}`);
+    return result;
+  }
+
+  private peek(): string | undefined {
+    return this.tokens[this.position];
+  }
+
+  private take(expected?: string): string {
+    const token = this.tokens[this.position];
+    if (token === undefined || (expected !== undefined && token.toUpperCase() !== expected)) {
+      throw validation(`SimulatedDynamoDb expected ${expected ?? 'more'} in the condition: ${this.expression}`);
+    }
+    this.position += 1;
+    return token;
+  }
+
+  private or(item: Record<string, AttributeValue> | undefined): boolean {
+    let result = this.and(item);
+    while (this.peek()?.toUpperCase() === 'OR') {
+      this.take();
+      const right = this.and(item);
+      result = result || right;
+    }
+    return result;
+  }
+
+  private and(item: Record<string, AttributeValue> | undefined): boolean {
+    let result = this.not(item);
+    while (this.peek()?.toUpperCase() === 'AND') {
+      this.take();
+      const right = this.not(item);
+      result = result && right;
+    }
+    return result;
+  }
+
+  private not(item: Record<string, AttributeValue> | undefined): boolean {
+    if (this.peek()?.toUpperCase() === 'NOT') {
+      this.take();
+      return !this.not(item);
+    }
+    return this.primary(item);
+  }
+
+  private primary(item: Record<string, AttributeValue> | undefined): boolean {
+    const token = this.peek();
+    if (token === '(') {
+      this.take('(');
+      const result = this.or(item);
+      this.take(')');
+      return result;
+    }
+    if (token === 'attribute_exists' || token === 'attribute_not_exists') {
+      this.take();
+      this.take('(');
+      const name = resolveName(this.take(), this.names, this.used);
+      this.take(')');
+      const exists = item?.[name] !== undefined;
+      return token === 'attribute_exists' ? exists : !exists;
+    }
+    const left = this.operand();
+    const comparator = this.take();
+    if (!['=', '<>', '<', '<=', '>', '>='].includes(comparator)) throw validation(`SimulatedDynamoDb does not understand "${comparator}" in: ${this.expression}`);
+    return compare(this.read(left, item), comparator, this.read(this.operand(), item));
+  }
+
+  private operand(): Operand {
+    const token = this.take();
+    if (token.startsWith(':')) return { kind: 'value', value: resolveValue(token, this.values, this.used) };
+    return { kind: 'path', name: resolveName(token, this.names, this.used) };
+  }
+
+  private read(operand: Operand, item: Record<string, AttributeValue> | undefined): AttributeValue | undefined {
+    return operand.kind === 'value' ? operand.value : item?.[operand.name];
+  }
+}
+
+/** DynamoDB compares values of the same type only; a missing attribute or a type mismatch makes the comparison false. */
+function compare(left: AttributeValue | undefined, comparator: string, right: AttributeValue | undefined): boolean {
+  if (!left || !right) return false;
+  let a: string | number;
+  let b: string | number;
+  if (left.S !== undefined && right.S !== undefined) [a, b] = [left.S, right.S];
+  else if (left.N !== undefined && right.N !== undefined) [a, b] = [Number(left.N), Number(right.N)];
+  else if (left.BOOL !== undefined && right.BOOL !== undefined && (comparator === '=' || comparator === '<>')) [a, b] = [String(left.BOOL), String(right.BOOL)];
+  else return false;
+  switch (comparator) {
+    case '=':
+      return a === b;
+    case '<>':
+      return a !== b;
+    case '<':
+      return a < b;
+    case '<=':
+      return a <= b;
+    case '>':
+      return a > b;
+    default:
+      return a >= b;
   }
 }

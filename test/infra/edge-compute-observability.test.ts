@@ -183,7 +183,7 @@ describe.each(environments)('%s compute', (env, stacks) => {
 
     // Assess
     expect(app.Secrets.map((s: { Name: string }) => s.Name)).toEqual(
-      expect.arrayContaining(['DATABASE_PASSWORD', 'DATABASE_USER', 'DATABASE_HOST', 'REDIS_AUTH_TOKEN', 'DJANGO_SECRET_KEY']),
+      expect.arrayContaining(['DATABASE_PASSWORD', 'DATABASE_USER', 'DATABASE_HOST', 'REDIS_AUTH_TOKEN', 'DJANGO_SECRET_KEYS']),
     );
     const plain = JSON.stringify(app.Environment);
     expect(plain).not.toMatch(/PASSWORD|SECRET_KEY|AUTH_TOKEN/);

@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import pg from 'pg';
+import { connectAsMaster } from '../../functions/lib/master-credentials.js';
 import { type DatabaseSecret, connectWithSecret } from '../../functions/lib/postgres.js';
 import { RotationError, type RotationEvent, rotateDatabaseCredentials } from '../../functions/rotate-db-credentials/rotation.js';
 import { type PostgresServer, startPostgres } from './support/postgres.js';
@@ -25,24 +26,27 @@ const deps = () => ({
   passwordLength: 32,
   excludeCharacters: '"@/\\\'`',
   applicationSchema: 'ledger',
+  masterSecretArn: MASTER_SECRET,
   log: (message: string, details?: Record<string, unknown>) => logs.push(`${message} ${JSON.stringify(details ?? {})}`),
 });
 
-const step = (Step: RotationEvent['Step'], token: string) => rotateDatabaseCredentials({ Step, SecretId: APP_SECRET, ClientRequestToken: token }, deps());
+const step = (Step: RotationEvent['Step'], token: string, SecretId = APP_SECRET) => rotateDatabaseCredentials({ Step, SecretId, ClientRequestToken: token }, deps());
 
-async function rotate(token = randomUUID()): Promise<string> {
-  fake.announce(APP_SECRET, token);
-  for (const name of STEPS) await step(name, token);
-  fake.finishRotation(APP_SECRET, token);
+async function rotate(token = randomUUID(), secretId = APP_SECRET): Promise<string> {
+  fake.announce(secretId, token);
+  for (const name of STEPS) await step(name, token, secretId);
+  fake.finishRotation(secretId, token);
   return token;
 }
+
+const rotateMaster = (token = randomUUID()) => rotate(token, MASTER_SECRET);
 
 /** Logs in with a secret's credentials and reads a table of the application schema. */
 async function canLogIn(secret: Record<string, unknown>): Promise<boolean> {
   const client = new pg.Client({ host: server.host, port: server.port, database, user: String(secret.username), password: String(secret.password) });
   try {
     await client.connect();
-    await client.query('SELECT count(*) FROM ledger.transactions');
+    await client.query(secret.username === admin ? 'SELECT 1' : 'SELECT count(*) FROM ledger.transactions');
     return true;
   } catch {
     return false;
@@ -273,5 +277,128 @@ describe('alternating-users rotation against PostgreSQL 15', () => {
     for (const secret of [pending.password, 'master-password', 'changed-behind-our-back', 'initial-app-password']) {
       expect(written).not.toContain(secret);
     }
+  });
+});
+
+describe('single-user rotation of the master credentials against PostgreSQL 15', () => {
+  it('changes the master password, keeps the user, and leaves the previous password rejected', async () => {
+    // Prepare
+    const original = fake.current(MASTER_SECRET);
+
+    // Act
+    const token = await rotateMaster();
+
+    // Assess
+    const rotated = fake.current(MASTER_SECRET);
+    expect(rotated.username).toBe(admin);
+    expect(rotated.password).not.toBe(original.password);
+    expect(fake.stagesOf(MASTER_SECRET)).toEqual({ initial: ['AWSPREVIOUS'], [token]: ['AWSCURRENT'] });
+    expect(await canLogIn(rotated)).toBe(true);
+    expect(await canLogIn(original)).toBe(false);
+  });
+
+  it('lets the application user rotate afterwards, administered by the rotated master', async () => {
+    // Prepare
+    await rotateMaster();
+    await rotateMaster();
+
+    // Act
+    await rotate();
+
+    // Assess
+    expect(fake.current(APP_SECRET).username).toBe(`${app}_clone`);
+    expect(await canLogIn(fake.current(APP_SECRET))).toBe(true);
+  });
+
+  it('lets the application user rotate in the moment the master password changed but was not promoted yet', async () => {
+    // Prepare: the master's setSecret ran, its finishSecret has not: only AWSPENDING logs in
+    const masterToken = randomUUID();
+    fake.announce(MASTER_SECRET, masterToken);
+    await step('createSecret', masterToken, MASTER_SECRET);
+    await step('setSecret', masterToken, MASTER_SECRET);
+    expect(await canLogIn(fake.current(MASTER_SECRET))).toBe(false);
+
+    // Act
+    await rotate();
+
+    // Assess
+    expect(await canLogIn(fake.current(APP_SECRET))).toBe(true);
+    expect(logs.join('\n')).toContain('"stage":"AWSPENDING"');
+  });
+
+  it('is safe when every step runs twice, as after a Lambda that timed out once its work was done', async () => {
+    // Prepare
+    const token = randomUUID();
+    fake.announce(MASTER_SECRET, token);
+
+    // Act
+    for (const name of STEPS) {
+      await step(name, token, MASTER_SECRET);
+      await step(name, token, MASTER_SECRET);
+    }
+    fake.finishRotation(MASTER_SECRET, token);
+
+    // Assess
+    expect(fake.stagesOf(MASTER_SECRET)[token]).toEqual(['AWSCURRENT']);
+    expect(await canLogIn(fake.current(MASTER_SECRET))).toBe(true);
+    expect(logs.join('\n')).toContain('setSecret: the pending password logs in already');
+  });
+
+  it.each(STEPS)('completes when Secrets Manager reattempts the same rotation after a failure following %s', async (lastStep) => {
+    // Prepare
+    const token = randomUUID();
+    fake.announce(MASTER_SECRET, token);
+    for (const name of STEPS.slice(0, STEPS.indexOf(lastStep) + 1)) await step(name, token, MASTER_SECRET);
+
+    // Act: "A previous rotation isn't complete. That rotation will be reattempted."
+    await rotateMaster(token);
+
+    // Assess
+    expect(fake.stagesOf(MASTER_SECRET)[token]).toEqual(['AWSCURRENT']);
+    expect(await canLogIn(fake.current(MASTER_SECRET))).toBe(true);
+  });
+
+  it('logs in with AWSPREVIOUS to a database restored from before the rotation, as the restore drill and DR simulation do', async () => {
+    // Prepare: the restored catalogue still holds the password from before the rotation
+    await rotateMaster();
+    const root = await server.admin(database);
+    await root.query(`ALTER ROLE ${admin} PASSWORD 'master-password'`);
+
+    // Act
+    const connection = await connectAsMaster({ secrets: new SecretsManagerClient({ region: 'us-east-1' }) }, MASTER_SECRET, { database });
+    await connection.client.end();
+
+    // Assess
+    expect(connection.stage).toBe('AWSPREVIOUS');
+  });
+
+  it('names the stages tried, and no password, when no stage of the master secret logs in', async () => {
+    // Prepare
+    await rotateMaster();
+    const root = await server.admin(database);
+    await root.query(`ALTER ROLE ${admin} PASSWORD 'changed-behind-our-back'`);
+
+    // Act
+    const attempt = connectAsMaster({ secrets: new SecretsManagerClient({ region: 'us-east-1' }) }, MASTER_SECRET, { database });
+
+    // Assess
+    await expect(attempt).rejects.toThrow(`rejected the master password of every stage of ${MASTER_SECRET} tried (AWSCURRENT, AWSPREVIOUS)`);
+    const message = String(await attempt.catch((error: Error) => error.message));
+    expect(message).not.toContain(String(fake.current(MASTER_SECRET).password));
+  });
+
+  it('refuses a pending master version that names another user, and changes no password', async () => {
+    // Prepare
+    const token = randomUUID();
+    fake.announce(MASTER_SECRET, token);
+    await step('createSecret', token, MASTER_SECRET);
+    fake.secrets.get(MASTER_SECRET)!.get(token)!.secretString = JSON.stringify({ ...fake.current(MASTER_SECRET), username: app, password: 'x'.repeat(32) });
+
+    // Act
+    const attempt = step('setSecret', token, MASTER_SECRET);
+
+    // Assess
+    await expect(attempt).rejects.toThrow('names another user or host');
+    expect(await canLogIn(fake.current(MASTER_SECRET))).toBe(true);
   });
 });

@@ -1,6 +1,7 @@
 import { type Server, createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { DynamoDBClient, PutItemCommand } from '@aws-sdk/client-dynamodb';
+import { PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import { GetSecretValueCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { SFNClient, StartExecutionCommand } from '@aws-sdk/client-sfn';
 import { GetParameterCommand, SSMClient } from '@aws-sdk/client-ssm';
@@ -14,6 +15,7 @@ const sfn = mockClient(SFNClient);
 const ddb = mockClient(DynamoDBClient);
 const secrets = mockClient(SecretsManagerClient);
 const ssm = mockClient(SSMClient);
+const s3 = mockClient(S3Client);
 
 type Handler = (event: APIGatewayProxyEventV2, context: Context) => Promise<{ statusCode: number; body: string }>;
 let server: Server;
@@ -35,10 +37,14 @@ beforeAll(async () => {
     ACCOUNT_ID: '111111111111',
     NAME_PREFIX: 'financehub-staging',
     TABLE_NAME: 'financehub-staging-slack-approvals',
-    SLACK_SECRET_ARN: 'arn:aws:secretsmanager:us-east-1:111111111111:secret:financehub-staging/slack-AbCdEf',
+    SLACK_SIGNING_SECRET_ARN: 'arn:aws:secretsmanager:us-east-1:111111111111:secret:financehub-staging/slack-signing-AbCdEf',
+    AUDIT_BUCKET: 'financehub-staging-audit-111111111111',
     AUTHORIZATION_PARAMETER: '/financehub-staging/slack/authorization',
     SCALING_LIMITS: JSON.stringify({ maxCeiling: { frontend: 20, backend: 20, worker: 10 }, maxDurationMinutes: 1440 }),
     APPROVAL_MINUTES: '15',
+    APPROVAL_USE_MINUTES: '10',
+    APPROVAL_RECORD_DAYS: '30',
+    FOUR_EYES_WORKFLOWS: '',
     POWERTOOLS_METRICS_NAMESPACE: 'FinanceHub/Ops',
     POWERTOOLS_LOG_LEVEL: 'SILENT',
     POWERTOOLS_METRICS_DISABLED: 'true',
@@ -77,9 +83,11 @@ beforeEach(() => {
   ddb.reset();
   secrets.reset();
   ssm.reset();
+  s3.reset();
+  s3.on(PutObjectCommand).resolves({});
   secrets.on(GetSecretValueCommand).resolves({ SecretString: JSON.stringify({ signingSecret: SIGNING_SECRET }) });
   ssm.on(GetParameterCommand).resolves({
-    Parameter: { Value: JSON.stringify({ operators: ['U0OPERATOR'], approvers: ['U0APPROVER'] }) },
+    Parameter: { Value: JSON.stringify({ teamId: 'T0FINHUB1', channels: ['C0OPS0001'], operators: ['U0OPERATOR'], approvers: ['U0APPROVER'] }) },
   });
   sfn.on(StartExecutionCommand).resolves({
     executionArn: 'arn:aws:states:us-east-1:111111111111:execution:financehub-staging-scaling-override:slack-x',
@@ -112,6 +120,12 @@ describe('the /ops endpoint over HTTP', () => {
     expect(response.status).toBe(200);
     expect(JSON.parse(response.text).text).toContain('Started scaling-override for <@U0OPERATOR>');
     expect(sfn.commandCalls(StartExecutionCommand)).toHaveLength(1);
+    const audit = s3.commandCalls(PutObjectCommand).map((call) => call.args[0].input);
+    expect(audit).toEqual([expect.objectContaining({ Bucket: 'financehub-staging-audit-111111111111', IfNoneMatch: '*' })]);
+    expect(String(audit[0]?.Body).trim().split('\n').map((line) => JSON.parse(line) as { what: string; who: string })).toEqual([
+      expect.objectContaining({ what: 'command', who: 'U0OPERATOR', from: 'slack:T0FINHUB1/C0OPS0001' }),
+      expect.objectContaining({ what: 'start', executionArn: expect.stringContaining(':execution:financehub-staging-scaling-override:') }),
+    ]);
   });
 
   it('rejects a request signed with another secret with 401 and starts nothing', async () => {

@@ -1,4 +1,4 @@
-import { ListSecretsCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
+import { DescribeSecretCommand, ListSecretsCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { ExecutionAlreadyExists, SFNClient, StartExecutionCommand } from '@aws-sdk/client-sfn';
 import { mockClient } from 'aws-sdk-client-mock';
 import failed from '../../events/rotation-failed.json';
@@ -9,12 +9,19 @@ import { handleRotationEvent, rotationEventSchema } from '../../functions/rotati
 
 const sfn = mockClient(SFNClient);
 const secrets = mockClient(SecretsManagerClient);
+const APP_SECRET = 'arn:aws:secretsmanager:us-east-1:111111111111:secret:financehub-staging/db/app-AbCdEf';
+const MASTER_SECRET = 'arn:aws:secretsmanager:us-east-1:111111111111:secret:financehub-staging/db/master-XyZ123';
 const config = {
   environment: 'staging' as const,
   stateMachineArn: 'arn:aws:states:us-east-1:111111111111:stateMachine:financehub-staging-post-rotation',
   cluster: 'financehub-staging',
-  services: ['financehub-staging-backend', 'financehub-staging-worker'],
+  secrets: [
+    { secretArn: APP_SECRET, kind: 'database-app' as const, services: ['financehub-staging-backend', 'financehub-staging-worker'] },
+    { secretArn: MASTER_SECRET, kind: 'database-master' as const, services: [] },
+  ],
 };
+const deps = (published: OpsResultInput[] = []) => ({ sfn: new SFNClient({}), secrets: new SecretsManagerClient({}), publish: async (r: OpsResultInput) => published.push(r), config });
+const forSecret = (event: typeof succeeded, secretId: string) => ({ ...event, detail: { ...event.detail, additionalEventData: { SecretId: secretId } } });
 const NOW = new Date('2026-11-24T08:00:00Z');
 const daysAgo = (days: number) => new Date(NOW.getTime() - days * 86_400_000);
 
@@ -24,13 +31,14 @@ beforeEach(() => {
 });
 
 describe('rotation events', () => {
-  it('starts the post-rotation workflow named after the event, with the services to restart', async () => {
+  it('starts the post-rotation workflow named after the event, with the services to restart and the version they restart on', async () => {
     // Prepare
     sfn.on(StartExecutionCommand).resolves({ executionArn: 'arn:x', startDate: NOW });
+    secrets.on(DescribeSecretCommand, { SecretId: APP_SECRET }).resolves({ VersionIdsToStages: { 'v-1': ['AWSPREVIOUS'], 'v-2': ['AWSCURRENT'] } });
     const published: OpsResultInput[] = [];
 
     // Act
-    const outcome = await handleRotationEvent(rotationEventSchema.parse(succeeded), { sfn: new SFNClient({}), publish: async (r) => published.push(r), config });
+    const outcome = await handleRotationEvent(rotationEventSchema.parse(succeeded), deps(published));
 
     // Assess
     expect(outcome).toBe('started');
@@ -38,6 +46,8 @@ describe('rotation events', () => {
     expect(start?.name).toBe('rotation-9d2c1c6e-4a4b-2a3b-8f64-5c1e3a7b9d01');
     expect(JSON.parse(start?.input ?? '{}')).toEqual({
       secretId: succeeded.detail.additionalEventData.SecretId,
+      kind: 'database-app',
+      versionId: 'v-2',
       rotatedAt: '2026-11-24T03:00:00Z',
       cluster: 'financehub-staging',
       services: ['financehub-staging-backend', 'financehub-staging-worker'],
@@ -48,9 +58,10 @@ describe('rotation events', () => {
   it('starts nothing twice when EventBridge delivers the same event again', async () => {
     // Prepare
     sfn.on(StartExecutionCommand).rejects(new ExecutionAlreadyExists({ message: 'exists', $metadata: {} }));
+    secrets.on(DescribeSecretCommand).resolves({ VersionIdsToStages: { 'v-2': ['AWSCURRENT'] } });
 
     // Act
-    const outcome = await handleRotationEvent(rotationEventSchema.parse(succeeded), { sfn: new SFNClient({}), publish: async () => undefined, config });
+    const outcome = await handleRotationEvent(rotationEventSchema.parse(succeeded), deps());
 
     // Assess
     expect(outcome).toBe('already-started');
@@ -61,7 +72,7 @@ describe('rotation events', () => {
     const published: OpsResultInput[] = [];
 
     // Act
-    const outcome = await handleRotationEvent(rotationEventSchema.parse(failed), { sfn: new SFNClient({}), publish: async (r) => published.push(r), config });
+    const outcome = await handleRotationEvent(rotationEventSchema.parse(failed), deps(published));
 
     // Assess
     expect(outcome).toBe('reported');
@@ -69,6 +80,40 @@ describe('rotation events', () => {
     expect(published[0]).toMatchObject({ workflow: 'secret-rotation', outcome: 'failed', severity: 'critical' });
     expect(published[0]?.summary).toContain('Cannot connect to financehub-staging-db as financehub_admin');
     expect(published[0]?.howToUndo).toContain('aws secretsmanager rotate-secret --secret-id arn:aws:secretsmanager:us-east-1:111111111111:secret:financehub-staging/db/app-AbCdEf');
+  });
+
+  it('reports a rotated master as read back from Secrets Manager and restarts nothing, since no service reads it', async () => {
+    // Prepare
+    secrets.on(DescribeSecretCommand, { SecretId: MASTER_SECRET }).resolves({
+      VersionIdsToStages: { 'v-old': ['AWSPREVIOUS'], 'v-new': ['AWSCURRENT'] },
+      LastRotatedDate: new Date('2026-11-24T03:00:05Z'),
+    });
+    const published: OpsResultInput[] = [];
+
+    // Act
+    const outcome = await handleRotationEvent(rotationEventSchema.parse(forSecret(succeeded, MASTER_SECRET)), deps(published));
+
+    // Assess
+    expect(outcome).toBe('reported');
+    expect(sfn.calls()).toHaveLength(0);
+    expect(published[0]).toMatchObject({ workflow: 'secret-rotation', outcome: 'succeeded', severity: 'info' });
+    expect(published[0]?.summary).toBe(
+      'The database master credentials rotated (single user) at 2026-11-24T03:00:05.000Z: version v-new is AWSCURRENT. Nothing restarted: no service reads them; the ops functions read them per connection.',
+    );
+    expect(published[0]?.howToUndo).toContain(`aws secretsmanager rotate-secret --secret-id ${MASTER_SECRET}`);
+  });
+
+  it('ignores a rotation of a secret this environment does not rotate, and starts and publishes nothing', async () => {
+    // Prepare
+    const published: OpsResultInput[] = [];
+
+    // Act
+    const outcome = await handleRotationEvent(rotationEventSchema.parse(forSecret(succeeded, 'arn:aws:secretsmanager:us-east-1:111111111111:secret:other-Qq')), deps(published));
+
+    // Assess
+    expect(outcome).toBe('ignored');
+    expect(sfn.calls()).toHaveLength(0);
+    expect(published).toHaveLength(0);
   });
 
   it.each([
@@ -88,7 +133,7 @@ describe('secret age audit', () => {
     // Prepare
     secrets.on(ListSecretsCommand).resolvesOnce({
       SecretList: [
-        { Name: 'financehub-staging/db/app', LastRotatedDate: daysAgo(3), RotationEnabled: true },
+        { Name: 'financehub-staging/db/app', LastRotatedDate: daysAgo(3), RotationEnabled: true, NextRotationDate: new Date('2026-12-21T03:00:00Z') },
         { Name: 'financehub-staging/api-keys', LastChangedDate: daysAgo(45), CreatedDate: daysAgo(200) },
       ],
       NextToken: 'page-2',
@@ -112,16 +157,16 @@ describe('secret age audit', () => {
     expect(secrets.commandCalls(ListSecretsCommand)[0]?.args[0].input.Filters).toEqual([{ Key: 'name', Values: ['financehub-staging/'] }]);
     expect(result).toMatchObject({ outcome: 'failed', severity: 'warning' });
     expect(result.summary).toBe(
-      '2 of 3 secrets are older than 30 days: financehub-staging/api-keys: 45 days since last change; financehub-staging/oauth-tokens: 31 days since creation',
+      '2 of 3 secrets are older than 30 days: financehub-staging/api-keys: 45 days since last change (no automatic rotation: its owner rotates it); financehub-staging/oauth-tokens: 31 days since creation (no automatic rotation: its owner rotates it)',
     );
   });
 
   it('reports all secrets fresh as an info result naming the oldest', () => {
     // Act
-    const result = auditResult([{ name: 'financehub-staging/db/app', ageDays: 12, since: 'last rotation', rotationEnabled: true }], 'staging', 30, NOW, NOW);
+    const result = auditResult([{ name: 'financehub-staging/db/app', ageDays: 12, since: 'last rotation', rotationEnabled: true, nextRotation: new Date('2026-12-12T03:00:00Z') }], 'staging', 30, NOW, NOW);
 
     // Assess
     expect(result).toMatchObject({ outcome: 'succeeded', severity: 'info' });
-    expect(result.summary).toContain('oldest financehub-staging/db/app: 12 days since last rotation');
+    expect(result.summary).toContain('oldest financehub-staging/db/app: 12 days since last rotation (rotates automatically, next 2026-12-12)');
   });
 });

@@ -1,8 +1,12 @@
-import { ConditionalCheckFailedException, DynamoDBClient, GetItemCommand, PutItemCommand, UpdateItemCommand } from '@aws-sdk/client-dynamodb';
+import { type AttributeValue, ConditionalCheckFailedException, DynamoDBClient, PutItemCommand, UpdateItemCommand } from '@aws-sdk/client-dynamodb';
 import { ExecutionAlreadyExists, ListExecutionsCommand, SFNClient, StartExecutionCommand } from '@aws-sdk/client-sfn';
-import { mockClient } from 'aws-sdk-client-mock';
+import { SimulatedAccount } from '../../rehearsal/simulated/account.js';
+import { SimulatedDynamoDb } from '../../rehearsal/simulated/dynamodb.js';
 import approveSample from '../../events/slack-ops-approve.json';
 import commandSample from '../../events/slack-ops-command.json';
+import { inputHash } from '../../functions/lib/approvals.js';
+import type { AuditEntry } from '../../functions/lib/audit.js';
+import type { AuthorizationPolicy } from '../../functions/slack-ops/authorize.js';
 import { CommandError, parseCommand } from '../../functions/slack-ops/commands.js';
 import { type SlackMessage, type SlackOpsDeps, handleSlackRequest } from '../../functions/slack-ops/slack-ops.js';
 import { slackSignature, verifySlackSignature } from '../../functions/slack-ops/verify-signature.js';
@@ -12,9 +16,22 @@ const NOW = new Date('2026-11-24T03:00:00Z');
 const NOW_SECONDS = String(Math.floor(NOW.getTime() / 1000));
 const limits = { maxCeiling: { frontend: 20, backend: 20, worker: 10 }, maxDurationMinutes: 1440 };
 
-const sfn = mockClient(SFNClient);
-const ddb = mockClient(DynamoDBClient);
+const account = new SimulatedAccount();
+const sfn = account.mock(SFNClient);
+const ddb = account.mock(DynamoDBClient);
+let table: SimulatedDynamoDb;
 let responses: { url: string; message: SlackMessage }[];
+let audited: AuditEntry[];
+let policy: AuthorizationPolicy;
+
+const POLICY: AuthorizationPolicy = {
+  teamId: 'T0FINHUB1',
+  channels: ['C0OPS0001'],
+  operators: ['U0OPERATOR'],
+  approvers: ['U0APPROVER', 'U0SECOND'],
+  commands: {},
+  awsIdentities: { 'AROAOPERATOR:alice': 'U0OPERATOR' },
+};
 
 function deps(environment: 'staging' | 'production'): SlackOpsDeps {
   return {
@@ -28,11 +45,17 @@ function deps(environment: 'staging' | 'production'): SlackOpsDeps {
       tableName: 'approvals',
       limits,
       approvalMinutes: 15,
+      approvalUseMinutes: 10,
+      approvalRecordDays: 365,
+      fourEyesWorkflows: environment === 'production' ? ['scaling-override', 'failover-drill'] : [],
     },
     signingSecret: async () => SIGNING_SECRET,
-    policy: async () => ({ operators: ['U0OPERATOR'], approvers: ['U0APPROVER'], commands: {} }),
+    policy: async () => policy,
     respond: async (url, message) => {
       responses.push({ url, message });
+    },
+    audit: async (entries) => {
+      audited.push(...entries);
     },
     now: () => NOW,
   };
@@ -46,30 +69,47 @@ function signed(body: string, timestamp = NOW_SECONDS, secret = SIGNING_SECRET) 
   };
 }
 
-const slash = (text: string, user = 'U0OPERATOR') =>
-  new URLSearchParams({ ...commandSample, text, user_id: user }).toString();
-const click = (actionId: string, user: string) =>
+const slash = (text: string, user = 'U0OPERATOR', where: { team_id?: string; channel_id?: string } = {}) =>
+  new URLSearchParams({ ...commandSample, text, user_id: user, ...where }).toString();
+const click = (actionId: string, user: string, options: { requestId?: string; team?: string; channel?: string } = {}) =>
   new URLSearchParams({
-    payload: JSON.stringify({ ...approveSample, user: { ...approveSample.user, id: user }, actions: [{ ...approveSample.actions[0], action_id: actionId }] }),
+    payload: JSON.stringify({
+      ...approveSample,
+      user: { ...approveSample.user, id: user },
+      team: { ...approveSample.team, id: options.team ?? approveSample.team.id },
+      channel: { ...approveSample.channel, id: options.channel ?? approveSample.channel.id },
+      actions: [{ ...approveSample.actions[0], action_id: actionId, value: options.requestId ?? approveSample.actions[0]?.value }],
+    }),
   }).toString();
 
-function pendingApproval(commandText: string, requestedBy = 'U0OPERATOR', status = 'pending') {
-  return {
-    Item: {
-      id: { S: 'approval#0123456789abcdef' },
-      commandText: { S: commandText },
-      requestedBy: { S: requestedBy },
-      status: { S: status },
-      expiresAt: { N: String(Number(NOW_SECONDS) + 600) },
-      ...(status === 'pending' ? {} : { decidedBy: { S: 'U0SOMEONE' } }),
-    },
-  };
+const REQUEST_ID = '0123456789abcdef';
+
+/** A request waiting in the approvals table, as the Slack ingress or the CLI recorded it. */
+function pendingRequest(commandText: string, requestedBy = 'U0OPERATOR', status = 'pending', id = REQUEST_ID): void {
+  table.seed('approvals', {
+    id: { S: `request#${id}` },
+    commandText: { S: commandText },
+    requestedBy: { S: requestedBy },
+    origin: { S: 'slack:T0FINHUB1/C0OPS0001' },
+    status: { S: status },
+    expiresAt: { N: String(Number(NOW_SECONDS) + 600) },
+    ...(status === 'pending' ? {} : { decidedBy: { S: 'U0SOMEONE' } }),
+  });
 }
 
+const startedInputs = () => sfn.commandCalls(StartExecutionCommand).map((call) => JSON.parse(call.args[0].input.input ?? '{}') as Record<string, unknown>);
+const grant = (id = REQUEST_ID): Record<string, AttributeValue> | undefined => table.item('approvals', `approval#${id}`);
+
+afterAll(() => {
+  account.restore();
+});
+
 beforeEach(() => {
-  sfn.reset();
-  ddb.reset();
+  account.reset();
+  table = new SimulatedDynamoDb(account);
+  policy = POLICY;
   responses = [];
+  audited = [];
   sfn.on(StartExecutionCommand).callsFake((input: { stateMachineArn: string; name: string }) => ({
     executionArn: `${input.stateMachineArn.replace(':stateMachine:', ':execution:')}:${input.name}`,
     startDate: NOW,
@@ -206,45 +246,84 @@ describe('handleSlackRequest', () => {
     // Assess
     expect(sfn.commandCalls(StartExecutionCommand)).toHaveLength(0);
     const put = ddb.commandCalls(PutItemCommand)[0]?.args[0].input;
+    expect(put?.Item?.id?.S).toMatch(/^request#[0-9a-f]{16}$/);
     expect(put?.Item?.status?.S).toBe('pending');
     expect(put?.Item?.commandText?.S).toBe('scale production backend 4 12 60 load test');
     expect(put?.ConditionExpression).toBe('attribute_not_exists(id)');
     const body = JSON.parse(response.body) as { blocks: { type: string; elements?: { action_id: string }[] }[] };
     expect(body.blocks[1]?.elements?.map((element) => element.action_id)).toEqual(['approve', 'deny']);
+    expect(audited).toEqual([expect.objectContaining({ what: 'request', who: 'U0OPERATOR', from: 'slack:T0FINHUB1/C0OPS0001', environment: 'production' })]);
   });
 
-  it('starts the approved production override with approvedBy when an approver clicks Approve', async () => {
+  it('records the approval bound to the exact input, then starts that input with the approval id', async () => {
     // Prepare
-    ddb.on(GetItemCommand).resolves(pendingApproval('scale production backend 4 12 60 load test'));
-    ddb.on(UpdateItemCommand).resolves({});
+    pendingRequest('scale production backend 4 12 60 load test');
 
     // Act
     const response = await handleSlackRequest(signed(click('approve', 'U0APPROVER')), deps('production'));
 
     // Assess
     expect(response.statusCode).toBe(200);
-    expect(ddb.commandCalls(UpdateItemCommand)[0]?.args[0].input.ConditionExpression).toBe('#status = :pending AND expiresAt > :now');
-    const input = JSON.parse(sfn.commandCalls(StartExecutionCommand)[0]?.args[0].input.input ?? '{}');
-    expect(input).toMatchObject({ requestedBy: 'U0OPERATOR', approvedBy: 'U0APPROVER', min: 4, max: 12 });
+    const [input] = startedInputs();
+    expect(input).toEqual({
+      environment: 'production',
+      service: 'backend',
+      min: 4,
+      max: 12,
+      durationMinutes: 60,
+      reason: 'load test',
+      requestedBy: 'U0OPERATOR',
+      approvedBy: 'U0APPROVER',
+      approvalId: REQUEST_ID,
+    });
+    expect(grant()).toMatchObject({
+      status: { S: 'approved' },
+      workflow: { S: 'scaling-override' },
+      requestedBy: { S: 'U0OPERATOR' },
+      approvedBy: { S: 'U0APPROVER' },
+      inputHash: { S: inputHash(input ?? {}) },
+      usableUntil: { N: String(Number(NOW_SECONDS) + 600) },
+    });
+    expect(table.item('approvals', `request#${REQUEST_ID}`)).toMatchObject({ status: { S: 'approved' }, decidedBy: { S: 'U0APPROVER' } });
     expect(responses[0]?.message.text).toContain('Approved by <@U0APPROVER>');
+    expect(audited.map((entry) => entry.what)).toEqual(['approval', 'start']);
+    expect(audited[1]?.executionArn).toBe(`arn:aws:states:us-east-1:111111111111:execution:financehub-production-scaling-override:slack-${REQUEST_ID}`);
   });
 
-  it('refuses to let the requester approve their own request', async () => {
+  it('binds an approved production scale-revert to its approver too', async () => {
     // Prepare
-    ddb.on(GetItemCommand).resolves(pendingApproval('failover-drill production', 'U0APPROVER'));
+    pendingRequest('scale-revert production backend done early');
 
     // Act
     await handleSlackRequest(signed(click('approve', 'U0APPROVER')), deps('production'));
 
     // Assess
+    expect(startedInputs()).toEqual([expect.objectContaining({ action: 'revert', requestedBy: 'U0OPERATOR', approvedBy: 'U0APPROVER', approvalId: REQUEST_ID })]);
+  });
+
+  it.each([
+    ['the requester approving their own request', 'U0APPROVER', 'U0APPROVER', POLICY, 'cannot approve your own request'],
+    ['an operator who is not an approver', 'U0OPERATOR', 'U0STRANGER', { ...POLICY, operators: ['U0OPERATOR', 'U0STRANGER'] }, 'is not an approver'],
+    ['a requester whose access was revoked before the approval', 'U0APPROVER', 'U0OPERATOR', { ...POLICY, operators: [] }, 'no longer authorized'],
+  ])('refuses %s: no approval is recorded and nothing starts', async (_case, approver, requester, current, message) => {
+    // Prepare
+    pendingRequest('failover-drill production', requester);
+    policy = current;
+
+    // Act
+    await handleSlackRequest(signed(click('approve', approver)), deps('production'));
+
+    // Assess
     expect(sfn.commandCalls(StartExecutionCommand)).toHaveLength(0);
     expect(ddb.commandCalls(UpdateItemCommand)).toHaveLength(0);
-    expect(responses[0]?.message.text).toContain('cannot approve your own request');
+    expect(grant()).toBeUndefined();
+    expect(responses[0]?.message.text).toContain(message);
+    expect(audited).toEqual([expect.objectContaining({ what: 'refusal', who: approver, detail: expect.stringContaining(message) })]);
   });
 
   it('tells a late second approver who decided first', async () => {
     // Prepare
-    ddb.on(GetItemCommand).resolves(pendingApproval('failover-drill production', 'U0OPERATOR', 'approved'));
+    pendingRequest('failover-drill production', 'U0OPERATOR', 'approved');
 
     // Act
     await handleSlackRequest(signed(click('approve', 'U0APPROVER')), deps('production'));
@@ -254,9 +333,24 @@ describe('handleSlackRequest', () => {
     expect(responses[0]?.message.text).toContain('already approved by <@U0SOMEONE>');
   });
 
+  it('lets only one of two approvers clicking at once start the drill', async () => {
+    // Prepare
+    pendingRequest('failover-drill production');
+
+    // Act
+    await Promise.all([
+      handleSlackRequest(signed(click('approve', 'U0APPROVER')), deps('production')),
+      handleSlackRequest(signed(click('approve', 'U0SECOND')), deps('production')),
+    ]);
+
+    // Assess
+    expect(sfn.commandCalls(StartExecutionCommand)).toHaveLength(1);
+    expect(responses.map((response) => response.message.text).join('\n')).toMatch(/Someone else decided|already approved/);
+  });
+
   it('reports a lost race on the approval as decided by someone else', async () => {
     // Prepare
-    ddb.on(GetItemCommand).resolves(pendingApproval('failover-drill production'));
+    pendingRequest('failover-drill production');
     ddb.on(UpdateItemCommand).rejects(new ConditionalCheckFailedException({ message: 'failed', $metadata: {} }));
 
     // Act
@@ -269,24 +363,82 @@ describe('handleSlackRequest', () => {
 
   it('records a denial and starts nothing', async () => {
     // Prepare
-    ddb.on(GetItemCommand).resolves(pendingApproval('failover-drill production'));
-    ddb.on(UpdateItemCommand).resolves({});
+    pendingRequest('failover-drill production');
 
     // Act
     await handleSlackRequest(signed(click('deny', 'U0APPROVER')), deps('production'));
 
     // Assess
-    expect(ddb.commandCalls(UpdateItemCommand)[0]?.args[0].input.ExpressionAttributeValues?.[':decision']?.S).toBe('denied');
+    expect(table.item('approvals', `request#${REQUEST_ID}`)?.status?.S).toBe('denied');
+    expect(grant()).toBeUndefined();
     expect(sfn.commandCalls(StartExecutionCommand)).toHaveLength(0);
     expect(responses[0]?.message.text).toContain('Denied by <@U0APPROVER>');
+    expect(audited).toEqual([expect.objectContaining({ what: 'denial', who: 'U0APPROVER' })]);
+  });
+
+  it('takes the requester of a CLI request from the AWS identity its id is bound to', async () => {
+    // Prepare
+    pendingRequest('scale production worker 3 6 30 backlog', 'U0OPERATOR', 'pending', 'AROAOPERATOR:alice#7f3a');
+
+    // Act
+    await handleSlackRequest(signed(click('approve', 'U0APPROVER', { requestId: 'AROAOPERATOR:alice#7f3a' })), deps('production'));
+
+    // Assess
+    expect(startedInputs()).toEqual([expect.objectContaining({ requestedBy: 'U0OPERATOR', approvedBy: 'U0APPROVER', approvalId: 'AROAOPERATOR:alice#7f3a' })]);
+  });
+
+  it('refuses a CLI request that names someone other than the AWS identity that made it', async () => {
+    // Prepare: the operator's AWS identity wrote a request claiming to be the approver's.
+    pendingRequest('scale production worker 3 6 30 backlog', 'U0SECOND', 'pending', 'AROAOPERATOR:alice#7f3a');
+
+    // Act
+    await handleSlackRequest(signed(click('approve', 'U0APPROVER', { requestId: 'AROAOPERATOR:alice#7f3a' })), deps('production'));
+
+    // Assess
+    expect(sfn.commandCalls(StartExecutionCommand)).toHaveLength(0);
+    expect(responses[0]?.message.text).toContain('was made by the AWS identity of <@U0OPERATOR>');
+  });
+
+  it.each([
+    ['another workspace', { team_id: 'T0OTHER' }, 'only from its own Slack workspace'],
+    ['a direct message', { channel_id: 'D0DIRECT' }, 'accepted only in <#C0OPS0001>'],
+    ['another channel', { channel_id: 'C0RANDOM' }, 'accepted only in <#C0OPS0001>'],
+  ])('refuses a production command from %s, saying so, and starts nothing', async (_case, where, message) => {
+    // Act
+    const response = await handleSlackRequest(signed(slash('scale production backend 4 12 60 load test', 'U0OPERATOR', where)), deps('production'));
+
+    // Assess
+    const answer = JSON.parse(response.body) as SlackMessage;
+    expect(answer.text).toContain(message);
+    expect(answer.text).toContain('Nothing was changed');
+    expect(sfn.commandCalls(StartExecutionCommand)).toHaveLength(0);
+    expect(ddb.calls()).toHaveLength(0);
+    expect(audited).toEqual([expect.objectContaining({ what: 'refusal', who: 'U0OPERATOR', detail: expect.stringContaining(message) })]);
+  });
+
+  it('refuses an approval clicked in another channel', async () => {
+    // Prepare
+    pendingRequest('failover-drill production');
+
+    // Act
+    await handleSlackRequest(signed(click('approve', 'U0APPROVER', { channel: 'C0RANDOM' })), deps('production'));
+
+    // Assess
+    expect(sfn.commandCalls(StartExecutionCommand)).toHaveLength(0);
+    expect(grant()).toBeUndefined();
+    expect(responses[0]?.message.text).toContain('accepted only in <#C0OPS0001>');
   });
 
   it.each([
     ['a user outside the policy', slash('verify-backups staging', 'U0STRANGER'), 'not authorized'],
+    ['a policy that names no workspace yet', slash('verify-backups staging'), 'only from its own Slack workspace', { ...POLICY, teamId: '' }],
     ['a command for the other environment', slash('verify-backups production'), 'serves staging'],
     ['an out-of-range number', slash('scale staging backend 1 99 60 too many'), 'max must be at most 20'],
     ['an unknown command', slash('drop-database staging'), 'Unknown command'],
-  ])('answers %s with a clear message and changes nothing', async (_case, body, message) => {
+  ])('answers %s with a clear message and changes nothing', async (_case, body, message, current: AuthorizationPolicy = POLICY) => {
+    // Prepare
+    policy = current;
+
     // Act
     const response = await handleSlackRequest(signed(body), deps('staging'));
 

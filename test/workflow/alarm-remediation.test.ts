@@ -196,6 +196,7 @@ describe('the alarm remediation', () => {
       durationMinutes: 60,
       reason: 'financehub-staging-backend-high-cpu: CPU high with 10 tasks at max capacity 10',
       requestedBy: 'alarm-remediation',
+      AWS_STEP_FUNCTIONS_STARTED_BY_EXECUTION_ID: expect.stringMatching(/^arn:aws:states:us-east-1:111111111111:execution:financehub-staging-alarm-remediation:/),
     });
     expect(claimed()).toEqual(['lock#backend', 'cooldown#high-cpu#backend']);
     expect(dynamodb.commandCalls(PutItemCommand)[0]?.args[0].input).toMatchObject({

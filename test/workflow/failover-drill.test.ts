@@ -1,9 +1,12 @@
 import { jest } from '@jest/globals';
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { ElastiCacheClient, TestFailoverCommand } from '@aws-sdk/client-elasticache';
 import { InvalidDBInstanceStateFault, RDSClient, RebootDBInstanceCommand } from '@aws-sdk/client-rds';
 import { PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
+import { SFNClient } from '@aws-sdk/client-sfn';
 import { PublishCommand, SNSClient } from '@aws-sdk/client-sns';
 import { SimulatedAccount, publishedResults } from '../../rehearsal/simulated/account.js';
+import { SimulatedDynamoDb } from '../../rehearsal/simulated/dynamodb.js';
 import { SimulatedFailover, type SimulatedFailoverOptions } from '../../rehearsal/simulated/failover.js';
 import productionApproved from '../../events/failover-drill-production-approved.json';
 import productionUnapproved from '../../events/failover-drill-production-unapproved.json';
@@ -11,6 +14,10 @@ import scheduledStart from '../../events/failover-drill-scheduled.json';
 import type { createHandler as CreateHandler } from '../../functions/failover-drill/create-handler.js';
 import type { ProbeFetch } from '../../functions/lib/health-probe.js';
 import type { OpsResult } from '../../contracts/ops-result.js';
+import { inputHash } from '../../functions/lib/approvals.js';
+import { publishOpsResult } from '../../functions/lib/publish-result.js';
+import { verifyApproval } from '../../functions/verify-approval/verify.js';
+import { APPROVAL_GATE_STATES as G } from '../../infra/constructs/approval-gate.js';
 import { FAILOVER_DRILL_STATES as S } from '../../infra/workflows/failover-drill.js';
 import { type DeployedHandler, type WorkflowRun, functionEnvironment, inProcess, loadStateMachine, quietEmptyMetricsWarnings, quietPowertools, runWorkflow } from './support/workflow.js';
 
@@ -28,6 +35,8 @@ const handlers = new Map<'staging' | 'production', DeployedHandler>();
 /** The application's health endpoint the drill probes: the simulation's, watched. */
 const fetchProbe = jest.fn<ProbeFetch>();
 let simulation: SimulatedFailover;
+let approvals: SimulatedDynamoDb;
+const APPROVALS = 'financehub-production-slack-approvals';
 
 type Scenario = Omit<SimulatedFailoverOptions, 'environment' | 'startAt'> & { readonly environment?: 'staging' | 'production'; readonly startAt?: number };
 
@@ -35,6 +44,7 @@ type Scenario = Omit<SimulatedFailoverOptions, 'environment' | 'startAt'> & { re
 function scenario(options: Scenario = {}): void {
   account.reset();
   simulation = new SimulatedFailover(account, EXECUTION, { ...options, environment: options.environment ?? 'staging', startAt: options.startAt ?? START });
+  approvals = new SimulatedDynamoDb(account);
   fetchProbe.mockClear().mockImplementation(simulation.fetch);
   s3.on(PutObjectCommand).resolves({});
   sns.on(PublishCommand).resolves({ MessageId: 'message-1' });
@@ -50,8 +60,41 @@ function lambda(environment: 'staging' | 'production'): DeployedHandler {
   return built;
 }
 
+/** Production's first state: the approval check, on the simulated clock, with U04ALICE an operator and U04BOB an approver. */
+function productionGate(): (event: unknown) => Promise<unknown> {
+  return (event) =>
+    verifyApproval(event, {
+      ddb: new DynamoDBClient({}),
+      sfn: new SFNClient({}),
+      settings: { environment: 'production', tableName: APPROVALS, automatedStarters: [] },
+      policy: async () => ({ teamId: 'T0', channels: ['C0'], operators: ['U04ALICE (alice) via /ops'], approvers: ['U04BOB (bob)'], commands: {}, awsIdentities: {} }),
+      publish: (result) => publishOpsResult(new SNSClient({}), 'arn:aws:sns:us-east-1:222222222222:financehub-production-notifications', result),
+      audit: async () => undefined,
+      now: () => simulation.clock.now(),
+    });
+}
+
+/** The approval the approval path records for this exact production input. */
+function approve(input: Record<string, unknown>): Record<string, unknown> {
+  const at = Math.floor(simulation.clock.now().getTime() / 1000);
+  approvals.seed(APPROVALS, {
+    id: { S: 'approval#q1-drill' },
+    status: { S: 'approved' },
+    workflow: { S: 'failover-drill' },
+    requestedBy: { S: String(input.requestedBy) },
+    approvedBy: { S: String(input.approvedBy) },
+    inputHash: { S: inputHash(input) },
+    approvedAt: { S: simulation.clock.now().toISOString() },
+    usableUntil: { N: String(at + 600) },
+    expiresAt: { N: String(at + 86_400) },
+  });
+  return { ...input, approvalId: 'q1-drill' };
+}
+
 async function drill(input: unknown = scheduledStart, environment: 'staging' | 'production' = 'staging'): Promise<WorkflowRun> {
-  return runWorkflow({ definition: loadStateMachine(environment, 'failover-drill'), input, executionName: EXECUTION, lambdas: { 'failover-drill': inProcess(lambda(environment), 'failover-drill') }, clock: simulation.clock });
+  const lambdas: Record<string, (event: unknown) => Promise<unknown>> = { 'failover-drill': inProcess(lambda(environment), 'failover-drill') };
+  if (environment === 'production') lambdas['verify-approval'] = productionGate();
+  return runWorkflow({ definition: loadStateMachine(environment, 'failover-drill'), input, executionName: EXECUTION, lambdas, clock: simulation.clock });
 }
 
 function published(): OpsResult[] {
@@ -136,7 +179,7 @@ describe('the failover drill', () => {
     expect(published()[0]).toMatchObject({ outcome: 'failed', severity: 'warning', summary: expect.stringContaining('Database failover 150 s (target 120 s)') });
   });
 
-  it('stops before acting in production without an approver, and says so', async () => {
+  it('stops before acting in production without a recorded approval, and says who tried', async () => {
     // Prepare
     scenario({ environment: 'production' });
 
@@ -144,29 +187,31 @@ describe('the failover drill', () => {
     const run = await drill(productionUnapproved, 'production');
 
     // Assess
-    expect(run.status).toBe('SUCCEEDED');
-    expect(run.path).toEqual([...PRECONDITIONS, S.report, S.passed, S.skipped]);
+    expect(run).toMatchObject({ status: 'FAILED', error: 'ApprovalRefused' });
+    expect(run.path).toEqual([G.verify, G.refused]);
     nothingFailedOver();
     expect(published()[0]).toMatchObject({
       environment: 'production',
-      outcome: 'skipped',
-      severity: 'warning',
-      summary: expect.stringContaining('Approval (production needs approvedBy in the input)'),
-      howToUndo: expect.stringContaining('Nothing to undo'),
+      outcome: 'failed',
+      severity: 'critical',
+      requestedBy: productionUnapproved.requestedBy,
+      summary: expect.stringContaining('Nothing was changed.'),
     });
   });
 
-  it('runs in production when a second person approved it', async () => {
+  it('runs in production when a second person approved this exact input', async () => {
     // Prepare
     scenario({ environment: 'production' });
 
     // Act
-    const run = await drill(productionApproved, 'production');
+    const run = await drill(approve(productionApproved), 'production');
 
     // Assess
     expect(run.status).toBe('SUCCEEDED');
+    expect(run.path.slice(0, 2)).toEqual([G.verify, S.preconditions]);
     expect(rds.commandCalls(RebootDBInstanceCommand)[0]?.args[0].input).toEqual({ DBInstanceIdentifier: 'financehub-production-db', ForceFailover: true });
     expect(published()[0]).toMatchObject({ environment: 'production', outcome: 'succeeded', requestedBy: productionApproved.requestedBy });
+    expect(approvals.item(APPROVALS, 'approval#q1-drill')?.usedBy?.S).toMatch(new RegExp(`:${EXECUTION}$`));
   });
 
   it.each([

@@ -1,4 +1,6 @@
 import { DescribeServicesCommand, type Deployment, ECSClient, type Service, UpdateServiceCommand } from '@aws-sdk/client-ecs';
+import { DescribeReplicationGroupsCommand, ElastiCacheClient, ModifyReplicationGroupCommand } from '@aws-sdk/client-elasticache';
+import { DescribeSecretCommand, GetSecretValueCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { PublishCommand, SNSClient } from '@aws-sdk/client-sns';
 import { SimulatedAccount, publishedResults } from '../../rehearsal/simulated/account.js';
 import type { OpsResult } from '../../contracts/ops-result.js';
@@ -10,10 +12,13 @@ const SERVICES = ['financehub-staging-backend', 'financehub-staging-worker'];
 const account = new SimulatedAccount();
 const ecs = account.mock(ECSClient);
 const sns = account.mock(SNSClient);
+const elasticache = account.mock(ElastiCacheClient);
+const secrets = account.mock(SecretsManagerClient);
 let handler: DeployedHandler;
 let environment: Record<string, string>;
+let cacheHandler: DeployedHandler;
 
-const input = { secretId: 'arn:aws:secretsmanager:us-east-1:111111111111:secret:financehub-staging/db/app-AbCdEf', rotatedAt: new Date().toISOString(), cluster: CLUSTER, services: SERVICES };
+const input = { secretId: 'arn:aws:secretsmanager:us-east-1:111111111111:secret:financehub-staging/db/app-AbCdEf', kind: 'database-app', rotatedAt: new Date().toISOString(), cluster: CLUSTER, services: SERVICES };
 const service = (name: string, rolloutState: Deployment['rolloutState'], deployments = 1): Service => ({
   serviceName: name,
   runningCount: 2,
@@ -22,9 +27,20 @@ const service = (name: string, rolloutState: Deployment['rolloutState'], deploym
   deployments: [{ status: 'PRIMARY', rolloutState, createdAt: new Date() }, ...Array.from({ length: deployments - 1 }, (): Deployment => ({ status: 'ACTIVE', rolloutState: 'COMPLETED', createdAt: new Date(0) }))],
 });
 
+const CACHE_SECRET = 'arn:aws:secretsmanager:us-east-1:111111111111:secret:financehub-staging/redis-auth-AbCdEf';
+const cacheInput = { ...input, secretId: CACHE_SECRET, kind: 'redis-auth', versionId: 'v-new' };
+
 function run(given: unknown = input): Promise<WorkflowRun> {
-  return runWorkflow({ definition: loadStateMachine('staging', 'post-rotation'), input: given, lambdas: { 'post-rotation': inProcess(handler, 'post-rotation') } });
+  return runWorkflow({
+    definition: loadStateMachine('staging', 'post-rotation'),
+    input: given,
+    lambdas: { 'post-rotation': inProcess(handler, 'post-rotation'), 'rotate-redis-auth': inProcess(cacheHandler, 'rotate-redis-auth') },
+  });
 }
+
+const group = (Status: string, AuthTokenStatus?: 'SETTING' | 'ROTATING') => ({
+  ReplicationGroups: [{ ReplicationGroupId: 'financehub-staging-redis', Status, AuthTokenEnabled: true, TransitEncryptionEnabled: true, AuthTokenLastModifiedDate: new Date('2026-12-01T03:10:00Z'), PendingModifiedValues: AuthTokenStatus ? { AuthTokenStatus } : {} }],
+});
 
 const published = (): OpsResult[] => publishedResults(account);
 
@@ -35,6 +51,9 @@ beforeAll(async () => {
   // Imported after Powertools is quiet: it reads its settings when the shared logger is created.
   const { createHandler } = await import('../../functions/post-rotation/create-handler.js');
   handler = createHandler({ environment });
+  // The Redis rotation function's settings, which the assertions read too.
+  Object.assign(process.env, functionEnvironment('staging', 'rotate-redis-auth'));
+  cacheHandler = (await import('../../functions/rotate-redis-auth/create-handler.js')).createHandler({ environment: functionEnvironment('staging', 'rotate-redis-auth') });
 });
 
 beforeEach(() => {
@@ -60,13 +79,13 @@ describe('the post-rotation workflow', () => {
     expect(result.status).toBe('SUCCEEDED');
     expect(result.path).toEqual([
       S.validate, S.restart, 'Force new deployment', 'Force new deployment',
-      S.startPolling, S.wait, S.check, S.steady, S.wait, S.check, S.steady, S.report, 'Services use the new credentials',
+      S.startPolling, S.wait, S.check, S.steady, S.wait, S.check, S.steady, S.revokes, S.nothingToRevoke, S.report, 'Services use the new value',
     ]);
     expect(ecs.commandCalls(UpdateServiceCommand).map((c) => c.args[0].input)).toEqual(
       SERVICES.map((name) => ({ cluster: CLUSTER, service: name, forceNewDeployment: true })),
     );
     expect(published()[0]).toMatchObject({ workflow: 'post-rotation', outcome: 'succeeded', severity: 'info' });
-    expect(result.transitions).toBe(13);
+    expect(result.transitions).toBe(15);
   });
 
   it('reports a critical failure when a forced deployment rolls back, and stops polling', async () => {
@@ -82,7 +101,7 @@ describe('the post-rotation workflow', () => {
     const [report] = published();
     expect(report).toMatchObject({ outcome: 'failed', severity: 'critical' });
     expect(report?.summary).toContain('financehub-staging-backend: the forced deployment failed and was rolled back');
-    expect(report?.howToUndo).toContain('old and new credentials both work');
+    expect(report?.howToUndo).toContain('The previous credentials stay valid until the next rotation');
   });
 
   it('gives up after the configured number of checks when the services never settle', async () => {
@@ -138,6 +157,8 @@ describe('the post-rotation workflow', () => {
     ['a service that does not read the secret', { ...input, services: ['financehub-staging-frontend'] }, 'services.0: services may only name'],
     ['a 10 KB secretId', { ...input, secretId: 'x'.repeat(10_240) }, 'secretId must be at most 2048 characters'],
     ['no rotation time', { ...input, rotatedAt: 'yesterday' }, 'rotatedAt must be an ISO 8601 time'],
+    ['the master, which no service reads', { ...input, kind: 'database-master' }, 'kind must be database-app, redis-auth or django-secret-key'],
+    ['the Redis token without the version to revoke for', { ...cacheInput, versionId: undefined }, 'versionId is required for the Redis AUTH token'],
   ])('refuses %s in its first state, restarts nothing and publishes why', async (_case, given, problem) => {
     // Act
     const result = await run(given);
@@ -149,5 +170,79 @@ describe('the post-rotation workflow', () => {
     const [report] = published();
     expect(report).toMatchObject({ outcome: 'failed', severity: 'critical', actionsTaken: ['Nothing was restarted'] });
     expect(report?.summary).toContain(problem);
+  });
+
+  describe('for the Redis AUTH token', () => {
+    beforeEach(() => {
+      ecs.on(DescribeServicesCommand).resolves({ services: [service(SERVICES[0]!, 'COMPLETED'), service(SERVICES[1]!, 'COMPLETED')] });
+      secrets.on(DescribeSecretCommand).resolves({ VersionIdsToStages: { 'v-old': ['AWSPREVIOUS'], 'v-new': ['AWSCURRENT'] } });
+      secrets.on(GetSecretValueCommand).resolves({ VersionId: 'v-new', SecretString: 'NewToken0123456789abcdefABCDEF' });
+      elasticache.on(ModifyReplicationGroupCommand).resolves({ ReplicationGroup: { Status: 'modifying' } });
+    });
+
+    it('revokes the previous token only after the services are steady, waits until ElastiCache applied it, and says so', async () => {
+      // Prepare
+      elasticache.on(DescribeReplicationGroupsCommand).resolvesOnce(group('available')).resolvesOnce(group('modifying', 'SETTING')).resolves(group('available'));
+
+      // Act
+      const result = await run(cacheInput);
+
+      // Assess
+      expect(result.status).toBe('SUCCEEDED');
+      expect(result.path.slice(result.path.indexOf(S.steady))).toEqual([
+        S.steady, S.revokes, S.revoke, S.revoked, S.waitRevocation, S.checkRevocation, S.revoked, S.waitRevocation, S.checkRevocation, S.revoked, S.report, 'Services use the new value',
+      ]);
+      expect(elasticache.commandCalls(ModifyReplicationGroupCommand).map((c) => c.args[0].input)).toEqual([
+        { ReplicationGroupId: 'financehub-staging-redis', AuthToken: 'NewToken0123456789abcdefABCDEF', AuthTokenUpdateStrategy: 'SET', ApplyImmediately: true },
+      ]);
+      const [report] = published();
+      expect(report).toMatchObject({ outcome: 'succeeded', severity: 'info' });
+      expect(report?.summary).toContain('The Redis AUTH token rotated and financehub-staging-backend and financehub-staging-worker restarted on the new value');
+      expect(report?.summary).toContain('Revoked the previous Redis AUTH token with SET (ElastiCache reports the AUTH token changed at 2026-12-01T03:10:00.000Z)');
+      expect(JSON.stringify(report)).not.toContain('NewToken0123456789abcdefABCDEF');
+    });
+
+    it('leaves the previous token valid, and warns, when AWSCURRENT moved on before the revocation', async () => {
+      // Prepare
+      secrets.on(DescribeSecretCommand).resolves({ VersionIdsToStages: { 'v-new': ['AWSPREVIOUS'], 'v-newer': ['AWSCURRENT'] } });
+
+      // Act
+      const result = await run(cacheInput);
+
+      // Assess
+      expect(result.status).toBe('SUCCEEDED');
+      expect(elasticache.commandCalls(ModifyReplicationGroupCommand)).toHaveLength(0);
+      expect(published()[0]).toMatchObject({ outcome: 'succeeded', severity: 'warning' });
+      expect(published()[0]?.summary).toContain('Did not revoke the previous value: AWSCURRENT of');
+    });
+
+    it('reports a revocation that ElastiCache refuses as critical, saying the previous token may still be valid', async () => {
+      // Prepare
+      elasticache.on(DescribeReplicationGroupsCommand).resolves(group('available'));
+      elasticache.on(ModifyReplicationGroupCommand).rejects(Object.assign(new Error('not authorized to perform elasticache:ModifyReplicationGroup'), { name: 'AccessDenied' }));
+
+      // Act
+      const result = await run(cacheInput);
+
+      // Assess
+      expect(result).toMatchObject({ status: 'FAILED', error: 'PostRotationRevocationFailed' });
+      expect(result.path.slice(-3)).toEqual([S.revoke, S.reportRevocationFailure, 'Revocation failed']);
+      expect(published()[0]).toMatchObject({ outcome: 'failed', severity: 'critical' });
+      expect(published()[0]?.summary).toContain('but revoking the previous token failed: AccessDenied');
+      expect(published()[0]?.summary).toContain('The previous token may still be valid; nothing is down.');
+    });
+
+    it('gives up after the configured number of checks when ElastiCache never finishes the SET', async () => {
+      // Prepare
+      elasticache.on(DescribeReplicationGroupsCommand).resolvesOnce(group('available')).resolves(group('modifying', 'SETTING'));
+
+      // Act
+      const result = await run(cacheInput);
+
+      // Assess
+      expect(result).toMatchObject({ status: 'FAILED', error: 'PostRotationRevocationFailed' });
+      expect(result.path.filter((state) => state === S.checkRevocation)).toHaveLength(Number(process.env.MAX_REVOCATION_CHECKS));
+      expect(published()[0]?.summary).toContain(`still modifying after ${process.env.MAX_REVOCATION_CHECKS} checks`);
+    });
   });
 });

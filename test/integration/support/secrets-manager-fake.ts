@@ -4,6 +4,7 @@ import {
   GetRandomPasswordCommand,
   GetSecretValueCommand,
   InvalidParameterException,
+  ListSecretVersionIdsCommand,
   PutSecretValueCommand,
   ResourceNotFoundException,
   SecretsManagerClient,
@@ -14,6 +15,7 @@ import { mockClient } from 'aws-sdk-client-mock';
 interface Version {
   secretString: string;
   stages: Set<string>;
+  created: Date;
 }
 
 const notFound = (message: string) => new ResourceNotFoundException({ message, $metadata: {} });
@@ -51,7 +53,7 @@ export class SecretsManagerFake {
         throw new InvalidParameterException({ message: 'A version with this token exists with different content', $metadata: {} });
       }
       if (existing) existing.secretString = SecretString;
-      else versions.set(ClientRequestToken, { secretString: SecretString, stages: new Set() });
+      else versions.set(ClientRequestToken, { secretString: SecretString, stages: new Set(), created: new Date() });
       for (const stage of VersionStages ?? ['AWSCURRENT']) this.moveStage(SecretId, stage, ClientRequestToken);
       return { ARN: SecretId, VersionId: ClientRequestToken, VersionStages: [...versions.get(ClientRequestToken)!.stages] };
     });
@@ -66,15 +68,28 @@ export class SecretsManagerFake {
       this.moveStage(SecretId, VersionStage, MoveToVersionId);
       return { ARN: SecretId, Name: SecretId };
     });
-    this.stub.on(GetRandomPasswordCommand).callsFake(({ PasswordLength = 32, ExcludeCharacters = '' }: { PasswordLength?: number; ExcludeCharacters?: string }) => {
-      const alphabet = [...'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789!#$%&*+-.:;<=>?^_~'].filter((c) => !ExcludeCharacters.includes(c));
+    this.stub.on(ListSecretVersionIdsCommand).callsFake(({ SecretId }: { SecretId: string }) => ({
+      ARN: SecretId,
+      Versions: [...this.versions(SecretId).entries()].map(([id, v]) => ({ VersionId: id, VersionStages: [...v.stages], CreatedDate: v.created })),
+    }));
+    this.stub.on(GetRandomPasswordCommand).callsFake(({ PasswordLength = 32, ExcludeCharacters = '', ExcludePunctuation = false }: { PasswordLength?: number; ExcludeCharacters?: string; ExcludePunctuation?: boolean }) => {
+      const punctuation = '!#$%&*+-.:;<=>?^_~';
+      const alphabet = [...`ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789${punctuation}`].filter(
+        (c) => !ExcludeCharacters.includes(c) && !(ExcludePunctuation && punctuation.includes(c)),
+      );
       return { RandomPassword: [...randomBytes(PasswordLength)].map((b) => alphabet[b % alphabet.length]).join('') };
     });
   }
 
-  /** Stores a secret's first version as AWSCURRENT. */
-  create(secretId: string, value: object, versionId = 'initial'): void {
-    this.secrets.set(secretId, new Map([[versionId, { secretString: JSON.stringify(value), stages: new Set(['AWSCURRENT']) }]]));
+  /** Stores a secret's first version as AWSCURRENT: an object as JSON, a string as it is. */
+  create(secretId: string, value: object | string, versionId = 'initial'): void {
+    const secretString = typeof value === 'string' ? value : JSON.stringify(value);
+    this.secrets.set(secretId, new Map([[versionId, { secretString, stages: new Set(['AWSCURRENT']), created: new Date() }]]));
+  }
+
+  /** The AWSCURRENT version's string as it is stored. */
+  currentString(secretId: string): string {
+    return [...this.versions(secretId).values()].find((v) => v.stages.has('AWSCURRENT'))?.secretString ?? '';
   }
 
   stagesOf(secretId: string): Record<string, string[]> {
@@ -84,7 +99,7 @@ export class SecretsManagerFake {
   /** What RotateSecret does before calling createSecret: the new token is staged AWSPENDING, with no value yet. */
   announce(secretId: string, token: string): void {
     const versions = this.versions(secretId);
-    if (!versions.has(token)) versions.set(token, { secretString: '', stages: new Set() });
+    if (!versions.has(token)) versions.set(token, { secretString: '', stages: new Set(), created: new Date() });
     this.moveStage(secretId, 'AWSPENDING', token);
   }
 

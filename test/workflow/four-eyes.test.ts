@@ -1,0 +1,324 @@
+import {
+  ApplicationAutoScalingClient,
+  DescribeScalableTargetsCommand,
+  RegisterScalableTargetCommand,
+  type RegisterScalableTargetCommandInput,
+} from '@aws-sdk/client-application-auto-scaling';
+import { DescribeReplicationGroupsCommand, ElastiCacheClient, TestFailoverCommand } from '@aws-sdk/client-elasticache';
+import { RDSClient, RebootDBInstanceCommand } from '@aws-sdk/client-rds';
+import { PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
+import { GetExecutionHistoryCommand, ListExecutionsCommand, SFNClient } from '@aws-sdk/client-sfn';
+import { PublishCommand, SNSClient } from '@aws-sdk/client-sns';
+import { GetParameterCommand, SSMClient } from '@aws-sdk/client-ssm';
+import { SimulatedAccount, publishedResults } from '../../rehearsal/simulated/account.js';
+import { SimulatedDynamoDb } from '../../rehearsal/simulated/dynamodb.js';
+import { inputHash } from '../../functions/lib/approvals.js';
+import { APPROVAL_GATE_STATES as G } from '../../infra/constructs/approval-gate.js';
+import { SCALING_OVERRIDE_STATES as S } from '../../infra/workflows/scaling-override.js';
+import { type DeployedHandler, type WorkflowRun, functionEnvironment, inProcess, loadStateMachine, quietEmptyMetricsWarnings, runWorkflow } from './support/workflow.js';
+
+const TABLE = 'financehub-production-slack-approvals';
+const ACCOUNT_ID = '222222222222';
+const OVERRIDE_MACHINE = `arn:aws:states:us-east-1:${ACCOUNT_ID}:stateMachine:financehub-production-scaling-override`;
+const REMEDIATION = `arn:aws:states:us-east-1:${ACCOUNT_ID}:execution:financehub-production-alarm-remediation:incident-1`;
+const BACKEND = 'service/financehub-production/financehub-production-backend';
+
+const account = new SimulatedAccount();
+const autoscaling = account.mock(ApplicationAutoScalingClient);
+const sfn = account.mock(SFNClient);
+const ssm = account.mock(SSMClient);
+const s3 = account.mock(S3Client);
+const sns = account.mock(SNSClient);
+const rds = account.mock(RDSClient);
+const elasticache = account.mock(ElastiCacheClient);
+let table: SimulatedDynamoDb;
+let verify: DeployedHandler;
+let override: DeployedHandler;
+let failover: DeployedHandler;
+
+const ROSTER = {
+  teamId: 'T0FINHUB1',
+  channels: ['C0OPS0001'],
+  operators: ['U0ALICE'],
+  approvers: ['U0BOB', 'U0CAROL'],
+  commands: {},
+  awsIdentities: {},
+};
+
+/** The override Slack starts after U0BOB approved U0ALICE's request (what the approval path binds). */
+const APPROVED = {
+  environment: 'production',
+  service: 'backend',
+  min: 4,
+  max: 12,
+  durationMinutes: 60,
+  reason: 'load test',
+  requestedBy: 'U0ALICE',
+  approvedBy: 'U0BOB',
+};
+
+/** An approval as the approval path writes it; a scenario may write one the path never would. */
+function recordApproval(options: { id?: string; input?: Record<string, unknown>; requestedBy?: string; approvedBy?: string; workflow?: string; usableMinutes?: number } = {}): string {
+  const id = options.id ?? 'a1b2c3d4e5f60718';
+  const now = Math.floor(Date.now() / 1000);
+  table.seed(TABLE, {
+    id: { S: `approval#${id}` },
+    status: { S: 'approved' },
+    workflow: { S: options.workflow ?? 'scaling-override' },
+    requestedBy: { S: options.requestedBy ?? 'U0ALICE' },
+    approvedBy: { S: options.approvedBy ?? 'U0BOB' },
+    inputHash: { S: inputHash(options.input ?? APPROVED) },
+    approvedAt: { S: new Date().toISOString() },
+    usableUntil: { N: String(now + (options.usableMinutes ?? 10) * 60) },
+    expiresAt: { N: String(now + 365 * 86_400) },
+  });
+  return id;
+}
+
+function scenario(roster: object = ROSTER): void {
+  account.reset();
+  table = new SimulatedDynamoDb(account);
+  let bounds = { min: 2, max: 10 };
+  autoscaling.on(DescribeScalableTargetsCommand).callsFake(async () => ({
+    ScalableTargets: [{ ServiceNamespace: 'ecs', ResourceId: BACKEND, ScalableDimension: 'ecs:service:DesiredCount', MinCapacity: bounds.min, MaxCapacity: bounds.max, RoleARN: 'arn:x', CreationTime: new Date() }],
+  }));
+  autoscaling.on(RegisterScalableTargetCommand).callsFake(async (input: RegisterScalableTargetCommandInput) => {
+    bounds = { min: input.MinCapacity ?? bounds.min, max: input.MaxCapacity ?? bounds.max };
+    return { ScalableTargetARN: `arn:aws:application-autoscaling:us-east-1:${ACCOUNT_ID}:scalable-target/0ec5abc` };
+  });
+  sfn.on(ListExecutionsCommand).resolves({ executions: [] });
+  ssm.on(GetParameterCommand).callsFake(async () => ({ Parameter: { Value: JSON.stringify(roster) } }));
+  s3.on(PutObjectCommand).resolves({});
+  sns.on(PublishCommand).resolves({ MessageId: 'message-1' });
+}
+
+async function runOverride(input: Record<string, unknown>, executionName = 'slack-a1b2c3d4e5f60718'): Promise<WorkflowRun> {
+  return runWorkflow({
+    definition: loadStateMachine('production', 'scaling-override'),
+    input,
+    executionName,
+    lambdas: { 'verify-approval': inProcess(verify, 'verify-approval'), 'scaling-override': inProcess(override, 'scaling-override') },
+  });
+}
+
+const changedScaling = () => autoscaling.commandCalls(RegisterScalableTargetCommand).length;
+const audited = () =>
+  s3
+    .commandCalls(PutObjectCommand)
+    .flatMap((call) => String(call.args[0].input.Body).trim().split('\n'))
+    .map((line) => JSON.parse(line) as { what: string; who: string; detail?: string; executionArn?: string });
+
+/** Refused before any change: the gate's path only, nothing registered, a critical result naming who tried. */
+function assertRefused(run: WorkflowRun, reason: RegExp, who: string): void {
+  expect(run).toMatchObject({ status: 'FAILED', error: 'ApprovalRefused' });
+  expect(run.cause).toMatch(reason);
+  expect(run.path).toEqual([G.verify, G.refused]);
+  expect(changedScaling()).toBe(0);
+  const [refusal, ...others] = publishedResults(account);
+  expect(others).toEqual([]);
+  expect(refusal).toMatchObject({ workflow: 'scaling-override', environment: 'production', outcome: 'failed', severity: 'critical', requestedBy: who });
+  expect(refusal?.summary).toMatch(reason);
+  expect(refusal?.summary).toContain('Nothing was changed.');
+  expect(audited()).toEqual([expect.objectContaining({ what: 'refusal', who, detail: expect.stringMatching(reason) })]);
+}
+
+beforeAll(async () => {
+  Object.assign(process.env, functionEnvironment('production', 'scaling-override'), functionEnvironment('production', 'verify-approval'));
+  quietEmptyMetricsWarnings();
+  ({ handler: verify } = (await import('../../functions/verify-approval/handler.js')) as { handler: DeployedHandler });
+  ({ handler: override } = (await import('../../functions/scaling-override/handler.js')) as { handler: DeployedHandler });
+  Object.assign(process.env, functionEnvironment('production', 'failover-drill'));
+  ({ handler: failover } = (await import('../../functions/failover-drill/handler.js')) as { handler: DeployedHandler });
+});
+
+afterAll(() => {
+  account.restore();
+});
+
+describe('four eyes in the production scaling override', () => {
+  it('runs an override approved by a second person, and uses the approval for this execution', async () => {
+    // Prepare
+    scenario();
+    const approvalId = recordApproval();
+
+    // Act
+    const run = await runOverride({ ...APPROVED, approvalId });
+
+    // Assess
+    expect(run.status).toBe('SUCCEEDED');
+    expect(run.path.slice(0, 3)).toEqual([G.verify, S.validate, S.replace]);
+    expect(changedScaling()).toBe(2);
+    expect(table.item(TABLE, `approval#${approvalId}`)?.usedBy?.S).toBe(`${OVERRIDE_MACHINE.replace(':stateMachine:', ':execution:')}:slack-a1b2c3d4e5f60718`);
+    expect(audited()[0]).toMatchObject({ what: 'start', who: 'U0ALICE', detail: 'requested by U0ALICE, approved by U0BOB' });
+  });
+
+  it('refuses StartExecution with a forged approvedBy and no approval record', async () => {
+    // Prepare
+    scenario();
+
+    // Act
+    const run = await runOverride(APPROVED, 'cli-alice-forged');
+
+    // Assess
+    assertRefused(run, /no approval: .*approvedBy .{1,2}U0BOB.{1,2} in the input is not one/, 'U0ALICE');
+  });
+
+  it('refuses a self-approval written straight into the table', async () => {
+    // Prepare
+    scenario();
+    const input = { ...APPROVED, approvedBy: 'U0ALICE' };
+    const approvalId = recordApproval({ input, approvedBy: 'U0ALICE' });
+
+    // Act
+    const run = await runOverride({ ...input, approvalId });
+
+    // Assess
+    assertRefused(run, /U0ALICE approved their own request/, 'U0ALICE');
+  });
+
+  it('refuses a second execution with an approval already used', async () => {
+    // Prepare: the approved execution ran and used the approval; the table keeps that.
+    scenario();
+    const approvalId = recordApproval();
+    await runOverride({ ...APPROVED, approvalId }, 'slack-first');
+    const used = table.item(TABLE, `approval#${approvalId}`);
+    scenario();
+    if (used) table.seed(TABLE, used);
+
+    // Act
+    const run = await runOverride({ ...APPROVED, approvalId }, 'cli-alice-again');
+
+    // Assess
+    expect(used?.usedBy?.S).toMatch(/:slack-first$/);
+    assertRefused(run, /already used by .*:slack-first/, 'U0ALICE');
+  });
+
+  it('refuses an input changed after the approval', async () => {
+    // Prepare
+    scenario();
+    const approvalId = recordApproval();
+
+    // Act
+    const run = await runOverride({ ...APPROVED, max: 20, approvalId });
+
+    // Assess
+    assertRefused(run, /the input differs from what U0BOB approved/, 'U0ALICE');
+  });
+
+  it('refuses a requester whose access was revoked after the approval', async () => {
+    // Prepare
+    scenario({ ...ROSTER, operators: [] });
+    const approvalId = recordApproval();
+
+    // Act
+    const run = await runOverride({ ...APPROVED, approvalId });
+
+    // Assess
+    assertRefused(run, /U0ALICE is no longer authorized to ask for scale/, 'U0ALICE');
+  });
+
+  it('refuses an approver removed from the approvers since the click', async () => {
+    // Prepare
+    scenario({ ...ROSTER, approvers: ['U0CAROL'] });
+    const approvalId = recordApproval();
+
+    // Act
+    const run = await runOverride({ ...APPROVED, approvalId });
+
+    // Assess
+    assertRefused(run, /U0BOB is no longer an approver/, 'U0ALICE');
+  });
+
+  it.each([
+    ['an expired approval', { usableMinutes: -1 }, /expired at/],
+    ['an approval given for another workflow', { workflow: 'failover-drill' }, /was given for failover-drill, not scaling-override/],
+  ])('refuses %s', async (_case, options, reason) => {
+    // Prepare
+    scenario();
+    const approvalId = recordApproval(options);
+
+    // Act
+    const run = await runOverride({ ...APPROVED, approvalId });
+
+    // Assess
+    assertRefused(run, reason, 'U0ALICE');
+  });
+
+  it('refuses an approval id that was never given', async () => {
+    // Prepare
+    scenario();
+
+    // Act
+    const run = await runOverride({ ...APPROVED, approvalId: 'made-up' });
+
+    // Assess
+    assertRefused(run, /approval made-up does not exist/, 'U0ALICE');
+  });
+
+  it('runs the alarm remediation’s scale-out, proven by the remediation’s own history', async () => {
+    // Prepare
+    scenario();
+    const start = { environment: 'production', service: 'backend', min: 2, max: 12, durationMinutes: 60, reason: 'high cpu', requestedBy: 'alarm-remediation' };
+    sfn.on(GetExecutionHistoryCommand).resolves({
+      events: [
+        {
+          id: 12,
+          type: 'TaskScheduled',
+          timestamp: new Date(),
+          taskScheduledEventDetails: {
+            resourceType: 'states',
+            resource: 'startExecution',
+            region: 'us-east-1',
+            parameters: JSON.stringify({ StateMachineArn: OVERRIDE_MACHINE, Name: 'remediation-incident-1', Input: { ...start, AWS_STEP_FUNCTIONS_STARTED_BY_EXECUTION_ID: REMEDIATION } }),
+          },
+        },
+      ],
+    });
+
+    // Act
+    const run = await runOverride({ ...start, AWS_STEP_FUNCTIONS_STARTED_BY_EXECUTION_ID: REMEDIATION }, 'remediation-incident-1');
+
+    // Assess
+    expect(run.status).toBe('SUCCEEDED');
+    expect(sfn.commandCalls(GetExecutionHistoryCommand)[0]?.args[0].input.executionArn).toBe(REMEDIATION);
+    expect(changedScaling()).toBe(2);
+  });
+
+  it.each([
+    ['a remediation execution that never started it', REMEDIATION, /did not start this execution with this input/],
+    ['an execution of a workflow that may not start it', REMEDIATION.replace('alarm-remediation', 'backup-verification'), /may not start scaling-override without a person's approval/],
+  ])('refuses a start claiming to come from %s', async (_case, starter, reason) => {
+    // Prepare
+    scenario();
+    sfn.on(GetExecutionHistoryCommand).resolves({ events: [] });
+
+    // Act
+    const run = await runOverride({ ...APPROVED, requestedBy: 'alarm-remediation', AWS_STEP_FUNCTIONS_STARTED_BY_EXECUTION_ID: starter }, 'remediation-forged');
+
+    // Assess
+    assertRefused(run, reason, 'alarm-remediation');
+  });
+});
+
+describe('four eyes in the production failover drill', () => {
+  it('refuses a drill started with a made-up approver before touching the database or the cache', async () => {
+    // Prepare
+    scenario();
+
+    // Act
+    const run = await runWorkflow({
+      definition: loadStateMachine('production', 'failover-drill'),
+      input: { environment: 'production', requestedBy: 'U0ALICE', approvedBy: 'made-up' },
+      executionName: 'cli-alice-drill',
+      lambdas: { 'verify-approval': inProcess(verify, 'verify-approval'), 'failover-drill': inProcess(failover, 'failover-drill') },
+    });
+
+    // Assess
+    expect(run).toMatchObject({ status: 'FAILED', error: 'ApprovalRefused' });
+    expect(run.path).toEqual([G.verify, G.refused]);
+    expect(rds.commandCalls(RebootDBInstanceCommand)).toHaveLength(0);
+    expect(elasticache.commandCalls(TestFailoverCommand)).toHaveLength(0);
+    expect(elasticache.commandCalls(DescribeReplicationGroupsCommand)).toHaveLength(0);
+    expect(publishedResults(account)).toEqual([expect.objectContaining({ workflow: 'failover-drill', outcome: 'failed', requestedBy: 'U0ALICE' })]);
+  });
+});
