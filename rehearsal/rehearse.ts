@@ -89,8 +89,9 @@ export async function rehearse(scenario: Scenario, environment: EnvironmentName,
     const scripted = scenario.script(account, environment, executionName, world);
     try {
       options.prepare?.(account, world);
-      const handlers = await Promise.all(scenario.functions.map(async (folder) => [folder, await buildHandler(environment, folder, scripted.clients ?? {})] as const));
-      const lambdas = Object.fromEntries(handlers.map(([folder, handler]) => [folder, inProcess(handler, folder)] as const));
+      // One at a time: jest's ESM linker fails two first imports of shared modules running at once.
+      const lambdas: Record<string, ReturnType<typeof inProcess>> = {};
+      for (const folder of scenario.functions) lambdas[folder] = inProcess(await buildHandler(environment, folder, scripted.clients ?? {}), folder);
       const run = await runWorkflow({ definition, input, lambdas, executionName, clock, invoke: options.invoke });
       return { scenario, environment, run, calls: account.callLog(), published: publishedResults(account), world, account };
     } finally {

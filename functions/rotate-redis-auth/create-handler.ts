@@ -4,6 +4,7 @@ import * as z from 'zod';
 import { envField, readConfig } from '../lib/env.js';
 import { type HandlerOverrides, opsHandler } from '../lib/handler.js';
 import { logger, tracer } from '../lib/powertools.js';
+import { awsCall } from '../lib/transient-error.js';
 import { parseRotationEvent } from '../lib/rotation-contract.js';
 import { type CacheRotationDeps, type RevocationState, checkRevocation, revokePreviousToken, rotateCacheAuthToken } from './rotation.js';
 
@@ -47,7 +48,10 @@ export function createHandler(overrides: HandlerOverrides<{ readonly secrets: Se
   async function lambdaHandler(event: unknown): Promise<RevocationState | undefined> {
     if (typeof event === 'object' && event !== null && 'action' in event) {
       const task = workflowTaskSchema.parse(event);
-      return task.action === 'revokePreviousToken' ? revokePreviousToken(task, dependencies) : checkRevocation(dependencies, task.checks, env.MAX_REVOCATION_CHECKS);
+      // Both actions are safe to repeat, so a throttle or 5xx goes to the step's Retry instead of the failure report.
+      return awsCall(task.action, () =>
+        task.action === 'revokePreviousToken' ? revokePreviousToken(task, dependencies) : checkRevocation(dependencies, task.checks, env.MAX_REVOCATION_CHECKS),
+      );
     }
     await rotateCacheAuthToken(parseRotationEvent(event), dependencies);
     return undefined;
