@@ -1,6 +1,7 @@
 import { App } from 'aws-cdk-lib';
-import { buildFinanceHub } from './financehub.js';
+import { deploymentContext, buildFinanceHub, buildRegistries } from './financehub.js';
 
 const app = new App();
-buildFinanceHub(app);
+if (deploymentContext(app).phase === 'registry') buildRegistries(app);
+else buildFinanceHub(app);
 app.synth();

@@ -82,10 +82,26 @@ export interface StorageConfig {
   readonly efsBackupRetentionDays: number;
 }
 
+/**
+ * Who owns which DNS zone. Production owns the apex zone (it exists in the production account, imported by id);
+ * staging owns its own zone, created in the staging account and delegated from production's zone.
+ */
+export interface DnsConfig {
+  /** The apex domain, owned by production. */
+  readonly apexDomain: string;
+  /** Production's hosted zone of `apexDomain` (context `hostedZoneId`); imported by id, never looked up. */
+  readonly apexHostedZoneId: string;
+  readonly productionAccount: string;
+  /** The staging zone's name (`staging.<apex>`), which production delegates to the staging account. */
+  readonly stagingZoneName: string;
+  readonly stagingAccount: string;
+  /** Role in production that the staging account assumes to write the delegation's NS record, and only that. */
+  readonly delegationRoleName: string;
+}
+
 export interface EdgeConfig {
+  /** The zone this environment owns and writes records and ACM validations in: apex or staging zone. */
   readonly domainName: string;
-  /** Route53 hosted zone of `domainName`; imported by id (no lookups at synth time). */
-  readonly hostedZoneId: string;
   /** Record names (relative to the zone, '' = apex) that browsers use: aliases of the CloudFront distribution. */
   readonly cdnRecordNames: readonly string[];
   /** Record names that reach the load balancer directly (the mobile apps' API). */
@@ -207,6 +223,13 @@ export interface RemediationConfig {
   readonly lockMinutes: number;
 }
 
+/** The environment's container image repositories (a stack of their own, deployed before the services). */
+export interface RegistryConfig {
+  /** Repository names are `<prefix>/<service>`: CI pushes to them and the DR region receives them by these names. */
+  readonly repositoryPrefix: string;
+  readonly maxImageCount: number;
+}
+
 export interface SlackConfig {
   /** Secrets Manager secret holding the webhooks `{ opsWebhookUrl, incidentsWebhookUrl }` (the notifier and the CLI read it). */
   readonly secretName: string;
@@ -268,6 +291,8 @@ export interface EnvironmentConfig {
   readonly account: string;
   readonly region: string;
   readonly drRegion: string;
+  /** The zones CDK may use in each region, given so that a synth never looks them up. */
+  readonly availabilityZones: Readonly<Record<string, readonly string[]>>;
   /** Prefix of every physical name, so staging and production never collide. */
   readonly prefix: string;
   readonly network: NetworkConfig;
@@ -276,7 +301,9 @@ export interface EnvironmentConfig {
   readonly storage: StorageConfig;
   readonly services: Readonly<Record<ServiceName, ServiceConfig>>;
   readonly autoscaling: AutoscalingConfig;
+  readonly dns: DnsConfig;
   readonly edge: EdgeConfig;
+  readonly registry: RegistryConfig;
   readonly observability: ObservabilityConfig;
   readonly recovery: RecoveryConfig;
   readonly secrets: SecretsConfig;
@@ -286,8 +313,6 @@ export interface EnvironmentConfig {
   readonly audit: AuditConfig;
   readonly healthProbe: HealthProbeConfig;
   readonly github: GitHubConfig;
-  /** Image tag deployed to every service (context `imageTag`). */
-  readonly imageTag: string;
 }
 
 /** Values a user sets per deployment, through CDK context (`-c key=value`) or cdk.json. */
@@ -296,7 +321,12 @@ export interface DeploymentContext {
   readonly productionAccount: string;
   readonly hostedZoneId: string;
   readonly domainName: string;
-  readonly imageTag: string;
+  /** Undefined only in the registry phase (`phase=registry`): no service is synthesized then. */
+  readonly imageTag?: string;
+  /** `registry`: only the image repositories (the first deploy, before any image exists); `all` otherwise. */
+  readonly phase: DeployPhase;
+  /** False for the offline defaults (tests, rehearsals), true when any account setting is given. */
+  readonly real: boolean;
   /** GitHub organization owning this repository and the application repositories. */
   readonly githubOwner: string;
   /** Slack workspace (team) id for AWS Chatbot, and the critical channel of each environment. */
@@ -305,17 +335,132 @@ export interface DeploymentContext {
   readonly slackProductionCriticalChannel: string;
 }
 
+export type DeployPhase = 'registry' | 'all';
+
+/** The offline world's accounts and zone: synth, tests and rehearsals run with these, never a real deploy. */
 export const DEFAULT_CONTEXT: DeploymentContext = {
   stagingAccount: '111111111111',
   productionAccount: '222222222222',
   hostedZoneId: 'Z0000000000000FINHUB',
   domainName: 'financehub.com',
-  imageTag: 'latest',
+  imageTag: 'offline',
+  phase: 'all',
+  real: false,
   githubOwner: 'financehub',
   slackWorkspaceId: 'T00000FINHUB',
   slackStagingCriticalChannel: 'C0000STAGECRIT',
   slackProductionCriticalChannel: 'C000PRODCRIT',
 };
+
+/** A setting that makes a deploy unsafe or impossible; the message names the setting and what to pass. */
+export class DeploymentSettingError extends Error {
+  constructor(
+    public readonly setting: string,
+    message: string,
+  ) {
+    super(`${setting}: ${message}`);
+    this.name = 'DeploymentSettingError';
+  }
+}
+
+const REAL_DEPLOY_SETTINGS = ['stagingAccount', 'productionAccount', 'hostedZoneId'] as const;
+/** AWS Chatbot's Slack ids: the workspace must be authorized in the Chatbot console once before the first deploy. */
+const SLACK_SETTINGS = [
+  ['slackWorkspaceId', /^T[A-Z0-9]{2,20}$/, 'a Slack workspace (team) id such as T01ABCDEF'],
+  ['slackStagingCriticalChannel', /^[CG][A-Z0-9]{2,20}$/, 'a Slack channel id such as C01ABCDEF'],
+  ['slackProductionCriticalChannel', /^[CG][A-Z0-9]{2,20}$/, 'a Slack channel id such as C01ABCDEF'],
+] as const;
+const ACCOUNT_ID = /^\d{12}$/;
+const HOSTED_ZONE_ID = /^Z[A-Z0-9]{1,31}$/;
+const DOMAIN_NAME = /^(?=.{1,200}$)([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,63}$/;
+const GITHUB_OWNER = /^[A-Za-z0-9](?:[A-Za-z0-9-]{0,38})$/;
+/** ECR's tag grammar; `latest` is refused separately, being the tag every push moves. */
+const IMAGE_TAG = /^[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}$/;
+
+/**
+ * Reads the deployment settings from CDK context values (`-c key=value`). Without any account setting the app is
+ * the offline world (DEFAULT_CONTEXT). With one, it is a real deploy: every setting must be given and safe, or
+ * this throws a DeploymentSettingError naming the setting.
+ */
+export function deploymentContextFrom(values: Readonly<Record<string, unknown>>): DeploymentContext {
+  const read = (key: string): string | undefined => {
+    const value = values[key];
+    if (value === undefined || value === null || value === '') return undefined;
+    if (typeof value !== 'string') throw new DeploymentSettingError(key, `must be a string, got ${JSON.stringify(value)}`);
+    return value.trim();
+  };
+  const phase = read('phase') ?? 'all';
+  if (phase !== 'registry' && phase !== 'all') throw new DeploymentSettingError('phase', `must be registry or all, got "${phase}"`);
+  const domainName = read('domainName') ?? DEFAULT_CONTEXT.domainName;
+  if (!DOMAIN_NAME.test(domainName)) throw new DeploymentSettingError('domainName', `"${domainName}" is not a lower-case DNS name such as financehub.com`);
+  const githubOwner = read('githubOwner') ?? DEFAULT_CONTEXT.githubOwner;
+  if (!GITHUB_OWNER.test(githubOwner)) throw new DeploymentSettingError('githubOwner', `"${githubOwner}" is not a GitHub organization or user name`);
+  const real = REAL_DEPLOY_SETTINGS.some((key) => read(key) !== undefined);
+  const imageTag = read('imageTag');
+  if (imageTag !== undefined) checkImageTag(imageTag);
+  if (!real) return { ...DEFAULT_CONTEXT, domainName, githubOwner, phase, imageTag: imageTag ?? DEFAULT_CONTEXT.imageTag };
+
+  const missing = REAL_DEPLOY_SETTINGS.filter((key) => read(key) === undefined);
+  if (missing.length > 0) {
+    throw new DeploymentSettingError(
+      missing.join(', '),
+      `missing for a real deploy (${REAL_DEPLOY_SETTINGS.filter((key) => !missing.includes(key)).join(', ')} given). ` +
+        `Pass ${missing.map((key) => `-c ${key}=...`).join(' ')}: the two 12-digit account ids and the id of production's hosted zone of ${domainName}.`,
+    );
+  }
+  const [stagingAccount, productionAccount, hostedZoneId] = REAL_DEPLOY_SETTINGS.map((key) => read(key) ?? '') as [string, string, string];
+  for (const [key, account] of [['stagingAccount', stagingAccount], ['productionAccount', productionAccount]] as const) {
+    if (!ACCOUNT_ID.test(account)) throw new DeploymentSettingError(key, `"${account}" is not a 12-digit AWS account id`);
+    if (account === DEFAULT_CONTEXT.stagingAccount || account === DEFAULT_CONTEXT.productionAccount) {
+      throw new DeploymentSettingError(key, `${account} is an offline placeholder account, not a real one`);
+    }
+  }
+  if (stagingAccount === productionAccount) {
+    throw new DeploymentSettingError(
+      'stagingAccount, productionAccount',
+      `both are ${stagingAccount}. Staging and production must be separate accounts: in one account their fixed names ` +
+        '(/ecs/frontend, the ECR replication configuration, the DNS delegation) collide and staging roles reach production resources.',
+    );
+  }
+  if (!HOSTED_ZONE_ID.test(hostedZoneId)) throw new DeploymentSettingError('hostedZoneId', `"${hostedZoneId}" is not a Route53 hosted zone id (Z...)`);
+  if (phase === 'all' && imageTag === undefined) {
+    throw new DeploymentSettingError(
+      'imageTag',
+      'missing: services run only an image you pushed. Pass -c imageTag=<tag>, an immutable tag present in every ' +
+        'financehub-<env>/<service> repository of the environments you deploy (for example the git commit SHA; ' +
+        '`fhops preflight` checks it). Before any image exists, deploy the repositories alone with -c phase=registry.',
+    );
+  }
+  const [slackWorkspaceId, slackStagingCriticalChannel, slackProductionCriticalChannel] = SLACK_SETTINGS.map(([key, pattern, what]) => {
+    const value = read(key);
+    if (value === undefined) throw new DeploymentSettingError(key, `missing for a real deploy: pass -c ${key}=..., ${what} (the critical channel of the failed-execution alarms).`);
+    if (!pattern.test(value)) throw new DeploymentSettingError(key, `"${value}" is not ${what}`);
+    return value;
+  }) as [string, string, string];
+  return {
+    stagingAccount,
+    productionAccount,
+    hostedZoneId,
+    domainName,
+    githubOwner,
+    imageTag,
+    phase,
+    real,
+    slackWorkspaceId,
+    slackStagingCriticalChannel,
+    slackProductionCriticalChannel,
+  };
+}
+
+function checkImageTag(tag: string): void {
+  if (tag.toLowerCase() === 'latest') {
+    throw new DeploymentSettingError(
+      'imageTag',
+      '"latest" is refused: the repositories are IMMUTABLE and a service must name one exact image. Pass -c imageTag=<the tag you pushed>, for example the git commit SHA.',
+    );
+  }
+  if (!IMAGE_TAG.test(tag)) throw new DeploymentSettingError('imageTag', `"${tag}" is not an ECR image tag (letters, digits, _ . -, at most 128)`);
+}
 
 const WORKER_QUEUES = 'default,high-priority,low-priority';
 
@@ -354,15 +499,18 @@ function services(): Record<ServiceName, ServiceConfig> {
 
 export function environmentConfig(name: EnvironmentName, context: DeploymentContext = DEFAULT_CONTEXT): EnvironmentConfig {
   const production = name === 'production';
+  const stagingZoneName = `staging.${context.domainName}`;
+  const availabilityZones = { 'us-east-1': ['us-east-1a', 'us-east-1b'], 'us-west-2': ['us-west-2a', 'us-west-2b'] };
   return {
     name,
     account: production ? context.productionAccount : context.stagingAccount,
     region: 'us-east-1',
     drRegion: 'us-west-2',
+    availabilityZones,
     prefix: `financehub-${name}`,
     network: {
       vpcCidr: '10.0.0.0/16',
-      availabilityZones: ['us-east-1a', 'us-east-1b'],
+      availabilityZones: availabilityZones['us-east-1'],
       publicSubnetCidrs: ['10.0.1.0/24', '10.0.2.0/24'],
       privateSubnetCidrs: ['10.0.10.0/24', '10.0.11.0/24'],
       databaseSubnetCidrs: ['10.0.20.0/24', '10.0.21.0/24'],
@@ -410,16 +558,24 @@ export function environmentConfig(name: EnvironmentName, context: DeploymentCont
       scaleInCpuPercent: 30,
       scaleInAfterMinutes: 5,
     },
+    dns: {
+      apexDomain: context.domainName,
+      apexHostedZoneId: context.hostedZoneId,
+      productionAccount: context.productionAccount,
+      stagingZoneName,
+      stagingAccount: context.stagingAccount,
+      delegationRoleName: 'financehub-production-dns-delegation',
+    },
     edge: {
-      domainName: context.domainName,
-      hostedZoneId: context.hostedZoneId,
-      cdnRecordNames: production ? ['', 'www'] : ['staging'],
+      domainName: production ? context.domainName : stagingZoneName,
+      cdnRecordNames: production ? ['', 'www'] : [''],
       albRecordNames: production ? ['api'] : [],
-      originRecordName: production ? 'origin' : 'staging-origin',
+      originRecordName: 'origin',
       staticCacheSeconds: 365 * 24 * 3600,
       defaultCacheSeconds: 3600,
       wafRateLimitPer5Minutes: 2000,
     },
+    registry: { repositoryPrefix: `financehub-${name}`, maxImageCount: 50 },
     observability: {
       logRetentionDays: production ? 7 : 1,
       xraySamplingRate: 0.1,
@@ -501,6 +657,5 @@ export function environmentConfig(name: EnvironmentName, context: DeploymentCont
       cdkBootstrapQualifier: 'hnb659fds',
       sessionHours: 2,
     },
-    imageTag: context.imageTag,
   };
 }

@@ -5,8 +5,8 @@ import { fileURLToPath } from 'node:url';
 import { App } from 'aws-cdk-lib';
 import { buildSync } from 'esbuild';
 import { DEFAULT_CONTEXT, environmentConfig } from '../infra/config.js';
-import { ENVIRONMENTS, type EnvironmentName } from '../contracts/environments.js';
-import { FEATURE_FLAGS, buildEnvironment, stackPrefix } from '../infra/financehub.js';
+import type { EnvironmentName } from '../contracts/environments.js';
+import { FEATURE_FLAGS, buildEnvironments, stackPrefix } from '../infra/financehub.js';
 import { type CloudFormationTemplate, type ResolvedStateMachine, collectExports, findStateMachine, resolveStateMachine, resolveTemplateValue } from './definition.js';
 
 /**
@@ -58,7 +58,7 @@ export function isAssemblyFresh(outdir: string): boolean {
 /** Synthesizes staging and production (with their DR stacks) into `outdir`. */
 export function synthesizeAssembly(outdir: string): void {
   const app = new App({ outdir, context: { 'aws:cdk:bundling-stacks': [], ...FEATURE_FLAGS } });
-  for (const name of ENVIRONMENTS) buildEnvironment(app, environmentConfig(name, DEFAULT_CONTEXT));
+  buildEnvironments(app, DEFAULT_CONTEXT);
   const inputs = inputsHash();
   app.synth();
   writeFileSync(path.join(outdir, INPUTS_FILE), inputs);

@@ -25,6 +25,8 @@ export interface AppServiceProps {
   readonly name: ServiceName;
   readonly cluster: ecs.ICluster;
   readonly repository: ecr.IRepository;
+  /** Immutable tag of the image to run (the repositories refuse to move a tag). */
+  readonly imageTag: string;
   readonly securityGroup: ec2.ISecurityGroup;
   readonly logsKey: kms.IKey;
   /** Registers the tasks here when set (frontend, backend). @default no load balancer (worker) */
@@ -70,7 +72,7 @@ export class AppService extends Construct {
     });
     const container = this.taskDefinition.addContainer('app', {
       containerName: name,
-      image: ecs.ContainerImage.fromEcrRepository(props.repository, config.imageTag),
+      image: ecs.ContainerImage.fromEcrRepository(props.repository, props.imageTag),
       essential: true,
       logging: ecs.LogDrivers.awsLogs({ logGroup, streamPrefix: name }),
       environment: {

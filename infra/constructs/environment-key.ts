@@ -9,7 +9,10 @@ export interface EnvironmentKeyProps {
   readonly description: string;
   /** AWS service principals (e.g. `logs`, `sns`, `events`) that encrypt with this key on the account's behalf. */
   readonly servicePrincipals?: readonly string[];
-  /** @default RemovalPolicy.RETAIN: data encrypted with a deleted key is lost. */
+  /**
+   * @default kept on delete, since data encrypted with a deleted key is lost; removed when the stack's first create
+   * fails, when nothing was encrypted with it yet (RETAIN_ON_UPDATE_OR_DELETE).
+   */
   readonly removalPolicy?: RemovalPolicy;
 }
 
@@ -25,7 +28,7 @@ export class EnvironmentKey extends Construct {
       description: props.description,
       enableKeyRotation: true,
       rotationPeriod: Duration.days(365),
-      removalPolicy: props.removalPolicy ?? RemovalPolicy.RETAIN,
+      removalPolicy: props.removalPolicy ?? RemovalPolicy.RETAIN_ON_UPDATE_OR_DELETE,
     });
     for (const service of props.servicePrincipals ?? []) {
       const principal = service === 'logs' ? `logs.${region}.amazonaws.com` : `${service}.amazonaws.com`;

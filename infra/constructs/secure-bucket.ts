@@ -12,7 +12,7 @@ export interface SecureBucketProps {
   readonly lifecycleRules?: s3.LifecycleRule[];
   /** @default true */
   readonly versioned?: boolean;
-  /** @default RemovalPolicy.RETAIN */
+  /** @default kept on delete, removed when the stack's first create fails (RETAIN_ON_UPDATE_OR_DELETE) */
   readonly removalPolicy?: RemovalPolicy;
   /** @default BUCKET_OWNER_ENFORCED (ACLs disabled); log delivery buckets need OBJECT_WRITER */
   readonly objectOwnership?: s3.ObjectOwnership;
@@ -40,7 +40,7 @@ export class SecureBucket extends Construct {
       lifecycleRules: props.lifecycleRules,
       objectLockEnabled: props.objectLockRetention !== undefined ? true : undefined,
       objectLockDefaultRetention: props.objectLockRetention,
-      removalPolicy: props.removalPolicy ?? RemovalPolicy.RETAIN,
+      removalPolicy: props.removalPolicy ?? RemovalPolicy.RETAIN_ON_UPDATE_OR_DELETE,
     });
   }
 }

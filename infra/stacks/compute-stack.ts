@@ -1,4 +1,4 @@
-import { RemovalPolicy, Stack, type StackProps } from 'aws-cdk-lib';
+import { Stack, type StackProps } from 'aws-cdk-lib';
 import * as ecr from 'aws-cdk-lib/aws-ecr';
 import * as ecs from 'aws-cdk-lib/aws-ecs';
 import * as iam from 'aws-cdk-lib/aws-iam';
@@ -12,20 +12,24 @@ import { acknowledge } from '../nag/acknowledge.js';
 import type { DataStack } from './data-stack.js';
 import type { EdgeStack } from './edge-stack.js';
 import type { NetworkStack } from './network-stack.js';
+import { type RegistryStack, repositoryName } from './registry-stack.js';
 
 export interface ComputeStackProps extends StackProps {
   readonly config: EnvironmentConfig;
   readonly network: NetworkStack;
   readonly data: DataStack;
   readonly edge: EdgeStack;
+  readonly registry: RegistryStack;
+  /** The immutable tag every service runs; it must exist in the registry before this stack deploys. */
+  readonly imageTag: string;
 }
 
-/** The ECS Fargate cluster with the frontend, backend and worker services and their image repositories. */
+/** The ECS Fargate cluster with the frontend, backend and worker services, running images of the registry stack. */
 export class ComputeStack extends Stack {
   public readonly cluster: ecs.Cluster;
   public readonly services: Record<ServiceName, ecs.FargateService>;
   public readonly appServices: Record<ServiceName, AppService>;
-  public readonly repositories: Record<ServiceName, ecr.Repository>;
+  public readonly repositories: Record<ServiceName, ecr.IRepository>;
 
   constructor(scope: Construct, id: string, props: ComputeStackProps) {
     super(scope, id, props);
@@ -36,20 +40,11 @@ export class ComputeStack extends Stack {
       vpc: network.vpc,
       containerInsightsV2: ecs.ContainerInsights.ENHANCED,
     });
+    // The registry deploys first and images are pushed before this stack: referred to by name, no export to pin.
+    this.addStackDependency(props.registry, 'a service starts only with an image already pushed to its repository');
     this.repositories = Object.fromEntries(
-      SERVICES.map((name) => [
-        name,
-        new ecr.Repository(this, `${name}Repository`, {
-          repositoryName: `${config.prefix}/${name}`,
-          imageScanOnPush: true,
-          imageTagMutability: ecr.TagMutability.IMMUTABLE,
-          encryption: ecr.RepositoryEncryption.KMS,
-          encryptionKey: data.encryptionKey,
-          lifecycleRules: [{ description: 'keep the last 50 images', maxImageCount: 50 }],
-          removalPolicy: RemovalPolicy.RETAIN,
-        }),
-      ]),
-    ) as Record<ServiceName, ecr.Repository>;
+      SERVICES.map((name) => [name, ecr.Repository.fromRepositoryName(this, `${name}Repository`, repositoryName(config, name))]),
+    ) as Record<ServiceName, ecr.IRepository>;
 
     const fromSecret = (secret: secretsmanager.ISecret, field?: string) => ecs.Secret.fromSecretsManager(secret, field);
     const [apiKeys, oauthTokens] = data.applicationSecrets.map((secret, i) => shareSecret(this, `AppSecret${i}`, secret));
@@ -81,6 +76,7 @@ export class ComputeStack extends Stack {
     };
     const common = {
       config,
+      imageTag: props.imageTag,
       cluster: this.cluster,
       securityGroup: network.securityGroups.services,
       logsKey: network.logsKey,

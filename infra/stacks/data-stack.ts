@@ -96,6 +96,9 @@ export class DataStack extends Stack {
       managedPolicies: [iam.ManagedPolicy.fromAwsManagedPolicyName('service-role/AmazonRDSEnhancedMonitoringRole')],
     });
     const databaseCommon = {
+      // The document's storage for every instance, primary and replica: 500 GB SSD gp3.
+      allocatedStorage: config.database.allocatedStorageGiB,
+      storageType: rds.StorageType.GP3,
       instanceType: new ec2.InstanceType(config.database.instanceType.replace(/^db\./, '')),
       vpc: network.vpc,
       vpcSubnets: databaseSubnets,
@@ -121,8 +124,6 @@ export class DataStack extends Stack {
       multiAz: config.database.multiAz,
       storageEncrypted: true,
       storageEncryptionKey: this.encryptionKey,
-      allocatedStorage: config.database.allocatedStorageGiB,
-      storageType: rds.StorageType.GP3,
       backupRetention: Duration.days(config.database.backupRetentionDays),
       preferredBackupWindow: config.database.preferredBackupWindow,
       copyTagsToSnapshot: true,
@@ -253,7 +254,7 @@ export class DataStack extends Stack {
       provisionedThroughputPerSecond: Size.mebibytes(config.storage.efsThroughputMiBps),
       enableAutomaticBackups: false,
       allowAnonymousAccess: false,
-      removalPolicy: production ? RemovalPolicy.RETAIN : RemovalPolicy.DESTROY,
+      removalPolicy: production ? RemovalPolicy.RETAIN_ON_UPDATE_OR_DELETE : RemovalPolicy.DESTROY,
     });
     this.fileSystemAccessPoint = this.fileSystem.addAccessPoint('WorkerAccessPoint', {
       path: '/financehub',
@@ -264,7 +265,7 @@ export class DataStack extends Stack {
     this.backupVault = new backup.BackupVault(this, 'BackupVault', {
       backupVaultName: `${config.prefix}-vault`,
       encryptionKey: this.encryptionKey,
-      removalPolicy: production ? RemovalPolicy.RETAIN : RemovalPolicy.DESTROY,
+      removalPolicy: production ? RemovalPolicy.RETAIN_ON_UPDATE_OR_DELETE : RemovalPolicy.DESTROY,
     });
     const plan = new backup.BackupPlan(this, 'DailyBackups', {
       backupPlanName: `${config.prefix}-daily`,

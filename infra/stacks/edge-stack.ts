@@ -19,6 +19,8 @@ export interface EdgeStackProps extends StackProps {
   readonly config: EnvironmentConfig;
   readonly network: NetworkStack;
   readonly data: DataStack;
+  /** The zone this environment owns: records and the certificate's DNS validation are written there only. */
+  readonly zone: route53.IHostedZone;
 }
 
 export interface ServiceTargetGroups {
@@ -45,7 +47,7 @@ export class EdgeStack extends Stack {
     const production = config.name === 'production';
     const fqdn = (name: string) => (name ? `${name}.${edge.domainName}` : edge.domainName);
 
-    const zone = route53.HostedZone.fromHostedZoneAttributes(this, 'Zone', { hostedZoneId: edge.hostedZoneId, zoneName: edge.domainName });
+    const { zone } = props;
     this.certificate = new acm.Certificate(this, 'Certificate', {
       certificateName: `${config.prefix}-wildcard`,
       domainName: `*.${edge.domainName}`,

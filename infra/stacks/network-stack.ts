@@ -70,7 +70,7 @@ export class NetworkStack extends Stack {
       logGroupName: `/vpc/${config.prefix}/flow-logs`,
       retention: net.flowLogRetentionDays as logs.RetentionDays,
       encryptionKey: this.logsKey,
-      removalPolicy: RemovalPolicy.RETAIN,
+      removalPolicy: RemovalPolicy.RETAIN_ON_UPDATE_OR_DELETE,
     });
     this.vpc.addFlowLog('FlowLog', {
       destination: ec2.FlowLogDestination.toCloudWatchLogs(flowLogGroup),

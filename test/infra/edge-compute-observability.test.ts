@@ -92,12 +92,17 @@ describe.each(environments)('%s edge', (env, stacks) => {
     template.resourceCountIs('AWS::WAFv2::LoggingConfiguration', 2);
   });
 
-  it('has a DNS-validated wildcard certificate for financehub.com', () => {
+  it('has a wildcard certificate validated by DNS in the zone the environment owns', () => {
+    // Prepare
+    const zone = env === 'production' ? 'financehub.com' : 'staging.financehub.com';
+    const zoneId = env === 'production' ? 'Z0000000000000FINHUB' : { 'Fn::ImportValue': Match.stringLikeRegexp('FinanceHub-staging-Dns') };
+
     // Assess
     template.hasResourceProperties('AWS::CertificateManager::Certificate', {
-      DomainName: '*.financehub.com',
-      SubjectAlternativeNames: ['financehub.com'],
+      DomainName: `*.${zone}`,
+      SubjectAlternativeNames: [zone],
       ValidationMethod: 'DNS',
+      DomainValidationOptions: [{ DomainName: zone, HostedZoneId: zoneId }],
     });
   });
 });
@@ -120,12 +125,12 @@ describe('DNS records of both environments', () => {
     );
   });
 
-  it('points staging.financehub.com at the staging distribution', () => {
+  it('points staging.financehub.com at the staging distribution, in the staging zone', () => {
     // Assess
     expect(records(Template.fromStack(app.staging.edge)).sort()).toEqual(
       [
         ['staging.financehub.com.', 'cdn'],
-        ['staging-origin.financehub.com.', 'alb'],
+        ['origin.staging.financehub.com.', 'alb'],
       ].sort(),
     );
   });
@@ -202,12 +207,15 @@ describe.each(environments)('%s compute', (env, stacks) => {
     expect(worker?.Properties.Volumes[0].EFSVolumeConfiguration).toMatchObject({ TransitEncryption: 'ENABLED' });
   });
 
-  it('pulls images from the app’s own ECR repositories with the tag from context', () => {
+  it('pulls each image by its immutable tag from the registry stack’s repositories, creating none itself', () => {
     // Assess
-    template.resourceCountIs('AWS::ECR::Repository', 3);
-    template.hasResourceProperties('AWS::ECR::Repository', { RepositoryName: `${prefix}/backend`, ImageTagMutability: 'IMMUTABLE' });
-    const images = JSON.stringify(Object.values(template.findResources('AWS::ECS::TaskDefinition')).map((r) => r.Properties.ContainerDefinitions.map((c: { Image: unknown }) => c.Image)));
-    expect(images).toContain(':latest');
+    template.resourceCountIs('AWS::ECR::Repository', 0);
+    const images = Object.values(template.findResources('AWS::ECS::TaskDefinition')).map((r) => JSON.stringify(r.Properties.ContainerDefinitions[0].Image));
+    expect(images).toHaveLength(3);
+    for (const service of ['frontend', 'backend', 'worker']) {
+      expect(images.some((image) => image.includes(`/${prefix}/${service}:offline`) && image.includes(`${stacks.config.account}.dkr.ecr.us-east-1.`))).toBe(true);
+    }
+    expect(stacks.compute.dependencies).toContain(stacks.registry);
   });
 });
 

@@ -150,14 +150,27 @@ describe.each(environments)('%s data', (env, stacks) => {
     });
   });
 
-  it('has one read replica of the primary', () => {
+  it('has one read replica of the primary with the document’s figures: db.t3.large, 500 GB gp3, PostgreSQL 15 of its source, Sunday 03:00 UTC', () => {
+    // Prepare
+    const replicas = Object.values(template.findResources('AWS::RDS::DBInstance', { Properties: { SourceDBInstanceIdentifier: Match.anyValue() } }));
+
     // Assess
     template.resourceCountIs('AWS::RDS::DBInstance', 2);
-    template.hasResourceProperties('AWS::RDS::DBInstance', {
+    expect(replicas).toHaveLength(1);
+    const replica = replicas[0]?.Properties;
+    expect(replica).toMatchObject({
       DBInstanceIdentifier: `${prefix}-db-replica`,
-      SourceDBInstanceIdentifier: Match.anyValue(),
       DBInstanceClass: 'db.t3.large',
+      AllocatedStorage: '500',
+      StorageType: 'gp3',
+      PreferredMaintenanceWindow: 'sun:03:00-sun:04:00',
+      PubliclyAccessible: false,
     });
+    // Engine and encryption come from the source: the replica's source is the PostgreSQL 15 primary, whose parameters it shares.
+    const sourceId = replica.SourceDBInstanceIdentifier['Fn::Join'][1].find((part: unknown) => typeof part === 'object' && part !== null && 'Ref' in part).Ref;
+    const source = template.findResources('AWS::RDS::DBInstance')[sourceId]?.Properties;
+    expect(source).toMatchObject({ DBInstanceIdentifier: `${prefix}-db`, Engine: 'postgres', EngineVersion: '15', StorageEncrypted: true });
+    expect(replica.DBParameterGroupName).toEqual(source.DBParameterGroupName);
   });
 
   it('requires TLS to the database', () => {
