@@ -11,7 +11,9 @@ import type { CliContext, RegisterCommand } from './commands/context.js';
 import { registerFollow } from './commands/follow.js';
 import { registerList } from './commands/list.js';
 import { registerOpsVerbs } from './commands/ops-verbs.js';
+import { registerPreflight } from './commands/preflight.js';
 import { registerRehearse } from './commands/rehearse.js';
+import { registerSlackManifest } from './commands/slack-manifest.js';
 import { registerStart } from './commands/start.js';
 
 const COMMANDS: readonly RegisterCommand[] = [
@@ -20,6 +22,8 @@ const COMMANDS: readonly RegisterCommand[] = [
   registerStart,
   registerFollow,
   registerRehearse,
+  registerSlackManifest,
+  registerPreflight,
 ];
 
 const program = new Command('fhops')

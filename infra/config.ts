@@ -231,6 +231,8 @@ export interface RegistryConfig {
 }
 
 export interface SlackConfig {
+  /** The slash command of this environment's Slack app; two apps share a workspace, so each has its own. */
+  readonly command: string;
   /** Secrets Manager secret holding the webhooks `{ opsWebhookUrl, incidentsWebhookUrl }` (the notifier and the CLI read it). */
   readonly secretName: string;
   /** Secrets Manager secret holding `{ signingSecret }`: only the internet-facing /ops ingress reads it. */
@@ -629,6 +631,7 @@ export function environmentConfig(name: EnvironmentName, context: DeploymentCont
       lockMinutes: 30,
     },
     slack: {
+      command: production ? '/ops' : '/ops-staging',
       secretName: `financehub-${name}/slack`,
       signingSecretName: `financehub-${name}/slack-signing`,
       workspaceId: context.slackWorkspaceId,

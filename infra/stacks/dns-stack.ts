@@ -3,7 +3,7 @@ import * as iam from 'aws-cdk-lib/aws-iam';
 import * as route53 from 'aws-cdk-lib/aws-route53';
 import type { Construct } from 'constructs';
 import type { EnvironmentConfig } from '../config.js';
-import { acknowledge } from '../nag.js';
+import { acknowledge } from '../nag/acknowledge.js';
 
 export interface DnsStackProps extends StackProps {
   readonly config: EnvironmentConfig;

@@ -1,7 +1,8 @@
 import { CfnOutput, RemovalPolicy, Stack, type StackProps } from 'aws-cdk-lib';
 import * as ecr from 'aws-cdk-lib/aws-ecr';
 import type { Construct } from 'constructs';
-import { type EnvironmentConfig, SERVICES, type ServiceName } from '../config.js';
+import { SERVICES, type ServiceName } from '../../contracts/environments.js';
+import type { EnvironmentConfig } from '../config.js';
 
 export interface RegistryStackProps extends StackProps {
   readonly config: EnvironmentConfig;

@@ -42,8 +42,8 @@ describe('cdk-nag', () => {
 
     // Assess
     const stacks = app.node.children.filter((child) => Stack.isStack(child)).map((child) => child.node.id);
-    expect(stacks).toHaveLength(14);
-    expect(stacks).toEqual(expect.arrayContaining(['FinanceHub-staging-Network', 'FinanceHub-production-Ops', 'FinanceHub-production-DR']));
+    expect(stacks).toHaveLength(18);
+    expect(stacks).toEqual(expect.arrayContaining(['FinanceHub-staging-Network', 'FinanceHub-production-Ops', 'FinanceHub-production-DR', 'FinanceHub-staging-Registry', 'FinanceHub-staging-Dns']));
   });
 
   it('acknowledges only findings the packs really report, each where it occurs', () => {

@@ -1,4 +1,4 @@
-import { resolveTemplateValue } from '../../../cli/local/definition.js';
+import { resolveTemplateValue } from '../../../rehearsal/definition.js';
 import { synthesizeApp } from '../support/synth.js';
 import { deployedStacks, existingZones } from './deployment.js';
 import {

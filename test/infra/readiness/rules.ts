@@ -3,7 +3,7 @@ import { createRequire } from 'node:module';
 import * as path from 'node:path';
 import { Ajv, type ValidateFunction } from 'ajv';
 import validateAsl from 'asl-validator';
-import { type CloudFormationTemplate, collectExports, resolveTemplateValue } from '../../../cli/local/definition.js';
+import { type CloudFormationTemplate, collectExports, resolveTemplateValue } from '../../../rehearsal/definition.js';
 
 /**
  * Deploy-readiness rules: what CloudFormation, Step Functions, Route53 and ECR would refuse in a real first
