@@ -14,6 +14,7 @@ import { registerOpsVerbs } from './commands/ops-verbs.js';
 import { registerPreflight } from './commands/preflight.js';
 import { registerRehearse } from './commands/rehearse.js';
 import { registerSlackManifest } from './commands/slack-manifest.js';
+import { registerSlackSetup } from './commands/slack-setup.js';
 import { registerStart } from './commands/start.js';
 
 const COMMANDS: readonly RegisterCommand[] = [
@@ -23,6 +24,7 @@ const COMMANDS: readonly RegisterCommand[] = [
   registerFollow,
   registerRehearse,
   registerSlackManifest,
+  registerSlackSetup,
   registerPreflight,
 ];
 

@@ -237,6 +237,8 @@ export interface SlackConfig {
   readonly secretName: string;
   /** Secrets Manager secret holding `{ signingSecret }`: only the internet-facing /ops ingress reads it. */
   readonly signingSecretName: string;
+  /** SSM parameter with who may run and approve what (`fhops authorize` writes it). */
+  readonly authorizationParameterName: string;
   readonly flapWindowMinutes: number;
   /** How long a production action waits for a second person's approval in Slack. */
   readonly approvalMinutes: number;
@@ -634,6 +636,7 @@ export function environmentConfig(name: EnvironmentName, context: DeploymentCont
       command: production ? '/ops' : '/ops-staging',
       secretName: `financehub-${name}/slack`,
       signingSecretName: `financehub-${name}/slack-signing`,
+      authorizationParameterName: `/financehub-${name}/slack/authorization`,
       workspaceId: context.slackWorkspaceId,
       criticalChannelId: production ? context.slackProductionCriticalChannel : context.slackStagingCriticalChannel,
       flapWindowMinutes: 15,

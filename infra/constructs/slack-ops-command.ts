@@ -54,7 +54,7 @@ export class SlackOpsCommand extends Construct {
     });
 
     this.authorizationParameter = new ssm.StringParameter(this, 'Authorization', {
-      parameterName: `/${config.prefix}/slack/authorization`,
+      parameterName: config.slack.authorizationParameterName,
       description: 'Slack workspace and channels, Slack user ids allowed to run /ops (operators) and approve (approvers), CLI identities: docs/runbooks/slack-ops.md',
       stringValue: JSON.stringify({ teamId: '', channels: [], operators: [], approvers: [], commands: {}, awsIdentities: {} }),
     });

@@ -1,0 +1,54 @@
+import { text } from 'node:stream/consumers';
+import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
+import { SSMClient } from '@aws-sdk/client-ssm';
+import type { EnvironmentName } from '../../contracts/environments.js';
+import { environmentConfig } from '../../infra/config.js';
+import { readAuthorization, storeSlackSettings, writeAuthorization } from '../slack-setup.js';
+import { type RegisterCommand, environment } from './context.js';
+
+const list = (value: string, previous: string[] = []) => [...previous, ...value.split(',').map((item) => item.trim()).filter(Boolean)];
+const commandUsers = (value: string, previous: Record<string, string[]> = {}) => {
+  const [command = '', users = ''] = value.split('=');
+  return { ...previous, [command.trim()]: list(users) };
+};
+
+/**
+ * `fhops slack-secret` stores the signing secret (from stdin, never a shell argument) and the two webhooks;
+ * `fhops authorize` writes who may run and approve what. Both read back what they wrote.
+ */
+export const registerSlackSetup: RegisterCommand = (program) => {
+  program
+    .command('slack-secret')
+    .description('store the Slack app\'s signing secret and incoming webhooks in the environment\'s Slack secret')
+    .requiredOption('--env <env>', 'staging or production', environment)
+    .option('--signing-secret-stdin', 'read the signing secret from standard input')
+    .option('--ops-webhook-url <url>', 'incoming webhook of the ops channel (results, remediations)')
+    .option('--incidents-webhook-url <url>', 'incoming webhook of the incidents channel (alarms)')
+    .action(async (options: { env: EnvironmentName; signingSecretStdin?: boolean; opsWebhookUrl?: string; incidentsWebhookUrl?: string }) => {
+      const config = environmentConfig(options.env);
+      const signingSecret = options.signingSecretStdin ? (await text(process.stdin)).trim() : undefined;
+      const fields = await storeSlackSettings(new SecretsManagerClient({ region: config.region }), config, {
+        signingSecret,
+        opsWebhookUrl: options.opsWebhookUrl,
+        incidentsWebhookUrl: options.incidentsWebhookUrl,
+      });
+      console.log(`${config.slack.secretName} now holds: ${fields.join(', ')} (read back)`);
+    });
+
+  program
+    .command('authorize')
+    .description('write who may run /ops commands and approve production actions (replaces the whole policy)')
+    .requiredOption('--env <env>', 'staging or production', environment)
+    .option('--operators <ids>', 'Slack member ids who may run commands, comma-separated', list)
+    .option('--approvers <ids>', 'Slack member ids who may also approve production actions', list)
+    .option('--command <name=ids>', 'narrow one command to these member ids (repeatable), e.g. failover-drill=U1,U2', commandUsers)
+    .option('--show', 'print the current policy and change nothing')
+    .action(async (options: { env: EnvironmentName; operators?: string[]; approvers?: string[]; command?: Record<string, string[]>; show?: boolean }) => {
+      const config = environmentConfig(options.env);
+      const ssm = new SSMClient({ region: config.region });
+      const policy = options.show
+        ? await readAuthorization(ssm, config)
+        : await writeAuthorization(ssm, config, { operators: options.operators ?? [], approvers: options.approvers ?? [], commands: options.command ?? {} });
+      console.log(`${config.slack.authorizationParameterName}${options.show ? '' : ' (written, read back)'}:\n${JSON.stringify(policy, null, 2)}`);
+    });
+};
