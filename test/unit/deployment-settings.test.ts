@@ -27,7 +27,7 @@ describe('deployment settings', () => {
     const context = deploymentContextFrom(real);
 
     // Assess
-    expect(context).toEqual({ ...real, domainName: 'financehub.com', phase: 'all', real: true });
+    expect(context).toEqual({ ...real, domainName: 'financehub.com', githubOwner: 'financehub', phase: 'all', real: true });
   });
 
   it('accepts the registry phase of a first deploy without an image tag', () => {
@@ -82,6 +82,7 @@ describe('deployment settings', () => {
     ['imageTag', 'v1 beta', 'is not an ECR image tag'],
     ['domainName', 'FinanceHub.com', 'is not a lower-case DNS name'],
     ['phase', 'compute', 'must be registry or all'],
+    ['githubOwner', 'finance hub', 'is not a GitHub organization or user name'],
   ])('refuses %s=%s', (setting, value, reason) => {
     // Act
     const error = refusal({ ...real, [setting]: value });
