@@ -132,7 +132,7 @@ describe.each(environments)('GitHub deploy roles in %s', (env, stacks) => {
       ].sort(),
     );
     expect(resourcesOf(push)).toHaveLength(1);
-    expect(repositoryArn).toContain(`${service}Repository`);
+    expect(repositoryArn).toContain(`:ecr:us-east-1:${account}:repository/${prefix}/${service}"`);
     expect(resourcesOf(update)).toEqual([`arn:aws:ecs:us-east-1:${account}:service/${prefix}/${prefix}-${service}`]);
     expect(resourcesOf(tag)).toEqual([`arn:aws:ecs:us-east-1:${account}:task-definition/${prefix}-${service}:*`]);
     expect(tag?.Condition).toEqual({ StringEquals: { 'ecs:CreateAction': 'RegisterTaskDefinition' } });
@@ -158,7 +158,7 @@ describe('image promotion from staging', () => {
     // Assess
     expect(role?.trust[0]?.Condition).toEqual({ StringEquals: { [`${OIDC}:aud`]: 'sts.amazonaws.com', [`${OIDC}:sub`]: `repo:financehub/financehub-${service}:environment:production` } });
     expect(actions(role?.statements ?? [])).toEqual(['ecr:BatchCheckLayerAvailability', 'ecr:BatchGetImage', 'ecr:DescribeImages', 'ecr:GetAuthorizationToken', 'ecr:GetDownloadUrlForLayer']);
-    expect(JSON.stringify(resourcesOf(statementWith(role?.statements ?? [], 'ecr:BatchGetImage')))).toContain(`${service}Repository`);
+    expect(JSON.stringify(resourcesOf(statementWith(role?.statements ?? [], 'ecr:BatchGetImage')))).toContain(`:ecr:us-east-1:111111111111:repository/financehub-staging/${service}"`);
   });
 });
 

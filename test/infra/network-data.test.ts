@@ -167,7 +167,7 @@ describe.each(environments)('%s data', (env, stacks) => {
       PubliclyAccessible: false,
     });
     // Engine and encryption come from the source: the replica's source is the PostgreSQL 15 primary, whose parameters it shares.
-    const sourceId = replica.SourceDBInstanceIdentifier['Fn::Join'][1].find((part: unknown) => typeof part === 'object' && part !== null && 'Ref' in part).Ref;
+    const sourceId = replica.SourceDBInstanceIdentifier['Fn::Join'][1].find((part: { Ref?: string }) => typeof part === 'object' && part !== null && part.Ref !== undefined && !part.Ref.startsWith('AWS::')).Ref;
     const source = template.findResources('AWS::RDS::DBInstance')[sourceId]?.Properties;
     expect(source).toMatchObject({ DBInstanceIdentifier: `${prefix}-db`, Engine: 'postgres', EngineVersion: '15', StorageEncrypted: true });
     expect(replica.DBParameterGroupName).toEqual(source.DBParameterGroupName);

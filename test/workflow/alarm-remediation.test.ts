@@ -350,7 +350,7 @@ describe('the alarm remediation', () => {
     expect(run.transitions).toBe(25);
     expect(fetchProbe).toHaveBeenCalledTimes(4);
     expect(claimed()).toEqual(['lock#financehub-staging-db', 'cooldown#rds-failover#financehub-staging-db']);
-    expect(published()[0]).toMatchObject({ outcome: 'succeeded', severity: 'info', summary: expect.stringContaining('The application is healthy: 3 successes in a row from https://staging-origin.financehub.com/api/health') });
+    expect(published()[0]).toMatchObject({ outcome: 'succeeded', severity: 'info', summary: expect.stringContaining('The application is healthy: 3 successes in a row from https://origin.staging.financehub.com/api/health') });
   });
 
   it('reports an application still unhealthy after a database failover as critical', async () => {

@@ -144,7 +144,7 @@ describe('the failover drill', () => {
     expect(run.transitions).toBe(30);
     expect(rds.commandCalls(RebootDBInstanceCommand).map((call) => call.args[0].input)).toEqual([{ DBInstanceIdentifier: 'financehub-staging-db', ForceFailover: true }]);
     expect(elasticache.commandCalls(TestFailoverCommand).map((call) => call.args[0].input)).toEqual([{ ReplicationGroupId: 'financehub-staging-redis', NodeGroupId: '0001' }]);
-    expect(fetchProbe).toHaveBeenCalledWith('https://staging-origin.financehub.com/api/health', expect.objectContaining({ method: 'GET' }));
+    expect(fetchProbe).toHaveBeenCalledWith('https://origin.staging.financehub.com/api/health', expect.objectContaining({ method: 'GET' }));
     expect(s3.commandCalls(PutObjectCommand).map((call) => call.args[0].input.Key)).toEqual([
       expect.stringMatching(new RegExp(`^drills/failover-drill/.+-${EXECUTION}\\.json$`)),
       expect.stringMatching(new RegExp(`^drills/failover-drill/.+-${EXECUTION}\\.html$`)),
