@@ -3,7 +3,7 @@ import { GetParameterCommand, PutParameterCommand, type SSMClient } from '@aws-s
 import { type AuthorizationPolicy, authorizationPolicySchema } from '../functions/slack-ops/authorize.js';
 import type { EnvironmentConfig } from '../infra/config.js';
 
-/** The Slack settings the ops functions read from the environment's Slack secret. */
+/** The Slack settings the ops functions read: the signing secret from its own secret, the webhooks from the Slack secret. */
 export interface SlackSettings {
   readonly signingSecret?: string;
   readonly opsWebhookUrl?: string;
@@ -20,6 +20,8 @@ export class SetupError extends Error {
 const SIGNING_SECRET = /^[0-9a-f]{32}$/;
 const WEBHOOK_URL = /^https:\/\/hooks\.slack\.com\/services\/T[A-Z0-9]+\/B[A-Z0-9]+\/[A-Za-z0-9]+$/;
 const SLACK_USER_ID = /^[UW][A-Z0-9]{2,}$/;
+const SLACK_TEAM_ID = /^T[A-Z0-9]{2,}$/;
+const SLACK_CHANNEL_ID = /^[CG][A-Z0-9]{2,}$/;
 
 function checkSettings(settings: SlackSettings): void {
   if (settings.signingSecret !== undefined && !SIGNING_SECRET.test(settings.signingSecret)) {
@@ -45,15 +47,8 @@ async function currentSettings(secrets: SecretsManagerClient, secretName: string
   }
 }
 
-/**
- * Stores the given Slack settings in the environment's Slack secret, keeping the fields not given, and returns the
- * fields the secret holds as read back afterwards (names only: the values are secret).
- */
-export async function storeSlackSettings(secrets: SecretsManagerClient, config: EnvironmentConfig, settings: SlackSettings): Promise<string[]> {
-  checkSettings(settings);
-  const given = Object.fromEntries(Object.entries(settings).filter(([, value]) => value !== undefined));
-  if (Object.keys(given).length === 0) throw new SetupError('Give at least one of --signing-secret-stdin, --ops-webhook-url, --incidents-webhook-url. Nothing was changed.');
-  const secretName = config.slack.secretName;
+/** Merges `given` into one secret, reads it back and returns the field names it holds (never the values). */
+async function mergeIntoSecret(secrets: SecretsManagerClient, secretName: string, given: Record<string, string>): Promise<string[]> {
   const merged = { ...(await currentSettings(secrets, secretName)), ...given };
   await secrets.send(new PutSecretValueCommand({ SecretId: secretName, SecretString: JSON.stringify(merged) }));
   const stored = await currentSettings(secrets, secretName);
@@ -62,11 +57,36 @@ export async function storeSlackSettings(secrets: SecretsManagerClient, config: 
   return Object.keys(stored).sort();
 }
 
+/**
+ * Stores the given Slack settings, keeping the fields not given: the signing secret in its own secret (only the
+ * internet-facing ingress reads it), the webhooks in the Slack secret. Returns, per secret written, the fields it
+ * holds as read back afterwards (names only: the values are secret).
+ */
+export async function storeSlackSettings(secrets: SecretsManagerClient, config: EnvironmentConfig, settings: SlackSettings): Promise<Record<string, string[]>> {
+  checkSettings(settings);
+  const { signingSecret, ...webhooks } = settings;
+  const givenWebhooks = Object.fromEntries(Object.entries(webhooks).filter((entry): entry is [string, string] => entry[1] !== undefined));
+  if (signingSecret === undefined && Object.keys(givenWebhooks).length === 0) {
+    throw new SetupError('Give at least one of --signing-secret-stdin, --ops-webhook-url, --incidents-webhook-url. Nothing was changed.');
+  }
+  const written: Record<string, string[]> = {};
+  if (signingSecret !== undefined) written[config.slack.signingSecretName] = await mergeIntoSecret(secrets, config.slack.signingSecretName, { signingSecret });
+  if (Object.keys(givenWebhooks).length > 0) written[config.slack.secretName] = await mergeIntoSecret(secrets, config.slack.secretName, givenWebhooks);
+  return written;
+}
+
 /** Validates and writes who may run and approve what, and returns the policy as read back from SSM. */
 export async function writeAuthorization(ssm: SSMClient, config: EnvironmentConfig, policy: unknown): Promise<AuthorizationPolicy> {
   const parsed = authorizationPolicySchema.safeParse(policy);
   if (!parsed.success) throw new SetupError(`authorization: ${parsed.error.issues.map((issue) => `${issue.path.join('.')}: ${issue.message}`).join('; ')}. Nothing was changed.`);
-  const users = [...parsed.data.operators, ...parsed.data.approvers, ...Object.values(parsed.data.commands).flat()];
+  if (!SLACK_TEAM_ID.test(parsed.data.teamId)) {
+    throw new SetupError(`authorization: teamId "${parsed.data.teamId}" is not a Slack workspace id (T..., in the workspace's URL or "About this workspace"); without it every command is refused. Nothing was changed.`);
+  }
+  const badChannels = parsed.data.channels.filter((channel) => !SLACK_CHANNEL_ID.test(channel));
+  if (parsed.data.channels.length === 0 || badChannels.length > 0) {
+    throw new SetupError(`authorization: channels ${badChannels.length > 0 ? `${badChannels.join(', ')} are not Slack channel ids` : 'is empty'} (C..., the channel's details > "Channel ID"); commands are accepted only from these. Nothing was changed.`);
+  }
+  const users = [...parsed.data.operators, ...parsed.data.approvers, ...Object.values(parsed.data.commands).flat(), ...Object.values(parsed.data.awsIdentities)];
   const invalid = users.filter((user) => !SLACK_USER_ID.test(user));
   if (invalid.length > 0) {
     throw new SetupError(`authorization: ${invalid.join(', ')} ${invalid.length === 1 ? 'is not a Slack user id' : 'are not Slack user ids'} (U..., from the person's profile > "Copy member ID"). Nothing was changed.`);

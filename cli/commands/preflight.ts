@@ -15,6 +15,9 @@ interface PreflightOptions {
   readonly hostedZoneId?: string;
   readonly domainName?: string;
   readonly imageTag?: string;
+  readonly slackWorkspaceId?: string;
+  readonly slackStagingCriticalChannel?: string;
+  readonly slackProductionCriticalChannel?: string;
 }
 
 /** `fhops preflight --env production ...`: checks an account is ready for the deploy the same settings synthesize. */
@@ -28,10 +31,13 @@ export const registerPreflight: RegisterCommand = (program) => {
     .option('--hosted-zone-id <id>', 'as -c hostedZoneId')
     .option('--domain-name <name>', 'as -c domainName')
     .option('--image-tag <tag>', 'as -c imageTag')
+    .option('--slack-workspace-id <id>', 'as -c slackWorkspaceId')
+    .option('--slack-staging-critical-channel <id>', 'as -c slackStagingCriticalChannel')
+    .option('--slack-production-critical-channel <id>', 'as -c slackProductionCriticalChannel')
     .action(async (options: PreflightOptions) => {
       // The same settings and refusals as the synth (DeploymentSettingError names the setting).
       const context = deploymentContextFrom({ ...options, phase: 'all' });
-      if (!context.real) throw new Error('preflight checks a real deploy: pass --staging-account, --production-account, --hosted-zone-id and --image-tag');
+      if (!context.real) throw new Error('preflight checks a real deploy: pass --staging-account, --production-account, --hosted-zone-id, --image-tag and the three --slack-... ids');
       const outdir = mkdtempSync(path.join(tmpdir(), 'fhops-preflight-'));
       try {
         const app = new App({ outdir, context: { 'aws:cdk:bundling-stacks': [], ...FEATURE_FLAGS } });

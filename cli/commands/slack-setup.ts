@@ -11,6 +11,21 @@ const commandUsers = (value: string, previous: Record<string, string[]> = {}) =>
   const [command = '', users = ''] = value.split('=');
   return { ...previous, [command.trim()]: list(users) };
 };
+const awsIdentity = (value: string, previous: Record<string, string> = {}) => {
+  const [userId = '', slackUser = ''] = value.split('=');
+  return { ...previous, [userId.trim()]: slackUser.trim() };
+};
+
+interface AuthorizeOptions {
+  env: EnvironmentName;
+  team?: string;
+  channels?: string[];
+  operators?: string[];
+  approvers?: string[];
+  command?: Record<string, string[]>;
+  awsIdentity?: Record<string, string>;
+  show?: boolean;
+}
 
 /**
  * `fhops slack-secret` stores the signing secret (from stdin, never a shell argument) and the two webhooks;
@@ -19,7 +34,7 @@ const commandUsers = (value: string, previous: Record<string, string[]> = {}) =>
 export const registerSlackSetup: RegisterCommand = (program) => {
   program
     .command('slack-secret')
-    .description('store the Slack app\'s signing secret and incoming webhooks in the environment\'s Slack secret')
+    .description('store the Slack app\'s signing secret (its own secret) and incoming webhooks (the Slack secret)')
     .requiredOption('--env <env>', 'staging or production', environment)
     .option('--signing-secret-stdin', 'read the signing secret from standard input')
     .option('--ops-webhook-url <url>', 'incoming webhook of the ops channel (results, remediations)')
@@ -32,23 +47,33 @@ export const registerSlackSetup: RegisterCommand = (program) => {
         opsWebhookUrl: options.opsWebhookUrl,
         incidentsWebhookUrl: options.incidentsWebhookUrl,
       });
-      console.log(`${config.slack.secretName} now holds: ${fields.join(', ')} (read back)`);
+      for (const [secretName, held] of Object.entries(fields)) console.log(`${secretName} now holds: ${held.join(', ')} (read back)`);
     });
 
   program
     .command('authorize')
     .description('write who may run /ops commands and approve production actions (replaces the whole policy)')
     .requiredOption('--env <env>', 'staging or production', environment)
+    .option('--team <id>', 'the Slack workspace id (T...) whose commands this environment accepts')
+    .option('--channels <ids>', 'channel ids (C...) commands and approvals are accepted from, comma-separated', list)
     .option('--operators <ids>', 'Slack member ids who may run commands, comma-separated', list)
     .option('--approvers <ids>', 'Slack member ids who may also approve production actions', list)
     .option('--command <name=ids>', 'narrow one command to these member ids (repeatable), e.g. failover-drill=U1,U2', commandUsers)
+    .option('--aws-identity <userId=slackId>', 'map a CLI caller (UserId of aws sts get-caller-identity) to the Slack member they are (repeatable)', awsIdentity)
     .option('--show', 'print the current policy and change nothing')
-    .action(async (options: { env: EnvironmentName; operators?: string[]; approvers?: string[]; command?: Record<string, string[]>; show?: boolean }) => {
+    .action(async (options: AuthorizeOptions) => {
       const config = environmentConfig(options.env);
       const ssm = new SSMClient({ region: config.region });
       const policy = options.show
         ? await readAuthorization(ssm, config)
-        : await writeAuthorization(ssm, config, { operators: options.operators ?? [], approvers: options.approvers ?? [], commands: options.command ?? {} });
+        : await writeAuthorization(ssm, config, {
+            teamId: options.team ?? '',
+            channels: options.channels ?? [],
+            operators: options.operators ?? [],
+            approvers: options.approvers ?? [],
+            commands: options.command ?? {},
+            awsIdentities: options.awsIdentity ?? {},
+          });
       console.log(`${config.slack.authorizationParameterName}${options.show ? '' : ' (written, read back)'}:\n${JSON.stringify(policy, null, 2)}`);
     });
 };

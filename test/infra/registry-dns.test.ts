@@ -9,7 +9,7 @@ const environments = [
   ['staging', app.staging],
   ['production', app.production],
 ] as const;
-const realSettings = { stagingAccount: '123456789012', productionAccount: '210987654321', hostedZoneId: 'Z05512345ABCDEFGHIJK' };
+const realSettings = { stagingAccount: '123456789012', productionAccount: '210987654321', hostedZoneId: 'Z05512345ABCDEFGHIJK', slackWorkspaceId: 'T01FINHUB', slackStagingCriticalChannel: 'C01STAGECRIT', slackProductionCriticalChannel: 'C01PRODCRIT' };
 
 describe.each(environments)('%s registry', (env, stacks) => {
   const template = Template.fromStack(stacks.registry);

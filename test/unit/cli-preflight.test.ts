@@ -8,7 +8,7 @@ import { mockClient } from 'aws-sdk-client-mock';
 import { deploymentContextFrom, environmentConfig } from '../../infra/config.js';
 import { type PreflightClients, planFrom, runPreflight } from '../../cli/preflight.js';
 
-const context = deploymentContextFrom({ stagingAccount: '123456789012', productionAccount: '210987654321', hostedZoneId: 'Z05512345ABCDEFGHIJK', imageTag: '3f9c2e1' });
+const context = deploymentContextFrom({ stagingAccount: '123456789012', productionAccount: '210987654321', hostedZoneId: 'Z05512345ABCDEFGHIJK', slackWorkspaceId: 'T01FINHUB', slackStagingCriticalChannel: 'C01STAGECRIT', slackProductionCriticalChannel: 'C01PRODCRIT', imageTag: '3f9c2e1' });
 const production = environmentConfig('production', context);
 const staging = environmentConfig('staging', context);
 const stack = (region: string, functions: [string, number][] = []) => ({

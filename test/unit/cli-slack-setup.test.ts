@@ -10,16 +10,24 @@ const production = environmentConfig('production');
 const SIGNING_SECRET = '8f742231b10e8888abcd99yyyzzz85a5'.replace(/[yz]/g, '0');
 const OPS_WEBHOOK = 'https://hooks.slack.com/services/T0001/B0001/XXXXXXXXXXXXXXXXXXXXXXXX';
 
-/** A secret store that keeps what is put, as Secrets Manager does. */
-function storedSecret(initial?: string): () => string | undefined {
-  let value = initial;
-  secrets.on(GetSecretValueCommand).callsFake(() => ({ SecretString: value }));
-  secrets.on(PutSecretValueCommand).callsFake((input: { SecretString: string }) => {
-    value = input.SecretString;
+/** Secrets that keep what is put, by id, as Secrets Manager does. */
+function storedSecrets(initial: Record<string, string> = {}): Record<string, string> {
+  const values = { ...initial };
+  secrets.on(GetSecretValueCommand).callsFake((input: { SecretId: string }) => ({ SecretString: values[input.SecretId] ?? '{}' }));
+  secrets.on(PutSecretValueCommand).callsFake((input: { SecretId: string; SecretString: string }) => {
+    values[input.SecretId] = input.SecretString;
     return {};
   });
-  return () => value;
+  return values;
 }
+const POLICY = {
+  teamId: 'T0FINHUB',
+  channels: ['C0OPS'],
+  operators: ['U0OPERATOR'],
+  approvers: ['U0APPROVER'],
+  commands: { 'failover-drill': ['U0APPROVER'] },
+  awsIdentities: { 'AROAEXAMPLE:alice': 'U0OPERATOR' },
+};
 
 beforeEach(() => {
   secrets.reset();
@@ -27,17 +35,30 @@ beforeEach(() => {
 });
 
 describe('fhops slack-secret', () => {
-  it('adds the signing secret and keeps the webhooks already stored', async () => {
+  it('keeps the signing secret apart from the webhooks, in the secret only the ingress reads', async () => {
     // Prepare
-    const stored = storedSecret(JSON.stringify({ opsWebhookUrl: OPS_WEBHOOK, incidentsWebhookUrl: OPS_WEBHOOK }));
+    const stored = storedSecrets({ 'financehub-production/slack': JSON.stringify({ opsWebhookUrl: OPS_WEBHOOK, incidentsWebhookUrl: OPS_WEBHOOK }) });
 
     // Act
     const fields = await storeSlackSettings(new SecretsManagerClient({}), production, { signingSecret: SIGNING_SECRET });
 
     // Assess
-    expect(fields).toEqual(['incidentsWebhookUrl', 'opsWebhookUrl', 'signingSecret']);
-    expect(JSON.parse(stored() ?? '{}')).toEqual({ opsWebhookUrl: OPS_WEBHOOK, incidentsWebhookUrl: OPS_WEBHOOK, signingSecret: SIGNING_SECRET });
-    expect(secrets.commandCalls(PutSecretValueCommand)[0]?.args[0].input.SecretId).toBe('financehub-production/slack');
+    expect(fields).toEqual({ 'financehub-production/slack-signing': ['signingSecret'] });
+    expect(JSON.parse(stored['financehub-production/slack-signing'] ?? '{}')).toEqual({ signingSecret: SIGNING_SECRET });
+    expect(JSON.parse(stored['financehub-production/slack'] ?? '{}')).toEqual({ opsWebhookUrl: OPS_WEBHOOK, incidentsWebhookUrl: OPS_WEBHOOK });
+    expect(secrets.commandCalls(PutSecretValueCommand).map((call) => call.args[0].input.SecretId)).toEqual(['financehub-production/slack-signing']);
+  });
+
+  it('adds a webhook and keeps the fields already stored', async () => {
+    // Prepare
+    const stored = storedSecrets({ 'financehub-production/slack': JSON.stringify({ incidentsWebhookUrl: OPS_WEBHOOK }) });
+
+    // Act
+    const fields = await storeSlackSettings(new SecretsManagerClient({}), production, { opsWebhookUrl: OPS_WEBHOOK });
+
+    // Assess
+    expect(fields).toEqual({ 'financehub-production/slack': ['incidentsWebhookUrl', 'opsWebhookUrl'] });
+    expect(JSON.parse(stored['financehub-production/slack'] ?? '{}')).toEqual({ opsWebhookUrl: OPS_WEBHOOK, incidentsWebhookUrl: OPS_WEBHOOK });
   });
 
   it.each([
@@ -46,7 +67,7 @@ describe('fhops slack-secret', () => {
     [{}, 'Give at least one of'],
   ])('refuses %j and changes nothing', async (settings, message) => {
     // Prepare
-    storedSecret('{}');
+    storedSecrets();
 
     // Act
     const storing = storeSlackSettings(new SecretsManagerClient({}), production, settings);
@@ -77,22 +98,27 @@ describe('fhops authorize', () => {
       return {};
     });
     ssm.on(GetParameterCommand).callsFake(() => ({ Parameter: { Value: value } }));
-    const policy = { operators: ['U0OPERATOR'], approvers: ['U0APPROVER'], commands: { 'failover-drill': ['U0APPROVER'] } };
 
     // Act
-    const written = await writeAuthorization(new SSMClient({}), production, policy);
+    const written = await writeAuthorization(new SSMClient({}), production, POLICY);
 
     // Assess
-    expect(written).toEqual(policy);
+    expect(written).toEqual(POLICY);
     expect(ssm.commandCalls(PutParameterCommand)[0]?.args[0].input).toMatchObject({ Name: '/financehub-production/slack/authorization', Overwrite: true, Type: 'String' });
   });
 
-  it('refuses a name where a Slack member id belongs, and writes nothing', async () => {
+  it.each([
+    [{ ...POLICY, operators: ['alice'] }, 'authorization: alice is not a Slack user id'],
+    [{ ...POLICY, awsIdentities: { 'AROAEXAMPLE:alice': 'alice' } }, 'authorization: alice is not a Slack user id'],
+    [{ ...POLICY, teamId: '' }, 'authorization: teamId "" is not a Slack workspace id'],
+    [{ ...POLICY, channels: [] }, 'authorization: channels is empty'],
+    [{ ...POLICY, channels: ['#ops'] }, 'authorization: channels #ops are not Slack channel ids'],
+  ])('refuses %j and writes nothing', async (policy, message) => {
     // Act
-    const writing = writeAuthorization(new SSMClient({}), production, { operators: ['alice'], approvers: [], commands: {} });
+    const writing = writeAuthorization(new SSMClient({}), production, policy);
 
     // Assess
-    await expect(writing).rejects.toThrow('authorization: alice is not a Slack user id');
+    await expect(writing).rejects.toThrow(message);
     expect(ssm.commandCalls(PutParameterCommand)).toHaveLength(0);
   });
 });

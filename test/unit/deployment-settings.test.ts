@@ -1,6 +1,6 @@
 import { DEFAULT_CONTEXT, DeploymentSettingError, deploymentContextFrom } from '../../infra/config.js';
 
-const real = { stagingAccount: '123456789012', productionAccount: '210987654321', hostedZoneId: 'Z05512345ABCDEFGHIJK', imageTag: '3f9c2e1' };
+const real = { stagingAccount: '123456789012', productionAccount: '210987654321', hostedZoneId: 'Z05512345ABCDEFGHIJK', slackWorkspaceId: 'T01FINHUB', slackStagingCriticalChannel: 'C01STAGECRIT', slackProductionCriticalChannel: 'C01PRODCRIT', imageTag: '3f9c2e1' };
 
 function refusal(values: Record<string, unknown>): DeploymentSettingError {
   try {
@@ -54,6 +54,18 @@ describe('deployment settings', () => {
     // Assess
     expect(error.setting).toBe('productionAccount, hostedZoneId');
     expect(error.message).toContain('-c productionAccount=... -c hostedZoneId=...');
+  });
+
+  it.each([
+    [{ slackWorkspaceId: undefined }, 'slackWorkspaceId', 'missing for a real deploy: pass -c slackWorkspaceId=...'],
+    [{ slackProductionCriticalChannel: '#critical' }, 'slackProductionCriticalChannel', 'is not a Slack channel id'],
+  ])('refuses a real deploy whose critical Slack channel is missing or malformed (%j)', (change, setting, message) => {
+    // Act
+    const error = refusal({ ...real, ...change });
+
+    // Assess
+    expect(error.setting).toBe(setting);
+    expect(error.message).toContain(message);
   });
 
   it('refuses a real deploy without an image tag and says how to deploy the registries first', () => {
