@@ -221,6 +221,11 @@ export interface RemediationConfig {
   readonly deploymentRecentMinutes: number;
   /** A remediation holding its service's lock longer than this is presumed dead; its execution times out then too. */
   readonly lockMinutes: number;
+  /**
+   * Alarms that only inform and never start a remediation (EventBridge wildcards on the alarm name). The autoscaling
+   * step alarms are among them: they drive normal scaling, and scale-in's is in ALARM most quiet nights.
+   */
+  readonly informationalAlarms: readonly string[];
 }
 
 /** The environment's container image repositories (a stack of their own, deployed before the services). */
@@ -631,6 +636,7 @@ export function environmentConfig(name: EnvironmentName, context: DeploymentCont
       allowAutomaticRollback: !production,
       deploymentRecentMinutes: 30,
       lockMinutes: 30,
+      informationalAlarms: [`financehub-${name}-*-scale-out`, `financehub-${name}-*-scale-in`],
     },
     slack: {
       command: production ? '/ops' : '/ops-staging',

@@ -166,11 +166,13 @@ export class AlarmRemediation extends Construct {
     const target = new targets.LambdaFunction(this.startFunction, { retryAttempts: 4, maxEventAge: Duration.hours(1) });
     new events.Rule(this, 'AlarmRule', {
       ruleName: `${config.prefix}-remediation-alarms`,
-      description: 'This environment\'s CloudWatch alarms going into ALARM start the alarm remediation',
+      description: 'This environment\'s CloudWatch alarms going into ALARM start the alarm remediation, except the informational ones (autoscaling steps)',
       eventPattern: {
         source: ['aws.cloudwatch'],
         detailType: ['CloudWatch Alarm State Change'],
-        detail: { alarmName: events.Match.prefix(`${config.prefix}-`), state: { value: ['ALARM'] } },
+        // This environment's alarms by ARN, so the name can carry the exclusion (a field takes one condition).
+        resources: events.Match.prefix(`arn:aws:cloudwatch:${config.region}:${config.account}:alarm:${config.prefix}-`),
+        detail: { alarmName: events.Match.anythingButWildcard(...config.remediation.informationalAlarms), state: { value: ['ALARM'] } },
       },
       targets: [target],
     });

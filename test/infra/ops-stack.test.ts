@@ -1,3 +1,4 @@
+import type { Stack } from 'aws-cdk-lib';
 import { Match, Template } from 'aws-cdk-lib/assertions';
 import { synthesizeApp } from './support/synth.js';
 
@@ -71,5 +72,32 @@ describe.each(environments)('%s ops stack', (env, stacks) => {
     template.hasResourceProperties('AWS::Events::Rule', {
       EventPattern: Match.objectLike({ source: ['aws.states'], 'detail-type': ['Step Functions Execution Status Change'] }),
     });
+  });
+
+  it('starts remediation for this environment’s alarms into ALARM, but not for the autoscaling step alarms, which only inform', () => {
+    // Prepare
+    const wildcard = (pattern: string) => new RegExp(`^${pattern.split('*').map((part) => part.replace(/[.+?^${}()|[\]\\]/g, '\\$&')).join('.*')}$`);
+    const alarmNames = (stack: Stack) =>
+      Object.values(Template.fromStack(stack).findResources('AWS::CloudWatch::Alarm')).map((alarm) => String(alarm.Properties.AlarmName));
+
+    // Act
+    const [rule] = Object.values(template.findResources('AWS::Events::Rule', { Properties: { Name: `${prefix}-remediation-alarms` } }));
+    const pattern = rule?.Properties.EventPattern;
+    const excluded = (pattern?.detail.alarmName[0]['anything-but'].wildcard ?? []) as string[];
+    const starts = (name: string) => !excluded.some((p) => wildcard(p).test(name));
+
+    // Assess
+    expect(pattern).toMatchObject({
+      source: ['aws.cloudwatch'],
+      'detail-type': ['CloudWatch Alarm State Change'],
+      resources: [{ prefix: `arn:aws:cloudwatch:us-east-1:${stacks.config.account}:alarm:${prefix}-` }],
+      detail: { state: { value: ['ALARM'] } },
+    });
+    const stepAlarms = alarmNames(stacks.compute);
+    expect(stepAlarms).toEqual(expect.arrayContaining([`${prefix}-backend-scale-out`, `${prefix}-backend-scale-in`, `${prefix}-worker-scale-in`]));
+    for (const name of stepAlarms) expect(starts(name)).toBe(false);
+    const serviceAlarms = alarmNames(stacks.observability);
+    expect(serviceAlarms).toContain(`${prefix}-backend-high-cpu`);
+    for (const name of serviceAlarms) expect(starts(name)).toBe(true);
   });
 });
