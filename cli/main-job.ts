@@ -65,4 +65,4 @@ if (unexpected > 0) {
   console.error(`${unexpected} rehearsal(s) ended differently than their scenario expects`);
   process.exit(1);
 }
-console.log('Every rehearsal ended as its scenario expects. Try one yourself: npm run fhops -- rehearse restore-drill --calls');
+console.log('Every rehearsal ended as its scenario expects. Try one yourself: npx fhops rehearse restore-drill --calls');
