@@ -1,6 +1,7 @@
 #!/usr/bin/env node
 // The `fhops` command (package.json bin): `npx fhops`, `npm link` and `npm install -g .` run this file with plain
 // Node. It checks the Node version, then runs the TypeScript CLI through tsx's loader from this repository.
+import process from 'node:process';
 import { requireNode } from './require-node.mjs';
 
 requireNode();

@@ -1,6 +1,7 @@
 // Plain JavaScript that any Node parses: it runs first in `npm start`, `npm test` and `fhops`, so an old Node gets the
 // fix instead of "Promise.withResolvers is not a function" halfway through a rehearsal.
 import { realpathSync } from 'node:fs';
+import process from 'node:process';
 import { fileURLToPath } from 'node:url';
 
 export const REQUIRED_MAJOR = 22;
@@ -22,7 +23,7 @@ export function nodeVersionProblem(version = process.versions.node, executable =
 export function requireNode() {
   const problem = nodeVersionProblem();
   if (problem) {
-    console.error(problem);
+    process.stderr.write(`${problem}\n`);
     process.exit(1);
   }
 }

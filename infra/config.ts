@@ -1,5 +1,5 @@
 /**
- * Every figure of the architecture document (`shared/seed-architecture.md`), once, typed.
+ * Every figure of the architecture document ("Infrastructure Architecture for FinanceHub"), once, typed.
  * Staging and production differ only where this file says so.
  */
 
