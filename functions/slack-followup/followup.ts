@@ -48,17 +48,42 @@ function summaryOf(output: string | null | undefined): string | undefined {
   }
 }
 
+/**
+ * Slack honours a response URL for 30 minutes (and 5 posts); past this age the outcome goes with the bot token,
+ * leaving a margin for EventBridge's and Lambda's retries.
+ */
+export const RESPONSE_URL_USABLE_MS = 25 * 60_000;
+
 export interface FollowUpDeps {
   readonly ddb: DynamoDBClient;
   readonly tableName: string;
   readonly respond: (responseUrl: string, message: unknown) => Promise<void>;
+  /** chat.postMessage with the bot token, to the channel (threaded under `thread_ts` when given). */
+  readonly postToChannel: (message: { channel: string; text: string; thread_ts?: string }) => Promise<void>;
+  readonly now: () => Date;
 }
 
-/** Posts the outcome to Slack when the execution was started from Slack; any other execution is left alone. */
-export async function followUpExecution(change: ExecutionStatusChange, deps: FollowUpDeps): Promise<'posted' | 'not-from-slack' | 'still-running'> {
+export type FollowUpOutcome = 'posted' | 'posted-to-channel' | 'not-from-slack' | 'still-running';
+
+/**
+ * Posts the outcome to Slack when the execution was started from Slack; any other execution is left alone. A run
+ * that outlived its response URL is posted to the conversation with the bot token instead.
+ */
+export async function followUpExecution(change: ExecutionStatusChange, deps: FollowUpDeps): Promise<FollowUpOutcome> {
   if (change.detail.status === 'RUNNING') return 'still-running';
   const followUp = await findFollowUp(deps.ddb, deps.tableName, change.detail.name);
   if (!followUp) return 'not-from-slack';
-  await deps.respond(followUp.responseUrl, followUpMessage(change));
-  return 'posted';
+  const message = followUpMessage(change);
+  // Records from before the issue time was kept count as issued when the execution started.
+  const issuedAt = followUp.responseUrlIssuedAt?.getTime() ?? change.detail.startDate ?? 0;
+  if (deps.now().getTime() - issuedAt < RESPONSE_URL_USABLE_MS) {
+    await deps.respond(followUp.responseUrl, message);
+    return 'posted';
+  }
+  if (!followUp.channelId) {
+    throw new Error(`The response URL of ${change.detail.name} has expired and no channel was recorded; the outcome is in the ops channel`);
+  }
+  const mention = followUp.requestedBy ? `<@${followUp.requestedBy}> ` : '';
+  await deps.postToChannel({ channel: followUp.channelId, text: `${mention}${message.text}`, ...(followUp.threadTs ? { thread_ts: followUp.threadTs } : {}) });
+  return 'posted-to-channel';
 }

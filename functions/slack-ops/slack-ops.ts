@@ -75,6 +75,7 @@ const blockActionSchema = z.object({
   user: z.object({ id: z.string().min(1) }),
   team: z.object({ id: z.string() }).nullish(),
   channel: z.object({ id: z.string() }).nullish(),
+  container: z.object({ message_ts: z.string().optional() }).nullish(),
   response_url: z.string().url(),
   actions: z.array(z.object({ action_id: z.string(), value: z.string().optional() })).min(1),
 });
@@ -142,7 +143,7 @@ async function handleSlashCommand(fields: Record<string, string>, timestamp: str
     await deps.audit([entry(deps, actor, 'request', `asks to ${describeCommand(command)}`, { approvalId: requestId })]);
     return json(200, approvalMessage(command, userId, requestId, deps.config.approvalMinutes));
   }
-  const started = await startWorkflow(command, { requestedBy: userId, name: `slack-${requestId}`, responseUrl, actor }, deps);
+  const started = await startWorkflow(command, { requestedBy: userId, name: `slack-${requestId}`, replyTo: { responseUrl, channelId: parsed.data.channel_id }, actor }, deps);
   return json(200, { response_type: 'in_channel', text: started });
 }
 
@@ -184,7 +185,8 @@ async function handleButton(payload: string, deps: SlackOpsDeps): Promise<HttpRe
         text: `:no_entry: Denied by <@${user.id}>: ${describeCommand(command)} (requested by <@${requester}>). Nothing was changed.`,
       });
     } else {
-      const started = await startWorkflow(command, { requestedBy: requester, approvedBy: user.id, approvalId: requestId, name: `slack-${requestId}`, responseUrl, actor }, deps);
+      const replyTo = { responseUrl, channelId: parsed.data.channel?.id, threadTs: parsed.data.container?.message_ts };
+      const started = await startWorkflow(command, { requestedBy: requester, approvedBy: user.id, approvalId: requestId, name: `slack-${requestId}`, replyTo, actor }, deps);
       await deps.respond(responseUrl, { replace_original: true, text: `:white_check_mark: Approved by <@${user.id}>. ${started}` });
     }
   } catch (error) {
@@ -239,7 +241,8 @@ interface StartOptions {
   /** The request an approval was recorded for: the workflow verifies it in its first state. */
   readonly approvalId?: string;
   readonly name: string;
-  readonly responseUrl: string;
+  /** Where the outcome goes: the response URL, and the conversation (and thread) for a bot-token post once it expired. */
+  readonly replyTo: { readonly responseUrl: string; readonly channelId?: string; readonly threadTs?: string };
   readonly actor: Actor;
 }
 
@@ -271,8 +274,9 @@ async function startWorkflow(command: OpsCommand, options: StartOptions, deps: S
     await Promise.all([
       rememberFollowUp(deps.ddb, tableName, {
         executionName: execution,
-        responseUrl: options.responseUrl,
+        ...options.replyTo,
         requestedBy: options.requestedBy,
+        responseUrlIssuedAt: now,
         expiresAt: new Date(now.getTime() + 24 * 3600_000),
       }),
       options.approvalId ? noteExecution(deps.ddb, tableName, options.approvalId, executionArn) : Promise.resolve(),

@@ -24,6 +24,8 @@ export interface SlackOpsCommandProps {
   readonly signingSecret: secretsmanager.ISecret;
   /** Where commands, requests, approvals, denials, refusals and starts are recorded. */
   readonly auditTrail: AuditTrail;
+  /** Secret holding the webhooks and the `botToken`: only the follow-up (not internet-facing) reads it, for long runs' outcomes. */
+  readonly slackSecret: secretsmanager.ISecret;
   readonly vpc: ec2.IVpc;
   readonly securityGroup: ec2.ISecurityGroup;
   /** Encrypts the approvals table. */
@@ -113,6 +115,8 @@ export class SlackOpsCommand extends Construct {
       description: 'Posts the outcome of an execution started from Slack back to that conversation',
     });
     followUp.bindTable(this.table, { access: ['dynamodb:GetItem'] });
+    // The bot token: outcomes of runs longer than a response URL lives (30 min) go with chat.postMessage.
+    followUp.bindSecret(props.slackSecret, 'SLACK_SECRET_ARN');
     new events.Rule(this, 'ExecutionFinished', {
       ruleName: `${config.prefix}-slack-followup`,
       description: 'Outcome of every ops workflow execution, for the Slack follow-up',

@@ -84,6 +84,7 @@ export class OpsStack extends Stack {
     const slackOps = new SlackOpsCommand(this, 'SlackOps', {
       config,
       signingSecret,
+      slackSecret: this.slackSecret,
       auditTrail: this.auditTrail,
       vpc: network.vpc,
       securityGroup: network.securityGroups.opsFunctions,

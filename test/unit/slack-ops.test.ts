@@ -221,7 +221,12 @@ describe('handleSlackRequest', () => {
       reason: 'black friday traffic',
       requestedBy: 'U0OPERATOR',
     });
-    expect(ddb.commandCalls(PutItemCommand)[0]?.args[0].input.Item?.responseUrl?.S).toBe(commandSample.response_url);
+    // Where the outcome goes: the response URL while Slack honours it, the channel with the bot token after.
+    expect(ddb.commandCalls(PutItemCommand)[0]?.args[0].input.Item).toMatchObject({
+      responseUrl: { S: commandSample.response_url },
+      channelId: { S: commandSample.channel_id },
+      responseUrlIssuedAt: { N: String(Math.floor(NOW.getTime() / 1000)) },
+    });
     const body = JSON.parse(response.body) as SlackMessage;
     expect(body.response_type).toBe('in_channel');
     expect(body.text).toContain('Undo: `/ops scale-revert staging backend`');
