@@ -51,6 +51,8 @@ export const BUNDLING: nodejs.BundlingOptions = {
   externalModules: CREDENTIAL_FALLBACKS_NEVER_LOADED_IN_LAMBDA,
   // Some CommonJS dependencies call require(); ESM bundles need it defined.
   banner: "import { createRequire as __cr } from 'module'; const require = __cr(import.meta.url);",
+  // Warnings and errors only: esbuild's per-bundle size summary was most of the main job's output.
+  logLevel: nodejs.LogLevel.WARNING,
 };
 
 /** The same bundle built by the local esbuild directly: for the benchmark and the bundle tests. */
