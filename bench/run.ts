@@ -71,7 +71,7 @@ function measureSynth(): { synthSeconds?: number; mainJobSeconds?: number; error
     encoding: 'utf8',
   });
   const mainJobSeconds = Number(process.hrtime.bigint() - started) / 1e9;
-  const synthSeconds = Number(/Synthesized \d+ stacks into .* in ([\d.]+) s/.exec(result.stdout)?.[1] ?? Number.NaN);
+  const synthSeconds = Number(/\[1\/2\] Synthesizing .* \.\.\. ([\d.]+) s/.exec(result.stdout)?.[1] ?? Number.NaN);
   return result.status === 0 ? { synthSeconds, mainJobSeconds } : { error: (result.stderr || result.stdout).split('\n').slice(0, 3).join(' ') };
 }
 
