@@ -1,7 +1,18 @@
 import type { OpsResult } from '../../contracts/ops-result.js';
 import type { EnvironmentName } from '../../contracts/environments.js';
-import type { RegisterCommand } from './context.js';
-import { SCENARIOS, findScenario, rehearse } from '../../rehearsal/index.js';
+import { SCENARIOS, type Scenario, rehearse } from '../../rehearsal/index.js';
+import { EXIT_CODES, unknown } from '../errors.js';
+import { type Output, type RegisterCommand, environment, output, printJson } from './context.js';
+
+/** The scenario asked for; a mistyped workflow or scenario gets the nearest name and the list. */
+export function pickScenario(workflow: string, name: string | undefined): Scenario {
+  const workflows = [...new Set(SCENARIOS.map((s) => s.workflow))];
+  if (!workflows.includes(workflow as Scenario['workflow'])) throw unknown('workflow', workflow, workflows);
+  const candidates = SCENARIOS.filter((s) => s.workflow === workflow);
+  const found = name === undefined ? candidates[0] : candidates.find((s) => s.name === name);
+  if (!found) throw unknown(`scenario of ${workflow}`, name ?? '', candidates.map((s) => s.name));
+  return found;
+}
 
 /** The published result as on-call reads it: what happened, the numbers, what was done, how to undo it. */
 function describeResult(result: OpsResult): string {
@@ -20,16 +31,24 @@ export const registerRehearse: RegisterCommand = (program) => {
   program
     .command('rehearse [workflow]')
     .description('run a workflow offline: the synthesized state machine, the real handler code, a simulated account')
-    .option('--env <env>', 'staging or production', 'staging')
+    .option('--env <env>', 'staging or production', environment, 'staging' as EnvironmentName)
     .option('--scenario <name>', 'which scripted situation (see --list)')
     .option('--list', 'list the scenarios')
     .option('--calls', 'print every AWS call the workflow made')
-    .action(async (workflow: string | undefined, options: { env: EnvironmentName; scenario?: string; list?: boolean; calls?: boolean }) => {
+    .option('--output <format>', 'text, or json: the run, its AWS calls and what it published', output, 'text')
+    .action(async (workflow: string | undefined, options: { env: EnvironmentName; scenario?: string; list?: boolean; calls?: boolean; output: Output }) => {
       if (options.list || !workflow) {
+        if (options.output === 'json') return printJson(SCENARIOS.map((s) => ({ workflow: s.workflow, scenario: s.name, expect: s.expect, description: s.description })));
         for (const s of SCENARIOS) console.log(`${s.workflow.padEnd(22)} ${s.name.padEnd(12)} ${s.description}`);
         return;
       }
-      const scenario = findScenario(workflow, options.scenario);
+      const scenario = pickScenario(workflow, options.scenario);
+      if (options.output === 'json') {
+        const { run, calls, published } = await rehearse(scenario, options.env);
+        printJson({ workflow: scenario.workflow, scenario: scenario.name, environment: options.env, expected: scenario.expect, asExpected: run.status === scenario.expect, run, calls, published });
+        process.exitCode = run.status === scenario.expect ? EXIT_CODES.ok : EXIT_CODES.failed;
+        return;
+      }
       console.log(`Rehearsing ${scenario.workflow} in ${options.env} (${scenario.name}): ${scenario.description}`);
       const { run, calls, published } = await rehearse(scenario, options.env);
       for (const state of run.path) console.log(`  → ${state}`);
@@ -37,6 +56,6 @@ export const registerRehearse: RegisterCommand = (program) => {
       console.log(`${run.transitions} state transitions, ${calls.length} AWS calls`);
       for (const result of published) console.log(describeResult(result));
       if (options.calls) for (const call of calls) console.log(`  ${call.slice(0, 240)}`);
-      process.exitCode = run.status === scenario.expect ? 0 : 1;
+      process.exitCode = run.status === scenario.expect ? EXIT_CODES.ok : EXIT_CODES.failed;
     });
 };

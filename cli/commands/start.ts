@@ -1,9 +1,23 @@
 import type { EnvironmentName } from '../../contracts/environments.js';
-import { isWorkflowName } from '../../contracts/workflows.js';
-import { CommandError } from '../../functions/slack-ops/commands.js';
+import { WORKFLOWS, isWorkflowName } from '../../contracts/workflows.js';
 import { environmentConfig } from '../../infra/config.js';
 import { describeStart, requestExecutionName, startWorkflow } from '../aws-workflows.js';
+import { UsageError, unknown } from '../errors.js';
 import { type RegisterCommand, environment, follow, requester } from './context.js';
+
+/** `--input`: a JSON object, or a usage error that quotes where it went wrong. */
+export function parseInput(text: string): Record<string, unknown> {
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(text);
+  } catch (error) {
+    throw new UsageError(`--input is not valid JSON (${error instanceof Error ? error.message : String(error)}).`, `Give a JSON object in single quotes, e.g. --input '{"requestedBy":"ana"}'.`);
+  }
+  if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) {
+    throw new UsageError('--input must be a JSON object.', `Give the fields by name, e.g. --input '{"requestedBy":"ana"}'.`);
+  }
+  return parsed as Record<string, unknown>;
+}
 
 /** `fhops start <workflow> --env <env> --input <json>`: any workflow, with the input given. */
 export const registerStart: RegisterCommand = (program, context) => {
@@ -15,8 +29,8 @@ export const registerStart: RegisterCommand = (program, context) => {
     .option('--name <name>', 'execution name (the same name never starts twice)')
     .option('--no-follow', 'start and return without following')
     .action(async (workflow: string, options: { env: EnvironmentName; input: string; name?: string; follow: boolean }) => {
-      if (!isWorkflowName(workflow)) throw new CommandError(`Unknown workflow ${workflow}`);
-      const input = { environment: options.env, requestedBy: requester(), ...(JSON.parse(options.input) as Record<string, unknown>) };
+      if (!isWorkflowName(workflow)) throw unknown('workflow', workflow, WORKFLOWS);
+      const input = { environment: options.env, requestedBy: requester(), ...parseInput(options.input) };
       const name = options.name ?? requestExecutionName(requester(), workflow, input, new Date());
       const started = await startWorkflow(context.sfn(), environmentConfig(options.env).prefix, workflow, name, input);
       console.log(describeStart(started, workflow));
