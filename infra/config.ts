@@ -251,6 +251,8 @@ export interface SlackConfig {
   readonly workspaceId: string;
   /** The critical channel failed workflow executions are posted to. */
   readonly criticalChannelId: string;
+  /** Where on-call opens the runbooks from a Slack message: this repository's docs/runbooks (https). */
+  readonly runbooksUrl: string;
 }
 
 /**
@@ -647,6 +649,7 @@ export function environmentConfig(name: EnvironmentName, context: DeploymentCont
       criticalChannelId: production ? context.slackProductionCriticalChannel : context.slackStagingCriticalChannel,
       flapWindowMinutes: 15,
       approvalMinutes: 15,
+      runbooksUrl: `https://github.com/${context.githubOwner}/financehub-ops/blob/main/docs/runbooks`,
     },
     fourEyes: {
       workflows: production ? ['scaling-override', 'failover-drill'] : [],

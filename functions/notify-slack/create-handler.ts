@@ -15,6 +15,7 @@ const environmentSchema = z.object({
   SLACK_SECRET_ARN: envField.arn,
   TABLE_NAME: envField.text,
   FLAP_WINDOW_MINUTES: envField.positiveInt,
+  RUNBOOKS_URL: z.string().url(),
 });
 const webhookSchema = z.object({ opsWebhookUrl: z.string().url(), incidentsWebhookUrl: z.string().url() });
 
@@ -42,6 +43,7 @@ export function createHandler(overrides: HandlerOverrides<{ readonly dynamodb: D
       post: (url, payload) => postToWebhook(url, payload, { fetch: post, sleep: (ms) => sleep(ms) }),
       now: () => Date.now(),
       region: env.AWS_REGION,
+      runbooksUrl: env.RUNBOOKS_URL,
     });
     const failed = outcomes.filter((o) => o.outcome === 'failed');
     metrics.addMetric('SlackPosted', 'Count', outcomes.filter((o) => o.outcome === 'posted').length);

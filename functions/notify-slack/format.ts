@@ -13,6 +13,38 @@ export interface FormatContext {
   readonly region: string;
   /** Suppressed state changes of a flapping alarm since the last post. */
   readonly suppressedChanges?: number;
+  /** https base of docs/runbooks: `docs/runbooks/<name>.md` in a message becomes a link there. @default left as a path */
+  readonly runbooksUrl?: string;
+}
+
+/** AWS console pages a browser can open, for what results name by ARN or s3:// URL. */
+export function consoleUrl(region: string, target: string): string | undefined {
+  const s3 = /^s3:\/\/([^/]+)\/(.+)$/.exec(target);
+  if (s3) return `https://s3.console.aws.amazon.com/s3/object/${s3[1]}?region=${region}&prefix=${encodeURIComponent(s3[2] ?? '')}`;
+  if (/^arn:aws:states:[a-z0-9-]+:\d{12}:execution:/.test(target)) {
+    const executionRegion = target.split(':')[3];
+    return `https://${executionRegion}.console.aws.amazon.com/states/home?region=${executionRegion}#/v2/executions/details/${encodeURIComponent(target)}`;
+  }
+  return undefined;
+}
+
+/** Runbook paths (`docs/runbooks/restore-drill.md#data-loss`) as Slack links to the configured repository. */
+function linkRunbooks(text: string, runbooksUrl: string | undefined): string {
+  if (!runbooksUrl) return text;
+  return text.replace(/docs\/runbooks\/([a-z0-9-]+)\.md(#[a-z0-9-]+)?/g, (_path, name: string, anchor?: string) => `<${runbooksUrl}/${name}.md${anchor ?? ''}|runbook ${name}>`);
+}
+
+/** Every mrkdwn text of the blocks with its runbook paths linked (plain_text headers cannot hold links). */
+function withRunbookLinks(payload: SlackPayload, runbooksUrl: string | undefined): SlackPayload {
+  if (!runbooksUrl) return payload;
+  const visit = (node: unknown): unknown => {
+    if (Array.isArray(node)) return node.map(visit);
+    if (typeof node !== 'object' || node === null) return node;
+    const record = node as Record<string, unknown>;
+    if (record.type === 'mrkdwn' && typeof record.text === 'string') return { ...record, text: linkRunbooks(record.text, runbooksUrl) };
+    return Object.fromEntries(Object.entries(record).map(([key, value]) => [key, visit(value)]));
+  };
+  return { ...payload, attachments: payload.attachments.map((a) => ({ ...a, blocks: visit(a.blocks) as unknown[] })) };
 }
 
 const COLOR: Record<Severity, string> = { critical: '#d0021b', warning: '#f5a623', info: '#4a90e2', resolved: '#2eb67d' };
@@ -138,7 +170,14 @@ function ecsMessage(event: EcsEvent, severity: Severity): SlackPayload {
   ]);
 }
 
-function opsResultMessage(result: OpsResult, severity: Severity): SlackPayload {
+function opsResultMessage(result: OpsResult, severity: Severity, ctx: FormatContext): SlackPayload {
+  const report = result.reportUrl ? consoleUrl(ctx.region, result.reportUrl) : undefined;
+  const execution = result.executionArn ? consoleUrl(ctx.region, result.executionArn) : undefined;
+  const links = [
+    report ? `<${report}|Report>` : result.reportUrl ? `Report: ${result.reportUrl}` : '',
+    execution ? `<${execution}|Execution in the console>` : '',
+    result.executionArn ? `\`fhops status ${result.executionArn}\`` : '',
+  ].filter(Boolean);
   const measured = result.measurements.map((m) => {
     const verdict = m.passed === undefined ? '' : m.passed ? ' :white_check_mark:' : ' :x:';
     const target = m.target === undefined ? '' : ` (target ${m.target} ${m.unit})`;
@@ -155,11 +194,15 @@ function opsResultMessage(result: OpsResult, severity: Severity): SlackPayload {
     ...(measured.length ? [section(`*Measured:*\n${measured.join('\n')}`)] : []),
     section(`*What was done:*\n${result.actionsTaken.length ? result.actionsTaken.map((a) => `• ${a}`).join('\n') : 'nothing was changed'}`),
     section(`*How to undo:* ${result.howToUndo ?? 'nothing to undo'}`),
-    context([result.reportUrl ? `<${result.reportUrl}|Report>` : '', result.executionArn ? `Execution: \`${result.executionArn}\`` : ''].filter(Boolean).join(' · ') || `${result.startedAt} → ${result.finishedAt}`),
+    context(links.join(' · ') || `${result.startedAt} → ${result.finishedAt}`),
   ]);
 }
 
 export function formatNotification(notification: Notification, severity: Severity, ctx: FormatContext): SlackPayload {
+  return withRunbookLinks(formatBlocks(notification, severity, ctx), ctx.runbooksUrl);
+}
+
+function formatBlocks(notification: Notification, severity: Severity, ctx: FormatContext): SlackPayload {
   switch (notification.kind) {
     case 'alarm':
       return alarmMessage(notification.alarm, severity, ctx);
@@ -168,7 +211,7 @@ export function formatNotification(notification: Notification, severity: Severit
     case 'ecs':
       return ecsMessage(notification.event, severity);
     case 'ops-result':
-      return opsResultMessage(notification.result, severity);
+      return opsResultMessage(notification.result, severity, ctx);
     case 'text':
       return payload(severity, notification.subject ?? 'Notification', [section(`\`\`\`${notification.text.slice(0, 2800)}\`\`\``)]);
   }

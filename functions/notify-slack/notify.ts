@@ -14,6 +14,8 @@ export interface NotifyDeps {
   readonly post: (url: string, payload: SlackPayload) => Promise<number>;
   readonly now: () => number;
   readonly region: string;
+  /** https base of the runbooks; runbook paths in messages become links to it. */
+  readonly runbooksUrl?: string;
 }
 
 export interface RecordOutcome {
@@ -56,7 +58,7 @@ export async function notifySlack(records: readonly SNSEventRecord[], deps: Noti
       const severity = severityOf(notification);
       const channel = channelOf(notification, severity);
       const webhooks = await deps.webhooks();
-      await deps.post(webhooks[channel], formatNotification(notification, severity, { region: deps.region, suppressedChanges }));
+      await deps.post(webhooks[channel], formatNotification(notification, severity, { region: deps.region, runbooksUrl: deps.runbooksUrl, suppressedChanges }));
       await deps.tracker.markPosted(messageId, deps.now());
       outcomes.push({ messageId, kind: notification.kind, outcome: 'posted', channel });
     } catch (error) {

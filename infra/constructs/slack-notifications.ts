@@ -57,6 +57,7 @@ export class SlackNotifications extends Construct {
       reservedConcurrentExecutions: 10,
       environment: {
         FLAP_WINDOW_MINUTES: String(config.slack.flapWindowMinutes),
+        RUNBOOKS_URL: config.slack.runbooksUrl,
       },
     });
     this.function.bindTable(this.table, { access: 'readWrite' }).bindSecret(props.slackSecret, 'SLACK_SECRET_ARN');

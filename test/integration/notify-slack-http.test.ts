@@ -43,6 +43,7 @@ beforeAll(async () => {
     SLACK_SECRET_ARN: 'arn:aws:secretsmanager:us-east-1:222222222222:secret:financehub-production/slack-AbCdEf',
     TABLE_NAME: 'financehub-production-notify-slack',
     FLAP_WINDOW_MINUTES: '15',
+    RUNBOOKS_URL: 'https://github.com/financehub/financehub-ops/blob/main/docs/runbooks',
     POWERTOOLS_LOG_LEVEL: 'SILENT',
     POWERTOOLS_METRICS_DISABLED: 'true',
   });

@@ -20,7 +20,7 @@ function messagesFor(sample: unknown): unknown[] {
   const arrivals = isSns(sample) ? sample.Records.map((r) => ({ message: r.Sns.Message, subject: r.Sns.Subject ?? undefined })) : [{ message: JSON.stringify(sample), subject: undefined }];
   return arrivals.map(({ message, subject }) => {
     const notification = classify(message, subject);
-    return formatNotification(notification, severityOf(notification), { region: 'us-east-1', suppressedChanges: 2 });
+    return formatNotification(notification, severityOf(notification), { region: 'us-east-1', suppressedChanges: 2, runbooksUrl: 'https://github.com/financehub/financehub-ops/blob/main/docs/runbooks' });
   });
 }
 

@@ -123,6 +123,35 @@ describe('Block Kit messages', () => {
     expect(text).toContain('|Report>');
   });
 
+  it('links the report and the execution to console pages a browser opens, never an s3:// URL', () => {
+    // Act
+    const { payload } = render(opsSuccessEvent);
+
+    // Assess
+    const text = textOf(payload);
+    expect(text).toContain(
+      '<https://s3.console.aws.amazon.com/s3/object/financehub-production-backups-222222222222?region=us-east-1&prefix=drills%2Frestore-drill%2F2026-11-01T03-00-00Z.html|Report>',
+    );
+    expect(text).toContain(
+      '<https://us-east-1.console.aws.amazon.com/states/home?region=us-east-1#/v2/executions/details/arn%3Aaws%3Astates%3Aus-east-1%3A222222222222%3Aexecution%3Afinancehub-production-restore-drill%3Ascheduled-2026-11-01|Execution in the console>',
+    );
+    expect(text).not.toContain('<s3://');
+  });
+
+  it('turns runbook paths into links to the configured repository', () => {
+    // Prepare
+    const sns = messageOf(alarmEvent);
+    const notification = classify(sns.Message, sns.Subject ?? undefined);
+    const runbooksUrl = 'https://github.com/financehub/financehub-ops/blob/main/docs/runbooks';
+
+    // Act
+    const payload = formatNotification(notification, severityOf(notification), { region: 'us-east-1', runbooksUrl });
+
+    // Assess
+    expect(textOf(payload)).toContain('<https://github.com/financehub/financehub-ops/blob/main/docs/runbooks/alarm-remediation.md#high-cpu|runbook alarm-remediation>');
+    expect(textOf(payload)).not.toMatch(/[^/]docs\/runbooks\/alarm-remediation\.md/);
+  });
+
   it('sends a failed drill to the incidents channel with the exact command to remove the orphan', () => {
     // Act
     const { severity, channel, payload } = render(opsFailureEvent);
