@@ -57,11 +57,19 @@ export function isAssemblyFresh(outdir: string): boolean {
 
 /** Synthesizes staging and production (with their DR stacks) into `outdir`. */
 export function synthesizeAssembly(outdir: string): void {
-  const app = new App({ outdir, context: { 'aws:cdk:bundling-stacks': [], ...FEATURE_FLAGS } });
-  buildEnvironments(app, DEFAULT_CONTEXT);
-  const inputs = inputsHash();
-  app.synth();
-  writeFileSync(path.join(outdir, INPUTS_FILE), inputs);
+  // NodejsFunction looks for the lock file from the working directory up: an installed fhops runs from anywhere.
+  const workingDirectory = process.cwd();
+  const target = path.resolve(workingDirectory, outdir);
+  process.chdir(repositoryRoot);
+  try {
+    const app = new App({ outdir: target, context: { 'aws:cdk:bundling-stacks': [], ...FEATURE_FLAGS } });
+    buildEnvironments(app, DEFAULT_CONTEXT);
+    const inputs = inputsHash();
+    app.synth();
+    writeFileSync(path.join(target, INPUTS_FILE), inputs);
+  } finally {
+    process.chdir(workingDirectory);
+  }
 }
 
 /** The templates of one environment's stacks, by stack name. */

@@ -8,7 +8,7 @@ import type { ResolvedStateMachine } from './definition.js';
 import { type DeployedHandler, type LambdaInvoker, type WorkflowRun, inProcess, runWorkflow } from './executor.js';
 import { SimulatedClock } from './simulated/clock.js';
 import { SimulatedStepFunctions } from './simulated/step-functions.js';
-import { SimulatedAccount, publishedResults } from './simulated/account.js';
+import { SimulatedAccount, type WrittenObject, publishedResults, writtenObjects } from './simulated/account.js';
 import { type RehearsalWorld, type Scenario, lastWednesdayAfternoon, rehearsalExecutionName } from './scenarios/scenario.js';
 
 const repositoryRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
@@ -23,6 +23,8 @@ export interface Rehearsal {
   readonly calls: string[];
   /** The results the workflow published to the notification topic: what on-call reads in Slack. */
   readonly published: OpsResult[];
+  /** What the workflow wrote to S3: the drills' JSON and HTML reports. */
+  readonly written: WrittenObject[];
 }
 
 export function ensureAssembly(): void {
@@ -93,7 +95,7 @@ export async function rehearse(scenario: Scenario, environment: EnvironmentName,
       const lambdas: Record<string, ReturnType<typeof inProcess>> = {};
       for (const folder of scenario.functions) lambdas[folder] = inProcess(await buildHandler(environment, folder, scripted.clients ?? {}), folder);
       const run = await runWorkflow({ definition, input, lambdas, executionName, clock, invoke: options.invoke });
-      return { scenario, environment, run, calls: account.callLog(), published: publishedResults(account), world, account };
+      return { scenario, environment, run, calls: account.callLog(), published: publishedResults(account), written: writtenObjects(account), world, account };
     } finally {
       scripted.undo?.();
       account.restore();

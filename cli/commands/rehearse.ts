@@ -1,6 +1,8 @@
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { basename, join, resolve } from 'node:path';
 import type { OpsResult } from '../../contracts/ops-result.js';
 import type { EnvironmentName } from '../../contracts/environments.js';
-import { SCENARIOS, type Scenario, rehearse } from '../../rehearsal/index.js';
+import { type Rehearsal, SCENARIOS, type Scenario, rehearse } from '../../rehearsal/index.js';
 import { EXIT_CODES, unknown } from '../errors.js';
 import { type Output, type RegisterCommand, environment, output, printJson } from './context.js';
 
@@ -26,6 +28,20 @@ function describeResult(result: OpsResult): string {
   return lines.join('\n');
 }
 
+/** Writes the HTML reports the rehearsal's workflow wrote to S3 into `folder`; returns their paths. */
+export function keepReports(rehearsal: Rehearsal, folder: string): string[] {
+  const pages = rehearsal.written.filter((object) => object.contentType?.startsWith('text/html'));
+  if (pages.length === 0) return [];
+  mkdirSync(folder, { recursive: true });
+  return pages.map((page) => {
+    const file = resolve(join(folder, `${rehearsal.environment}-${basename(page.key)}`));
+    writeFileSync(file, page.body);
+    return file;
+  });
+}
+
+const reportFolder = (option: string | true) => (option === true ? 'rehearsal-reports' : option);
+
 /** `fhops rehearse <workflow>`: runs a workflow offline against a scripted account and shows what it would do. */
 export const registerRehearse: RegisterCommand = (program) => {
   program
@@ -36,7 +52,8 @@ export const registerRehearse: RegisterCommand = (program) => {
     .option('--list', 'list the scenarios')
     .option('--calls', 'print every AWS call the workflow made')
     .option('--output <format>', 'text, or json: the run, its AWS calls and what it published', output, 'text')
-    .action(async (workflow: string | undefined, options: { env: EnvironmentName; scenario?: string; list?: boolean; calls?: boolean; output: Output }) => {
+    .option('--report [folder]', 'write the drill\'s HTML report into folder (default rehearsal-reports/) and print its path')
+    .action(async (workflow: string | undefined, options: { env: EnvironmentName; scenario?: string; list?: boolean; calls?: boolean; output: Output; report?: string | true }) => {
       if (options.list || !workflow) {
         if (options.output === 'json') return printJson(SCENARIOS.map((s) => ({ workflow: s.workflow, scenario: s.name, expect: s.expect, description: s.description })));
         for (const s of SCENARIOS) console.log(`${s.workflow.padEnd(22)} ${s.name.padEnd(12)} ${s.description}`);
@@ -44,18 +61,26 @@ export const registerRehearse: RegisterCommand = (program) => {
       }
       const scenario = pickScenario(workflow, options.scenario);
       if (options.output === 'json') {
-        const { run, calls, published } = await rehearse(scenario, options.env);
-        printJson({ workflow: scenario.workflow, scenario: scenario.name, environment: options.env, expected: scenario.expect, asExpected: run.status === scenario.expect, run, calls, published });
+        const rehearsal = await rehearse(scenario, options.env);
+        const { run, calls, published } = rehearsal;
+        const reports = options.report ? keepReports(rehearsal, reportFolder(options.report)) : undefined;
+        printJson({ workflow: scenario.workflow, scenario: scenario.name, environment: options.env, expected: scenario.expect, asExpected: run.status === scenario.expect, run, calls, published, reports });
         process.exitCode = run.status === scenario.expect ? EXIT_CODES.ok : EXIT_CODES.failed;
         return;
       }
       console.log(`Rehearsing ${scenario.workflow} in ${options.env} (${scenario.name}): ${scenario.description}`);
-      const { run, calls, published } = await rehearse(scenario, options.env);
+      const rehearsal = await rehearse(scenario, options.env);
+      const { run, calls, published } = rehearsal;
       for (const state of run.path) console.log(`  → ${state}`);
       console.log(`${run.status}${run.error ? ` ${run.error}: ${run.cause ?? ''}` : ''}`);
       console.log(`${run.transitions} state transitions, ${calls.length} AWS calls`);
       for (const result of published) console.log(describeResult(result));
       if (options.calls) for (const call of calls) console.log(`  ${call.slice(0, 240)}`);
+      if (options.report) {
+        const reports = keepReports(rehearsal, reportFolder(options.report));
+        if (reports.length === 0) console.log(`${scenario.workflow} writes no HTML report (the drills do); nothing was written.`);
+        for (const file of reports) console.log(`Report: ${file}`);
+      }
       process.exitCode = run.status === scenario.expect ? EXIT_CODES.ok : EXIT_CODES.failed;
     });
 };

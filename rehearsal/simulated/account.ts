@@ -124,6 +124,25 @@ export function publishedResults(account: SimulatedAccount): OpsResult[] {
     .map((call) => opsResultSchema.parse(JSON.parse((call.input as { Message?: string }).Message ?? '{}')));
 }
 
+/** An object a workflow wrote to S3 in the simulated account (a drill's JSON and HTML report). */
+export interface WrittenObject {
+  readonly bucket: string;
+  readonly key: string;
+  readonly contentType?: string;
+  readonly body: string;
+}
+
+/** What the workflows wrote to S3, in order: the drill reports, kept so a rehearsal can hand them over. */
+export function writtenObjects(account: SimulatedAccount): WrittenObject[] {
+  return account
+    .calls()
+    .filter((call) => call.service === 'S3' && call.command === 'PutObject')
+    .map((call) => {
+      const input = call.input as { Bucket?: string; Key?: string; ContentType?: string; Body?: unknown };
+      return { bucket: input.Bucket ?? '', key: input.Key ?? '', contentType: input.ContentType, body: typeof input.Body === 'string' ? input.Body : String(input.Body ?? '') };
+    });
+}
+
 /** The application's health endpoint: answers the status codes in turn, the last one repeating; `onProbe` runs at each probe. */
 export function scriptedHealthEndpoint(codes: readonly number[], onProbe: () => void = () => undefined): ProbeFetch {
   const left = [...codes];
