@@ -47,7 +47,7 @@ export function slackManifest(config: EnvironmentConfig, requestUrl: string): Re
         },
       ],
     },
-    oauth_config: { scopes: { bot: ['commands', 'incoming-webhook'] } },
+    oauth_config: { scopes: { bot: ['commands', 'incoming-webhook', 'chat:write'] } },
     settings: {
       interactivity: { is_enabled: true, request_url: requestUrl },
       org_deploy_enabled: false,

@@ -8,6 +8,8 @@ export interface SlackSettings {
   readonly signingSecret?: string;
   readonly opsWebhookUrl?: string;
   readonly incidentsWebhookUrl?: string;
+  /** The app's bot token (`chat:write`): the follow-up posts outcomes of runs longer than a response URL lives. */
+  readonly botToken?: string;
 }
 
 export class SetupError extends Error {
@@ -18,6 +20,7 @@ export class SetupError extends Error {
 }
 
 const SIGNING_SECRET = /^[0-9a-f]{32}$/;
+const BOT_TOKEN = /^xoxb-[A-Za-z0-9-]{10,}$/;
 const WEBHOOK_URL = /^https:\/\/hooks\.slack\.com\/services\/T[A-Z0-9]+\/B[A-Z0-9]+\/[A-Za-z0-9]+$/;
 const SLACK_USER_ID = /^[UW][A-Z0-9]{2,}$/;
 const SLACK_TEAM_ID = /^T[A-Z0-9]{2,}$/;
@@ -26,6 +29,9 @@ const SLACK_CHANNEL_ID = /^[CG][A-Z0-9]{2,}$/;
 function checkSettings(settings: SlackSettings): void {
   if (settings.signingSecret !== undefined && !SIGNING_SECRET.test(settings.signingSecret)) {
     throw new SetupError('signing secret: not a Slack signing secret (32 hex characters, "Basic Information" > "App Credentials"). Nothing was changed.');
+  }
+  if (settings.botToken !== undefined && !BOT_TOKEN.test(settings.botToken)) {
+    throw new SetupError('bot token: not a Slack bot token (xoxb-..., "OAuth & Permissions" > "Bot User OAuth Token"). Nothing was changed.');
   }
   for (const key of ['opsWebhookUrl', 'incidentsWebhookUrl'] as const) {
     const value = settings[key];
@@ -67,7 +73,7 @@ export async function storeSlackSettings(secrets: SecretsManagerClient, config: 
   const { signingSecret, ...webhooks } = settings;
   const givenWebhooks = Object.fromEntries(Object.entries(webhooks).filter((entry): entry is [string, string] => entry[1] !== undefined));
   if (signingSecret === undefined && Object.keys(givenWebhooks).length === 0) {
-    throw new SetupError('Give at least one of --signing-secret-stdin, --ops-webhook-url, --incidents-webhook-url. Nothing was changed.');
+    throw new SetupError('Give at least one of --signing-secret-stdin, --bot-token-stdin, --ops-webhook-url, --incidents-webhook-url. Nothing was changed.');
   }
   const written: Record<string, string[]> = {};
   if (signingSecret !== undefined) written[config.slack.signingSecretName] = await mergeIntoSecret(secrets, config.slack.signingSecretName, { signingSecret });

@@ -3,7 +3,7 @@ import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { SSMClient } from '@aws-sdk/client-ssm';
 import type { EnvironmentName } from '../../contracts/environments.js';
 import { environmentConfig } from '../../infra/config.js';
-import { readAuthorization, storeSlackSettings, writeAuthorization } from '../slack-setup.js';
+import { SetupError, readAuthorization, storeSlackSettings, writeAuthorization } from '../slack-setup.js';
 import { type RegisterCommand, environment } from './context.js';
 
 const list = (value: string, previous: string[] = []) => [...previous, ...value.split(',').map((item) => item.trim()).filter(Boolean)];
@@ -37,13 +37,18 @@ export const registerSlackSetup: RegisterCommand = (program) => {
     .description('store the Slack app\'s signing secret (its own secret) and incoming webhooks (the Slack secret)')
     .requiredOption('--env <env>', 'staging or production', environment)
     .option('--signing-secret-stdin', 'read the signing secret from standard input')
+    .option('--bot-token-stdin', 'read the bot token (xoxb-..., for follow-ups of long runs) from standard input')
     .option('--ops-webhook-url <url>', 'incoming webhook of the ops channel (results, remediations)')
     .option('--incidents-webhook-url <url>', 'incoming webhook of the incidents channel (alarms)')
-    .action(async (options: { env: EnvironmentName; signingSecretStdin?: boolean; opsWebhookUrl?: string; incidentsWebhookUrl?: string }) => {
+    .action(async (options: { env: EnvironmentName; signingSecretStdin?: boolean; botTokenStdin?: boolean; opsWebhookUrl?: string; incidentsWebhookUrl?: string }) => {
       const config = environmentConfig(options.env);
-      const signingSecret = options.signingSecretStdin ? (await text(process.stdin)).trim() : undefined;
+      if (options.signingSecretStdin && options.botTokenStdin) throw new SetupError('Standard input holds one value: give --signing-secret-stdin and --bot-token-stdin in two runs. Nothing was changed.');
+      const fromStdin = options.signingSecretStdin || options.botTokenStdin ? (await text(process.stdin)).trim() : undefined;
+      const signingSecret = options.signingSecretStdin ? fromStdin : undefined;
+      const botToken = options.botTokenStdin ? fromStdin : undefined;
       const fields = await storeSlackSettings(new SecretsManagerClient({ region: config.region }), config, {
         signingSecret,
+        botToken,
         opsWebhookUrl: options.opsWebhookUrl,
         incidentsWebhookUrl: options.incidentsWebhookUrl,
       });

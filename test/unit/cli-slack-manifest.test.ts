@@ -41,7 +41,7 @@ describe('fhops slack-manifest', () => {
     expect(manifest).toMatchObject({
       display_information: { name: 'FinanceHub Ops (production)' },
       features: { slash_commands: [{ command: '/ops', url: URL, should_escape: false }] },
-      oauth_config: { scopes: { bot: ['commands', 'incoming-webhook'] } },
+      oauth_config: { scopes: { bot: ['commands', 'incoming-webhook', 'chat:write'] } },
       settings: { interactivity: { is_enabled: true, request_url: URL }, socket_mode_enabled: false },
     });
   });

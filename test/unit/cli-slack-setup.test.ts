@@ -49,21 +49,22 @@ describe('fhops slack-secret', () => {
     expect(secrets.commandCalls(PutSecretValueCommand).map((call) => call.args[0].input.SecretId)).toEqual(['financehub-production/slack-signing']);
   });
 
-  it('adds a webhook and keeps the fields already stored', async () => {
+  it('adds a webhook and the bot token beside the fields already stored', async () => {
     // Prepare
     const stored = storedSecrets({ 'financehub-production/slack': JSON.stringify({ incidentsWebhookUrl: OPS_WEBHOOK }) });
 
     // Act
-    const fields = await storeSlackSettings(new SecretsManagerClient({}), production, { opsWebhookUrl: OPS_WEBHOOK });
+    const fields = await storeSlackSettings(new SecretsManagerClient({}), production, { opsWebhookUrl: OPS_WEBHOOK, botToken: 'xoxb-1234567890-abcdefghij' });
 
     // Assess
-    expect(fields).toEqual({ 'financehub-production/slack': ['incidentsWebhookUrl', 'opsWebhookUrl'] });
-    expect(JSON.parse(stored['financehub-production/slack'] ?? '{}')).toEqual({ opsWebhookUrl: OPS_WEBHOOK, incidentsWebhookUrl: OPS_WEBHOOK });
+    expect(fields).toEqual({ 'financehub-production/slack': ['botToken', 'incidentsWebhookUrl', 'opsWebhookUrl'] });
+    expect(JSON.parse(stored['financehub-production/slack'] ?? '{}')).toEqual({ opsWebhookUrl: OPS_WEBHOOK, incidentsWebhookUrl: OPS_WEBHOOK, botToken: 'xoxb-1234567890-abcdefghij' });
   });
 
   it.each([
     [{ signingSecret: 'not-a-secret' }, 'signing secret: not a Slack signing secret'],
     [{ opsWebhookUrl: 'https://example.com/hook' }, 'opsWebhookUrl: not a Slack incoming webhook URL'],
+    [{ botToken: 'xoxp-user-token' }, 'bot token: not a Slack bot token'],
     [{}, 'Give at least one of'],
   ])('refuses %j and changes nothing', async (settings, message) => {
     // Prepare
