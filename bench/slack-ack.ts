@@ -21,6 +21,7 @@ export async function measureSlackAck(requests: number): Promise<Stats> {
     ddb: new DynamoDBClient({ region: 'us-east-1' }),
     config: {
       environment: 'staging',
+      slashCommand: '/ops-staging',
       region: 'us-east-1',
       account: '111111111111',
       prefix: 'financehub-staging',

@@ -41,16 +41,19 @@ export class CommandError extends Error {
   }
 }
 
-export const USAGE = [
-  '`/ops help`: this list',
-  '`/ops status <env>`: workflows running now',
-  '`/ops scale <env> <service> <min> <max> <minutes> <reason>`: override autoscaling bounds for a while',
-  '`/ops scale-revert <env> <service> [reason]`: end an override now, back to the baseline',
-  '`/ops verify-backups <env>`: run the backup verification now',
-  '`/ops restore-drill <env>`: restore the latest backup to a temporary instance, verify, delete it',
-  '`/ops failover-drill <env>`: force database and cache failover and measure recovery',
-  '`<env>` is staging or production; in production, scale, scale-revert and failover-drill need a second person to approve.',
-].join('\n');
+/** The command list, as typed in this environment's Slack app (`/ops` in production, `/ops-staging` in staging). */
+export function usage(slash = '/ops'): string {
+  return [
+    `\`${slash} help\`: this list`,
+    `\`${slash} status <env>\`: workflows running now`,
+    `\`${slash} scale <env> <service> <min> <max> <minutes> <reason>\`: override autoscaling bounds for a while`,
+    `\`${slash} scale-revert <env> <service> [reason]\`: end an override now, back to the baseline`,
+    `\`${slash} verify-backups <env>\`: run the backup verification now`,
+    `\`${slash} restore-drill <env>\`: restore the latest backup to a temporary instance, verify, delete it`,
+    `\`${slash} failover-drill <env>\`: force database and cache failover and measure recovery`,
+    '`<env>` is staging or production; in production, scale, scale-revert and failover-drill need a second person to approve.',
+  ].join('\n');
+}
 
 function parse<T>(schema: z.ZodType<T>, value: unknown): T {
   const result = schema.safeParse(value);
@@ -62,23 +65,26 @@ function expectArgs(words: readonly string[], atLeast: number, usage: string): v
   if (words.length < atLeast) throw new CommandError(`Not enough arguments. Usage: ${usage}`);
 }
 
-/** Parses the text after `/ops` into a command, checking every number against the limits before anything starts. */
-export function parseCommand(text: string, limits: ScalingLimits): OpsCommand {
+/**
+ * Parses the text after the slash command (`slash`, as usage messages quote it) into a command, checking every number
+ * against the limits before anything starts.
+ */
+export function parseCommand(text: string, limits: ScalingLimits, slash = '/ops'): OpsCommand {
   const [first = 'help', ...args] = text.trim().split(/\s+/).filter((word) => word.length > 0);
   const verb = first.toLowerCase();
   switch (verb) {
     case 'help':
       return { name: 'help' };
     case 'status':
-      expectArgs(args, 1, '`/ops status <env>`');
+      expectArgs(args, 1, `\`${slash} status <env>\``);
       return { name: 'status', environment: parse(environment, args[0]) };
     case 'verify-backups':
     case 'restore-drill':
     case 'failover-drill':
-      expectArgs(args, 1, `\`/ops ${verb} <env>\``);
+      expectArgs(args, 1, `\`${slash} ${verb} <env>\``);
       return { name: verb as 'verify-backups' | 'restore-drill' | 'failover-drill', environment: parse(environment, args[0]) };
     case 'scale-revert':
-      expectArgs(args, 2, '`/ops scale-revert <env> <service> [reason]`');
+      expectArgs(args, 2, `\`${slash} scale-revert <env> <service> [reason]\``);
       return {
         name: 'scale-revert',
         environment: parse(environment, args[0]),
@@ -86,7 +92,7 @@ export function parseCommand(text: string, limits: ScalingLimits): OpsCommand {
         reason: args.slice(2).join(' ') || 'early revert requested from Slack',
       };
     case 'scale': {
-      expectArgs(args, 6, '`/ops scale <env> <service> <min> <max> <minutes> <reason>`');
+      expectArgs(args, 6, `\`${slash} scale <env> <service> <min> <max> <minutes> <reason>\``);
       const svc = parse(service, args[1]);
       const ceiling = limits.maxCeiling[svc];
       const min = parse(count('min').min(1, 'min must be at least 1'), args[2]);
@@ -109,7 +115,7 @@ export function parseCommand(text: string, limits: ScalingLimits): OpsCommand {
       };
     }
     default:
-      throw new CommandError(`Unknown command \`${verb}\`. Commands:\n${USAGE}`);
+      throw new CommandError(`Unknown command \`${verb}\`. Commands:\n${usage(slash)}`);
   }
 }
 

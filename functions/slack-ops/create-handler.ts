@@ -15,6 +15,7 @@ import { type HttpResponse, type SlackOpsDeps, handleSlackRequest } from './slac
 
 const environmentSchema = z.object({
   ENVIRONMENT: envField.environment,
+  SLACK_COMMAND: z.string().regex(/^\/[a-z0-9_-]{1,31}$/, 'must be a Slack slash command such as /ops'),
   AWS_REGION: envField.text,
   ACCOUNT_ID: envField.text,
   NAME_PREFIX: envField.text,
@@ -56,6 +57,7 @@ export function createHandler(overrides: HandlerOverrides<{ readonly sfn: SFNCli
     ddb,
     config: {
       environment: env.ENVIRONMENT,
+      slashCommand: env.SLACK_COMMAND,
       region: env.AWS_REGION,
       account: env.ACCOUNT_ID,
       prefix: env.NAME_PREFIX,

@@ -8,12 +8,14 @@ import type { AuditEntry } from '../lib/audit.js';
 import { executionName, stateMachineArn } from '../lib/workflows.js';
 import { rememberFollowUp } from './approvals.js';
 import { type AuthorizationPolicy, NotAuthorized, authorizeApproval, authorizeCommand, authorizeOrigin, personForAwsIdentity } from './authorize.js';
-import { CommandError, type OpsCommand, type ScalingLimits, USAGE, describeCommand, needsApproval, parseCommand, workflowFor } from './commands.js';
+import { CommandError, type OpsCommand, type ScalingLimits, describeCommand, needsApproval, parseCommand, usage, workflowFor } from './commands.js';
 import { SlackRequestRejected, verifySlackSignature } from './verify-signature.js';
 import type { EnvironmentName } from '../../contracts/environments.js';
 
 export interface SlackOpsConfig {
   readonly environment: EnvironmentName;
+  /** The slash command of this environment's Slack app, as messages quote it. */
+  readonly slashCommand: string;
   readonly region: string;
   readonly account: string;
   readonly prefix: string;
@@ -127,11 +129,12 @@ async function handleSlashCommand(fields: Record<string, string>, timestamp: str
   const { text, user_id: userId, response_url: responseUrl } = parsed.data;
   const actor = { who: userId, from: `slack:${parsed.data.team_id ?? '?'}/${parsed.data.channel_id ?? '?'}` };
   const policy = await deps.policy();
-  await refuseUnless(actor, `/ops ${text}`, deps, () => authorizeOrigin(policy, { teamId: parsed.data.team_id, channelId: parsed.data.channel_id }));
-  const command = parseCommand(text, deps.config.limits);
-  if (command.name === 'help') return ephemeral(`*FinanceHub ops commands* (${deps.config.environment})\n${USAGE}`);
+  const { slashCommand } = deps.config;
+  await refuseUnless(actor, `${slashCommand} ${text}`, deps, () => authorizeOrigin(policy, { teamId: parsed.data.team_id, channelId: parsed.data.channel_id }));
+  const command = parseCommand(text, deps.config.limits, slashCommand);
+  if (command.name === 'help') return ephemeral(`*FinanceHub ops commands* (${deps.config.environment})\n${usage(slashCommand)}`);
   assertEnvironment(command, deps.config);
-  await refuseUnless(actor, `/ops ${text}`, deps, () => authorizeCommand(policy, command.name, userId));
+  await refuseUnless(actor, `${slashCommand} ${text}`, deps, () => authorizeCommand(policy, command.name, userId));
 
   if (command.name === 'status') return ephemeral(await runningWorkflows(deps));
 
@@ -295,16 +298,16 @@ async function startWorkflow(command: OpsCommand, options: StartOptions, deps: S
   return [
     `Started ${start.workflow} for <@${options.requestedBy}>: ${describeCommand(command)}.`,
     `Follow: \`fhops follow ${executionArn}\`. The result will be posted here and to the ops channel.`,
-    undoHint(command),
+    undoHint(command, deps.config.slashCommand),
   ]
     .filter((line) => line.length > 0)
     .join('\n');
 }
 
-function undoHint(command: OpsCommand): string {
+function undoHint(command: OpsCommand, slash: string): string {
   switch (command.name) {
     case 'scale':
-      return `Undo: \`/ops scale-revert ${command.environment} ${command.service}\` (it also reverts by itself after ${command.durationMinutes} min).`;
+      return `Undo: \`${slash} scale-revert ${command.environment} ${command.service}\` (it also reverts by itself after ${command.durationMinutes} min).`;
     case 'failover-drill':
       return 'Undo: a failover cannot be undone; the drill stops by itself on its stop conditions and reports the state things are in.';
     default:

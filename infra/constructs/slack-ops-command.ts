@@ -80,6 +80,7 @@ export class SlackOpsCommand extends Construct {
       environment: {
         ACCOUNT_ID: account,
         NAME_PREFIX: config.prefix,
+        SLACK_COMMAND: config.slack.command,
         AUDIT_BUCKET: props.auditTrail.bucket.bucketName,
         AUTHORIZATION_PARAMETER: this.authorizationParameter.parameterName,
         SCALING_LIMITS: JSON.stringify({

@@ -33,6 +33,7 @@ const context = {
 beforeAll(async () => {
   Object.assign(process.env, {
     ENVIRONMENT: 'staging',
+    SLACK_COMMAND: '/ops-staging',
     AWS_REGION: 'us-east-1',
     ACCOUNT_ID: '111111111111',
     NAME_PREFIX: 'financehub-staging',

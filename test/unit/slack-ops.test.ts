@@ -39,6 +39,7 @@ function deps(environment: 'staging' | 'production'): SlackOpsDeps {
     ddb: new DynamoDBClient({}),
     config: {
       environment,
+      slashCommand: environment === 'production' ? '/ops' : '/ops-staging',
       region: 'us-east-1',
       account: '111111111111',
       prefix: `financehub-${environment}`,
@@ -229,7 +230,27 @@ describe('handleSlackRequest', () => {
     });
     const body = JSON.parse(response.body) as SlackMessage;
     expect(body.response_type).toBe('in_channel');
-    expect(body.text).toContain('Undo: `/ops scale-revert staging backend`');
+    expect(body.text).toContain('Undo: `/ops-staging scale-revert staging backend`');
+  });
+
+  it('lists the commands as typed in this environment\'s Slack app', async () => {
+    // Act
+    const response = await handleSlackRequest(signed(slash('help')), deps('staging'));
+
+    // Assess
+    const body = JSON.parse(response.body) as SlackMessage;
+    expect(body.text).toContain('`/ops-staging scale <env> <service> <min> <max> <minutes> <reason>`');
+    expect(body.text).not.toMatch(/`\/ops /);
+    expect(sfn.commandCalls(StartExecutionCommand)).toHaveLength(0);
+  });
+
+  it('quotes the usage with this environment\'s command when arguments are missing, and starts nothing', async () => {
+    // Act
+    const response = await handleSlackRequest(signed(slash('status')), deps('staging'));
+
+    // Assess
+    expect((JSON.parse(response.body) as SlackMessage).text).toBe(':warning: Not enough arguments. Usage: `/ops-staging status <env>`\nNothing was changed.');
+    expect(sfn.commandCalls(StartExecutionCommand)).toHaveLength(0);
   });
 
   it('turns a duplicate delivery into "already started" without a second execution', async () => {
