@@ -18,14 +18,14 @@ export async function postToResponseUrl(fetchFn: FetchLike, url: string, message
   if (!response.ok) throw new Error(`Slack response_url answered ${response.status}: ${(await response.text()).slice(0, 200)}`);
 }
 
-/** The part of `fetch` chat.postMessage needs: its answer's status, Retry-After and JSON body. */
-export type ApiFetch = (
+/** The part of `fetch` a Slack post needs (webhook or chat.postMessage): its answer's status, Retry-After and body. */
+export type SlackFetch = (
   url: string,
   init: { method: string; headers: Record<string, string>; body: string },
 ) => Promise<{ ok: boolean; status: number; headers: { get(name: string): string | null }; text(): Promise<string> }>;
 
 export interface ChatPostOptions {
-  readonly fetch: ApiFetch;
+  readonly fetch: SlackFetch;
   readonly sleep: (ms: number) => Promise<void>;
   /** @default 3 */
   readonly maxAttempts?: number;

@@ -1,3 +1,5 @@
+import type { SlackFetch } from '../lib/slack-response.js';
+
 /** Slack refused the message itself (bad webhook, revoked app): retrying cannot help. */
 export class SlackWebhookRejected extends Error {
   constructor(
@@ -9,14 +11,8 @@ export class SlackWebhookRejected extends Error {
   }
 }
 
-/** The part of `fetch` the poster uses, so tests can pass their own. */
-export type WebhookFetch = (
-  url: string,
-  init: { method: string; headers: Record<string, string>; body: string },
-) => Promise<{ ok: boolean; status: number; headers: { get(name: string): string | null }; text(): Promise<string> }>;
-
 export interface PostOptions {
-  readonly fetch: WebhookFetch;
+  readonly fetch: SlackFetch;
   readonly sleep: (ms: number) => Promise<void>;
   /** @default 5 */
   readonly maxAttempts?: number;
