@@ -13,6 +13,7 @@ import { registerList } from './commands/list.js';
 import { registerOpsVerbs } from './commands/ops-verbs.js';
 import { registerPreflight } from './commands/preflight.js';
 import { registerRehearse } from './commands/rehearse.js';
+import { registerSecret } from './commands/secret.js';
 import { registerSlackManifest } from './commands/slack-manifest.js';
 import { registerSlackSetup } from './commands/slack-setup.js';
 import { registerStart } from './commands/start.js';
@@ -29,6 +30,7 @@ const COMMANDS: readonly RegisterCommand[] = [
   registerSlackManifest,
   registerSlackSetup,
   registerPreflight,
+  registerSecret,
 ];
 
 const program = new Command('fhops')

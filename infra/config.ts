@@ -5,6 +5,7 @@
 
 import type { EnvironmentName, ServiceName } from '../contracts/environments.js';
 import type { WorkflowName } from '../contracts/workflows.js';
+import type { OwnerSecretInput } from '../functions/lib/owner-secrets.js';
 
 export interface ServiceConfig {
   /** vCPU units as ECS counts them (1024 = 1 vCPU). */
@@ -210,6 +211,13 @@ export interface SecretsConfig {
     /** Django's SESSION_COOKIE_AGE: a previous key stays in SECRET_KEY_FALLBACKS this long after it was replaced. */
     readonly sessionMaxAgeDays: number;
   };
+  /**
+   * Third-party credentials rotated with a person in the loop (functions/rotate-owner-secret): each one's owner, kind,
+   * issuer and the check its new value must pass. Every one is a secret of the data stack, `<prefix>/<name>`.
+   */
+  readonly ownerRotated: readonly OwnerSecretInput[];
+  /** A rotation request still unanswered this many days after it was opened is overdue: reminders go to the incidents channel. */
+  readonly ownerEscalateAfterDays: number;
 }
 
 export interface RemediationConfig {
@@ -629,6 +637,25 @@ export function environmentConfig(name: EnvironmentName, context: DeploymentCont
       cacheAuth: { tokenLength: 64, maxWaitSeconds: 780, pollSeconds: 15, revocationCheckSeconds: 30, revocationMaxChecks: 40 },
       // Django's default session age (two weeks).
       djangoKey: { keyLength: 64, sessionMaxAgeDays: 14 },
+      // The architecture document names no provider: the payment provider's key is probed where it answers 200 only to
+      // a valid secret key; OAuth client secrets need a provider-specific token exchange, so their owner tests them.
+      ownerRotated: [
+        {
+          name: 'api-keys',
+          kind: 'api-key',
+          owner: '@financehub-payments',
+          issuer: 'the payment provider dashboard (Developers > API keys)',
+          check: { type: 'https', url: 'https://api.stripe.com/v1/balance', expectedStatus: 200, header: 'Authorization', scheme: 'Bearer', field: 'paymentsApiKey' },
+        },
+        {
+          name: 'oauth-tokens',
+          kind: 'oauth-token',
+          owner: '@financehub-platform',
+          issuer: "each OAuth provider's app settings (client secret)",
+          check: { type: 'none', reason: 'an OAuth client secret is only exercised by a token exchange with the provider, which needs its consent flow' },
+        },
+      ],
+      ownerEscalateAfterDays: 7,
     },
     remediation: {
       cooldownMinutes: 30,

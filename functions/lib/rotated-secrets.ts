@@ -34,6 +34,20 @@ export const SECRET_KINDS = {
     rollback:
       'Sessions and signed links made with the previous key stay valid (it is in SECRET_KEY_FALLBACKS). To roll back, move AWSCURRENT back (aws secretsmanager update-secret-version-stage) and restart the services.',
   },
+  'api-key': {
+    label: 'the third-party API keys',
+    rotatedBy: 'rotate-owner-secret',
+    strategy: 'new value made at the issuer by its owner, stored as AWSPENDING, checked as configured before promotion',
+    rollback:
+      'The previous value is AWSPREVIOUS and stays valid at the issuer until its owner revokes it there. To roll back before that, move AWSCURRENT back (aws secretsmanager update-secret-version-stage --secret-id <secret> --version-stage AWSCURRENT --move-to-version-id <previous> --remove-from-version-id <current>) and restart the services.',
+  },
+  'oauth-token': {
+    label: 'the OAuth client secrets and tokens',
+    rotatedBy: 'rotate-owner-secret',
+    strategy: 'new value made at the issuer by its owner, stored as AWSPENDING, checked as configured before promotion',
+    rollback:
+      'The previous value is AWSPREVIOUS and stays valid at the issuer until its owner revokes it there. To roll back before that, move AWSCURRENT back (aws secretsmanager update-secret-version-stage --secret-id <secret> --version-stage AWSCURRENT --move-to-version-id <previous> --remove-from-version-id <current>) and restart the services.',
+  },
 } as const;
 
 export type SecretKind = keyof typeof SECRET_KINDS;

@@ -46,7 +46,7 @@ export function validateRotationInput(input: unknown, settings: RestartSettings)
   const schema = z.object({
     secretId: z.string({ error: 'secretId is required' }).min(1, 'secretId is required').max(SECRET_ID_MAX, `secretId must be at most ${SECRET_ID_MAX} characters`),
     // The master restarts nothing, so it never comes here.
-    kind: z.enum(['database-app', 'redis-auth', 'django-secret-key'], { error: 'kind must be database-app, redis-auth or django-secret-key' }),
+    kind: z.enum(['database-app', 'redis-auth', 'django-secret-key', 'api-key', 'oauth-token'], { error: 'kind must be database-app, redis-auth, django-secret-key, api-key or oauth-token' }),
     versionId: z.string().min(1).max(64).optional(),
     rotatedAt: z.iso.datetime({ error: 'rotatedAt must be an ISO 8601 time' }),
     cluster: z.literal(settings.clusterName, { error: `cluster must be ${settings.clusterName} (this is the ${settings.environment} post-rotation)` }),

@@ -5,9 +5,9 @@ import { envField, readConfig } from '../lib/env.js';
 import { type HandlerOverrides, opsHandler } from '../lib/handler.js';
 import { tracer } from '../lib/powertools.js';
 import { publishOpsResult } from '../lib/publish-result.js';
-import { auditResult, secretAges } from './audit.js';
+import { auditResult, reminders, secretAges } from './audit.js';
 
-const environmentSchema = z.object({ ENVIRONMENT: envField.environment, NAME_PREFIX: envField.text, TOPIC_ARN: envField.arn, MAX_AGE_DAYS: envField.positiveInt });
+const environmentSchema = z.object({ ENVIRONMENT: envField.environment, NAME_PREFIX: envField.text, TOPIC_ARN: envField.arn, MAX_AGE_DAYS: envField.positiveInt, ESCALATE_AFTER_DAYS: envField.positiveInt });
 
 /** The handler with its configuration and clients: Lambda's environment and real clients unless `overrides` gives others. */
 export function createHandler(overrides: HandlerOverrides<{ readonly secrets: SecretsManagerClient; readonly sns: SNSClient; readonly now: () => Date }> = {}) {
@@ -19,12 +19,13 @@ export function createHandler(overrides: HandlerOverrides<{ readonly secrets: Se
     ...overrides.clients,
   };
 
-  /** The daily audit: publishes one result naming every secret older than the rotation period. */
-  return opsHandler(async (): Promise<{ stale: number }> => {
+  /** The daily audit: one result naming every secret older than the rotation period, then a reminder per open rotation request. */
+  return opsHandler(async (): Promise<{ stale: number; reminded: number }> => {
     const startedAt = now();
     const ages = await secretAges(secrets, env.NAME_PREFIX, startedAt);
-    const result = auditResult(ages, env.ENVIRONMENT, env.MAX_AGE_DAYS, startedAt, now());
-    await publishOpsResult(sns, env.TOPIC_ARN, result);
-    return { stale: ages.filter((a) => a.ageDays > env.MAX_AGE_DAYS).length };
+    await publishOpsResult(sns, env.TOPIC_ARN, auditResult(ages, env.ENVIRONMENT, env.MAX_AGE_DAYS, startedAt, now()));
+    const due = reminders(ages, env.ENVIRONMENT, env.ESCALATE_AFTER_DAYS, env.NAME_PREFIX, now());
+    for (const reminder of due) await publishOpsResult(sns, env.TOPIC_ARN, reminder);
+    return { stale: ages.filter((a) => a.ageDays > env.MAX_AGE_DAYS).length, reminded: due.length };
   });
 }

@@ -1,4 +1,4 @@
-import { Duration, RemovalPolicy, Size, Stack, type StackProps } from 'aws-cdk-lib';
+import { Duration, RemovalPolicy, Size, Stack, type StackProps, Tags } from 'aws-cdk-lib';
 import * as backup from 'aws-cdk-lib/aws-backup';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as efs from 'aws-cdk-lib/aws-efs';
@@ -41,8 +41,10 @@ export class DataStack extends Stack {
   public readonly masterSecret: secretsmanager.ISecret;
   /** The application user's credentials (RDS JSON with `masterarn`), rotated by the ops stack. */
   public readonly applicationSecret: secretsmanager.ISecret;
-  /** API keys and OAuth tokens: set by the platform team, audited for age. */
+  /** API keys and OAuth tokens, read by the services. */
   public readonly applicationSecrets: secretsmanager.ISecret[];
+  /** The secrets their owners rotate (config.secrets.ownerRotated) by name, each tagged with its `owner`. */
+  public readonly ownerRotatedSecrets: Readonly<Record<string, secretsmanager.ISecret>>;
   public readonly cacheReplicationGroup: elasticache.CfnReplicationGroup;
   /** The replication group's name, known at synth (ARNs for least-privilege grants are built from it). */
   public readonly cacheReplicationGroupId: string;
@@ -157,10 +159,20 @@ export class DataStack extends Stack {
       'AwsSolutions-SMG4',
       'NIST.800.53.R5-SecretsManagerRotationEnabled',
     ]);
-    this.applicationSecrets = [
-      secret('ApiKeys', 'api-keys', 'Third-party API keys of the application (set by the platform team)'),
-      secret('OAuthTokens', 'oauth-tokens', 'OAuth client secrets and tokens of the application (set by the platform team)'),
-    ];
+    const applicationSecrets = {
+      'api-keys': secret('ApiKeys', 'api-keys', 'Third-party API keys of the application (rotated by their owner)'),
+      'oauth-tokens': secret('OAuthTokens', 'oauth-tokens', 'OAuth client secrets and tokens of the application (rotated by their owner)'),
+    };
+    this.applicationSecrets = Object.values(applicationSecrets);
+    this.ownerRotatedSecrets = Object.fromEntries(
+      config.secrets.ownerRotated.map((owned) => {
+        const found = (applicationSecrets as Record<string, secretsmanager.Secret>)[owned.name];
+        if (!found) throw new Error(`config.secrets.ownerRotated names ${owned.name}, which is not a secret of the data stack (${Object.keys(applicationSecrets).join(', ')})`);
+        // The age audit and the rotation request read who rotates it from this tag.
+        Tags.of(found).add('owner', owned.owner);
+        return [owned.name, found];
+      }),
+    );
     // The keys document the rotation keeps: { current, fallbacks: [{ key, retiredAt }] } (functions/rotate-django-secret-key).
     this.djangoKeysSecret = secret('DjangoSecretKey', 'django-secret-key', 'Django SECRET_KEY and SECRET_KEY_FALLBACKS', {
       secretStringTemplate: JSON.stringify({ fallbacks: [] }),
@@ -464,10 +476,14 @@ export class DataStack extends Stack {
       'NIST.800.53.R5-SecretsManagerRotationEnabled',
     ]);
     for (const appSecret of this.applicationSecrets) {
-      acknowledge(appSecret, 'Third-party credentials and tokens are rotated at their issuer; the daily secret-age audit reports any older than 30 days.', [
-        'AwsSolutions-SMG4',
-        'NIST.800.53.R5-SecretsManagerRotationEnabled',
-      ]);
+      const rotated = Object.values(this.ownerRotatedSecrets).includes(appSecret);
+      acknowledge(
+        appSecret,
+        rotated
+          ? 'Rotated every 30 days with its owner in the loop (rotate-owner-secret) by the RotationSchedule of the ops stack, which cdk-nag cannot see from here.'
+          : 'Third-party credentials rotated at their issuer by hand; the daily secret-age audit reports any older than 30 days.',
+        ['AwsSolutions-SMG4', 'NIST.800.53.R5-SecretsManagerRotationEnabled'],
+      );
     }
     acknowledge(this.masterSecret, 'Rotated every 30 days (single user) by the RotationSchedule of the ops stack, which cdk-nag cannot see from here.', [
       'AwsSolutions-SMG4',

@@ -137,6 +137,7 @@ export class OpsStack extends Stack {
       cacheAuthSecret: data.cacheAuthSecret,
       djangoKeysSecret: data.djangoKeysSecret,
       cacheReplicationGroupId: data.cacheReplicationGroupId,
+      ownerRotatedSecrets: data.ownerRotatedSecrets,
       dataKey: data.encryptionKey,
       cluster: props.compute.cluster,
       secretReaders: [props.compute.services.backend, props.compute.services.worker],

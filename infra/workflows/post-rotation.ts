@@ -22,7 +22,10 @@ import { OpsStateMachine } from '../constructs/ops-state-machine.js';
 import { grantSecretsKeyDecrypt, shareSecret } from '../constructs/shared-secret.js';
 import { addSdkRetry } from '../constructs/step-retries.js';
 import { acknowledge, acknowledgeWorkflowFindings } from '../nag/acknowledge.js';
+import { ROTATION_TAGS } from '../../functions/lib/owner-secrets.js';
 import type { RotatedSecret } from '../../functions/lib/rotated-secrets.js';
+
+const pascal = (name: string) => name.replace(/(^|-)([a-z0-9])/g, (_, __: string, c: string) => c.toUpperCase());
 
 export interface PostRotationProps {
   readonly config: EnvironmentConfig;
@@ -36,6 +39,8 @@ export interface PostRotationProps {
   /** The Redis AUTH token (a plain string), rotated with its replication group. */
   readonly cacheAuthSecret: secretsmanager.ISecret;
   readonly cacheReplicationGroupId: string;
+  /** The third-party credentials their owners rotate (config.secrets.ownerRotated), by name. */
+  readonly ownerRotatedSecrets: Readonly<Record<string, secretsmanager.ISecret>>;
   /** Encrypts the secrets. */
   readonly dataKey: kms.IKey;
   readonly cluster: ecs.ICluster;
@@ -102,6 +107,7 @@ export class PostRotation extends Construct {
 
     const cacheRotation = this.createCacheRotation(props, common);
     this.createDjangoKeyRotation(props, common);
+    const ownerRotated = this.createOwnerRotation(props, common);
 
     const postRotation = new OpsFunction(this, 'PostRotation', {
       ...common,
@@ -130,7 +136,9 @@ export class PostRotation extends Construct {
       { secretArn: props.masterSecret.secretArn, kind: 'database-master', services: [] },
       { secretArn: props.cacheAuthSecret.secretArn, kind: 'redis-auth', services: props.secretReaders.map((s) => s.serviceName) },
       { secretArn: props.djangoKeysSecret.secretArn, kind: 'django-secret-key', services: props.secretReaders.map((s) => s.serviceName) },
+      ...ownerRotated.map(({ secret, kind }) => ({ secretArn: secret.secretArn, kind, services: props.secretReaders.map((s) => s.serviceName) })),
     ];
+    const mintedArns = rotated.filter((s) => !ownerRotated.some((o) => o.secret.secretArn === s.secretArn)).map((s) => s.secretArn);
     const ingress = new OpsFunction(this, 'RotationEvents', {
       ...common,
       functionName: 'rotation-events',
@@ -145,6 +153,7 @@ export class PostRotation extends Construct {
     ingress.bindTopic(props.topic);
     // Reads back the version a rotation made current, for the report of a secret no service reads.
     ingress.addToRolePolicy(new iam.PolicyStatement({ actions: ['secretsmanager:DescribeSecret'], resources: rotated.map((s) => s.secretArn) }));
+    const ingressTarget = new targets.LambdaFunction(ingress, { retryAttempts: 4, maxEventAge: Duration.hours(2) });
     new events.Rule(this, 'RotationOutcome', {
       ruleName: `${config.prefix}-db-secret-rotation`,
       description: 'Succeeded, failed and abandoned rotations of the secrets the rotation functions rotate',
@@ -153,17 +162,29 @@ export class PostRotation extends Construct {
         detailType: ['AWS Service Event via CloudTrail'],
         detail: {
           eventName: ['RotationSucceeded', 'RotationFailed', 'RotationAbandoned'],
-          additionalEventData: { SecretId: rotated.map((s) => s.secretArn) },
+          additionalEventData: { SecretId: mintedArns },
         },
       },
-      targets: [new targets.LambdaFunction(ingress, { retryAttempts: 4, maxEventAge: Duration.hours(2) })],
+      targets: [ingressTarget],
+    });
+    // An owner's rotation fails on purpose until they store the new value; rotate-owner-secret reports its own
+    // refusals and the age audit its reminders, so only the success (restart and report) comes here.
+    new events.Rule(this, 'OwnerRotationSucceeded', {
+      ruleName: `${config.prefix}-rotate-owner-secret`,
+      description: 'Succeeded rotations of the secrets their owners rotate: restart the services that read them',
+      eventPattern: {
+        source: ['aws.secretsmanager'],
+        detailType: ['AWS Service Event via CloudTrail'],
+        detail: { eventName: ['RotationSucceeded'], additionalEventData: { SecretId: ownerRotated.map((o) => o.secret.secretArn) } },
+      },
+      targets: [ingressTarget],
     });
 
     const audit = new OpsFunction(this, 'AgeAudit', {
       ...common,
       functionName: 'secret-age-audit',
-      description: 'Daily: names every secret of the environment older than the rotation period',
-      environment: { NAME_PREFIX: config.prefix, MAX_AGE_DAYS: String(config.secrets.rotationDays) },
+      description: 'Daily: names every secret of the environment older than the rotation period; reminds owners of open rotation requests',
+      environment: { NAME_PREFIX: config.prefix, MAX_AGE_DAYS: String(config.secrets.rotationDays), ESCALATE_AFTER_DAYS: String(config.secrets.ownerEscalateAfterDays) },
     });
     // ListSecrets acts on no resource; it only returns metadata, never values.
     audit.addToRolePolicy(new iam.PolicyStatement({ actions: ['secretsmanager:ListSecrets'], resources: ['*'] }));
@@ -239,6 +260,65 @@ export class PostRotation extends Construct {
   }
 
   /**
+   * Third-party credentials with a person in the loop: the schedule opens a request to the owner, who stores the new
+   * value as AWSPENDING; the function checks it and promotes it. It reads, stages and tags only those secrets, and
+   * writes no value (the owner does): no PutSecretValue, no GetRandomPassword.
+   */
+  private createOwnerRotation(props: PostRotationProps, common: { config: EnvironmentConfig; vpc: ec2.IVpc; securityGroups: ec2.ISecurityGroup[]; encryptionKey: kms.IKey }): { secret: secretsmanager.ISecret; kind: 'api-key' | 'oauth-token' }[] {
+    const { config } = props;
+    const owned = config.secrets.ownerRotated.map((declared) => {
+      const secret = props.ownerRotatedSecrets[declared.name];
+      if (!secret) throw new Error(`config.secrets.ownerRotated names ${declared.name}, which the data stack does not provide`);
+      return { declared, secret };
+    });
+    if (owned.length === 0) return [];
+    const fn = new OpsFunction(this, 'RotateOwnerSecret', {
+      ...common,
+      functionName: 'rotate-owner-secret',
+      description: 'Secrets Manager rotation of third-party credentials: asks the owner, checks their new value, promotes it',
+      reservedConcurrentExecutions: 2,
+      environment: {
+        OWNER_SECRETS: Stack.of(this).toJsonString(owned.map(({ declared, secret }) => ({ ...declared, secretArn: secret.secretArn }))),
+      },
+    });
+    fn.bindTopic(props.topic);
+    const arns = owned.map(({ secret }) => secret.secretArn);
+    fn.addToRolePolicy(
+      new iam.PolicyStatement({ actions: ['secretsmanager:DescribeSecret', 'secretsmanager:GetSecretValue', 'secretsmanager:UpdateSecretVersionStage'], resources: arns }),
+    );
+    // Only its own two request tags: it cannot change the owner tag or any other.
+    fn.addToRolePolicy(
+      new iam.PolicyStatement({
+        actions: ['secretsmanager:TagResource', 'secretsmanager:UntagResource'],
+        resources: arns,
+        conditions: { 'ForAllValues:StringEquals': { 'aws:TagKeys': [ROTATION_TAGS.requestedAt, ROTATION_TAGS.requestedVersion] } },
+      }),
+    );
+    grantSecretsKeyDecrypt(fn, props.dataKey);
+    for (const { declared, secret } of owned) {
+      const id = `${pascal(declared.name)}Every30Days`;
+      fn.addPermission(`${id}Invoke`, {
+        principal: new iam.ServicePrincipal('secretsmanager.amazonaws.com'),
+        action: 'lambda:InvokeFunction',
+        sourceAccount: config.account,
+        sourceArn: secret.secretArn,
+      });
+      // The L1 schedule: the L2 grants its function PutSecretValue and GetRandomPassword, which one that writes no
+      // value must not hold. The first request comes 30 days after the deploy, not at it.
+      const schedule = new secretsmanager.CfnRotationSchedule(this, id, {
+        secretId: secret.secretArn,
+        rotationLambdaArn: fn.functionArn,
+        rotateImmediatelyOnUpdate: false,
+        rotationRules: { scheduleExpression: `rate(${config.secrets.rotationDays} days)` },
+      });
+      // Secrets Manager checks at creation that it may invoke the function.
+      schedule.node.addDependency(fn);
+    }
+    if (fn.role) acknowledge(fn.role, 'Publishing the rotation request to the notification topic encrypts with its KMS key (GenerateDataKey*), as SNS grantPublish grants it.', ['AwsSolutions-IAM5[Action::kms:GenerateDataKey*]']);
+    return owned.map(({ declared, secret }) => ({ secret, kind: declared.kind }));
+  }
+
+  /**
    * What a rotation function needs, scoped to the secrets it rotates: their versions and stages, a random value,
    * their KMS key through Secrets Manager only; a 30-day schedule per secret; an alarm on any failed step.
    */
@@ -270,6 +350,12 @@ export class PostRotation extends Construct {
         conditions: { StringEquals: { 'kms:ViaService': `secretsmanager.${config.region}.amazonaws.com` } },
       }),
     );
+    this.schedules(fn, config, rotated);
+    if (fn.role) acknowledge(fn.role, 'GetRandomPassword acts on no resource; the role can read and write only the secrets it rotates.', ['AwsSolutions-IAM5[Resource::*]']);
+  }
+
+  /** A 30-day schedule per secret, and Secrets Manager's permission to invoke the function for them only. */
+  private schedules(fn: OpsFunction, config: EnvironmentConfig, rotated: { id: string; secret: secretsmanager.ISecret }[]): void {
     for (const { id, secret } of rotated) {
       new secretsmanager.RotationSchedule(this, id, {
         secret: shareSecret(this, `${id}Secret`, secret),
@@ -277,15 +363,24 @@ export class PostRotation extends Construct {
         automaticallyAfter: Duration.days(config.secrets.rotationDays),
       });
     }
-    // The schedules let Secrets Manager invoke the function for any secret of any account: only this account's, and
-    // the one secret when the function rotates one (a Lambda permission names one source ARN).
+    // The schedules let Secrets Manager invoke the function for any secret of any account: only this account's and only
+    // for these secrets. A Lambda permission names one source ARN, so the first secret narrows the schedules' own
+    // permission and each further one gets a permission of its own.
+    const [first, ...others] = rotated;
     for (const child of fn.node.children) {
       if (child instanceof lambda.CfnPermission && child.principal === 'secretsmanager.amazonaws.com') {
         child.sourceAccount = config.account;
-        if (rotated.length === 1 && rotated[0]) child.sourceArn = rotated[0].secret.secretArn;
+        child.sourceArn = first?.secret.secretArn;
       }
     }
-    if (fn.role) acknowledge(fn.role, 'GetRandomPassword acts on no resource; the role can read and write only the secrets it rotates.', ['AwsSolutions-IAM5[Resource::*]']);
+    for (const { id, secret } of others) {
+      fn.addPermission(`${id}Invoke`, {
+        principal: new iam.ServicePrincipal('secretsmanager.amazonaws.com'),
+        action: 'lambda:InvokeFunction',
+        sourceAccount: config.account,
+        sourceArn: secret.secretArn,
+      });
+    }
   }
 
   private createStateMachine(config: EnvironmentConfig, postRotation: OpsFunction, cacheRotation: OpsFunction, props: PostRotationProps): sfn.StateMachine {

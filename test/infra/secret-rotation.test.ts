@@ -101,12 +101,72 @@ describe.each([
     }
   });
 
-  it('reports the outcome of rotations of the database, Redis and Django secrets', () => {
+  it('reports every outcome of the database, Redis and Django rotations, and only the success of an owner\'s rotation', () => {
     // Act
     const rules = Object.values(template.findResources('AWS::Events::Rule')).filter((r) => r.Properties.EventPattern?.source?.[0] === 'aws.secretsmanager');
+    const byName = Object.fromEntries(rules.map((r) => [r.Properties.Name as string, r.Properties.EventPattern.detail]));
 
     // Assess
-    expect(rules).toHaveLength(1);
-    expect(rules[0]?.Properties.EventPattern.detail.additionalEventData.SecretId).toHaveLength(4);
+    expect(rules).toHaveLength(2);
+    expect(byName[`${prefix}-db-secret-rotation`]?.additionalEventData.SecretId).toHaveLength(4);
+    expect(byName[`${prefix}-rotate-owner-secret`]).toEqual({
+      eventName: ['RotationSucceeded'],
+      additionalEventData: { SecretId: [{ 'Fn::ImportValue': expect.stringContaining('ApiKeys') }, { 'Fn::ImportValue': expect.stringContaining('OAuthTokens') }] },
+    });
+  });
+
+  it('rotates the API keys and OAuth tokens every 30 days with their owner in the loop, the function told who owns what and how to check it', () => {
+    // Prepare
+    const [ownerFnId, ownerFn] = fn('rotate-owner-secret')!;
+
+    // Act
+    const schedules = Object.values(template.findResources('AWS::SecretsManager::RotationSchedule')).filter((r) => JSON.stringify(r.Properties.RotationLambdaARN).includes(ownerFnId));
+    const declared = JSON.stringify(ownerFn.Properties.Environment.Variables.OWNER_SECRETS);
+
+    // Assess
+    expect(schedules).toHaveLength(2);
+    for (const schedule of schedules) expect(schedule.Properties).toMatchObject({ RotationRules: { ScheduleExpression: 'rate(30 days)' }, RotateImmediatelyOnUpdate: false });
+    for (const expected of ['api-keys', 'oauth-tokens', '@financehub-payments', 'https://api.stripe.com/v1/balance', '\\"type\\":\\"none\\"']) expect(declared).toContain(expected);
+  });
+
+  it('lets the owner rotation function stage, read and tag only the two third-party secrets, and write no value', () => {
+    // Act
+    const statements = statementsOf('rotate-owner-secret').filter((s) => [s.Action].flat().some((a) => a.startsWith('secretsmanager:')));
+    const actions = statements.flatMap((s) => [s.Action].flat());
+
+    // Assess
+    expect(actions).not.toContain('secretsmanager:PutSecretValue');
+    expect(actions).not.toContain('secretsmanager:GetRandomPassword');
+    expect(statements).toHaveLength(2);
+    for (const statement of statements) {
+      expect([statement.Resource].flat()).toEqual([{ 'Fn::ImportValue': expect.stringContaining('ApiKeys') }, { 'Fn::ImportValue': expect.stringContaining('OAuthTokens') }]);
+    }
+    expect(statements.find((s) => [s.Action].flat().includes('secretsmanager:TagResource'))?.Condition).toEqual({
+      'ForAllValues:StringEquals': { 'aws:TagKeys': ['rotation-requested-at', 'rotation-requested-version'] },
+    });
+  });
+
+  it('lets Secrets Manager invoke each rotation function for its own secrets only, in this account', () => {
+    // Act
+    const permissions = Object.values(template.findResources('AWS::Lambda::Permission')).filter((p) => p.Properties.Principal === 'secretsmanager.amazonaws.com');
+
+    // Assess: one per rotated secret (application user, master, Redis, Django, API keys, OAuth tokens)
+    expect(permissions).toHaveLength(6);
+    for (const permission of permissions) {
+      expect(permission.Properties.SourceAccount).toBe(stacks.config.account);
+      expect(permission.Properties.SourceArn).toEqual({ 'Fn::ImportValue': expect.stringContaining('Data:ExportsOutputRef') });
+    }
+  });
+});
+
+describe('the third-party secrets', () => {
+  it('carry the owner tag the age audit and the rotation request read', () => {
+    // Act
+    const template = Template.fromStack(app.staging.data);
+
+    // Assess
+    for (const [name, owner] of [['api-keys', '@financehub-payments'], ['oauth-tokens', '@financehub-platform']]) {
+      template.hasResourceProperties('AWS::SecretsManager::Secret', { Name: `financehub-staging/${name}`, Tags: Match.arrayWith([{ Key: 'owner', Value: owner }]) });
+    }
   });
 });

@@ -4,7 +4,7 @@ import { mockClient } from 'aws-sdk-client-mock';
 import failed from '../../events/rotation-failed.json';
 import succeeded from '../../events/rotation-succeeded.json';
 import type { OpsResultInput } from '../../contracts/ops-result.js';
-import { auditResult, secretAges } from '../../functions/secret-age-audit/audit.js';
+import { auditResult, reminders, secretAges } from '../../functions/secret-age-audit/audit.js';
 import { handleRotationEvent, rotationEventSchema } from '../../functions/rotation-events/events.js';
 
 const sfn = mockClient(SFNClient);
@@ -159,6 +159,59 @@ describe('secret age audit', () => {
     expect(result.summary).toBe(
       '2 of 3 secrets are older than 30 days: financehub-staging/api-keys: 45 days since last change (no automatic rotation: its owner rotates it); financehub-staging/oauth-tokens: 31 days since creation (no automatic rotation: its owner rotates it)',
     );
+  });
+
+  it('shows a secret waiting for its owner, reminds them daily and escalates to the incidents channel once overdue', async () => {
+    // Prepare
+    const open = (requestedDaysAgo: number) => ({
+      RotationEnabled: true,
+      LastChangedDate: daysAgo(31 + requestedDaysAgo),
+      Tags: [
+        { Key: 'owner', Value: 'U0PAYMENTS' },
+        { Key: 'rotation-requested-at', Value: daysAgo(requestedDaysAgo).toISOString() },
+        { Key: 'rotation-requested-version', Value: 'v-new' },
+      ],
+      SecretVersionsToStages: { 'v-old': ['AWSCURRENT'], 'v-new': ['AWSPENDING'] },
+    });
+    secrets.on(ListSecretsCommand).resolves({
+      SecretList: [
+        { Name: 'financehub-staging/api-keys', ...open(2) },
+        { Name: 'financehub-staging/oauth-tokens', ...open(9) },
+        { Name: 'financehub-staging/slack', LastChangedDate: daysAgo(3), RotationEnabled: false, Tags: [{ Key: 'owner', Value: '@financehub-platform' }] },
+      ],
+    });
+
+    // Act
+    const ages = await secretAges(new SecretsManagerClient({}), 'financehub-staging', NOW);
+    const result = auditResult(ages, 'staging', 30, NOW, NOW);
+    const sent = reminders(ages, 'staging', 7, 'financehub-staging', NOW);
+
+    // Assess
+    expect(result.summary).toContain(`financehub-staging/api-keys: 33 days since last change (waiting for U0PAYMENTS since ${daysAgo(2).toISOString().slice(0, 10)} (2 days): rotation requested, new value not promoted)`);
+    expect(sent.map((r) => [r.severity, r.summary])).toEqual([
+      ['critical', expect.stringMatching(/^OVERDUE: <@U0PAYMENTS>, the rotation of staging oauth-tokens requested on \S+ \(9 days ago\) still waits/)],
+      ['warning', expect.stringMatching(/^Reminder: <@U0PAYMENTS>, the rotation of staging api-keys requested on \S+ \(2 days ago\) still waits/)],
+    ]);
+    expect(sent[0]?.summary).toContain('past the 7 days allowed');
+    expect(sent[1]?.howToUndo).toContain('fhops secret put api-keys --env staging < new-value.json');
+  });
+
+  it('sends no reminder once the requested version is AWSCURRENT, and shows who rotates it next', async () => {
+    // Prepare
+    secrets.on(ListSecretsCommand).resolves({
+      SecretList: [{
+        Name: 'financehub-staging/api-keys', RotationEnabled: true, LastRotatedDate: daysAgo(1), NextRotationDate: new Date('2026-12-30T08:00:00Z'),
+        Tags: [{ Key: 'owner', Value: '@financehub-payments' }, { Key: 'rotation-requested-at', Value: daysAgo(3).toISOString() }, { Key: 'rotation-requested-version', Value: 'v-new' }],
+        SecretVersionsToStages: { 'v-old': ['AWSPREVIOUS'], 'v-new': ['AWSCURRENT'] },
+      }],
+    });
+
+    // Act
+    const ages = await secretAges(new SecretsManagerClient({}), 'financehub-staging', NOW);
+
+    // Assess
+    expect(reminders(ages, 'staging', 7, 'financehub-staging', NOW)).toEqual([]);
+    expect(auditResult(ages, 'staging', 30, NOW, NOW).summary).toContain('(rotated by @financehub-payments on request, next request 2026-12-30)');
   });
 
   it('reports all secrets fresh as an info result naming the oldest', () => {

@@ -157,7 +157,7 @@ describe('the post-rotation workflow', () => {
     ['a service that does not read the secret', { ...input, services: ['financehub-staging-frontend'] }, 'services.0: services may only name'],
     ['a 10 KB secretId', { ...input, secretId: 'x'.repeat(10_240) }, 'secretId must be at most 2048 characters'],
     ['no rotation time', { ...input, rotatedAt: 'yesterday' }, 'rotatedAt must be an ISO 8601 time'],
-    ['the master, which no service reads', { ...input, kind: 'database-master' }, 'kind must be database-app, redis-auth or django-secret-key'],
+    ['the master, which no service reads', { ...input, kind: 'database-master' }, 'kind must be database-app, redis-auth, django-secret-key, api-key or oauth-token'],
     ['the Redis token without the version to revoke for', { ...cacheInput, versionId: undefined }, 'versionId is required for the Redis AUTH token'],
   ])('refuses %s in its first state, restarts nothing and publishes why', async (_case, given, problem) => {
     // Act

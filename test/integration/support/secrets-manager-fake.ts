@@ -8,6 +8,8 @@ import {
   PutSecretValueCommand,
   ResourceNotFoundException,
   SecretsManagerClient,
+  TagResourceCommand,
+  UntagResourceCommand,
   UpdateSecretVersionStageCommand,
 } from '@aws-sdk/client-secrets-manager';
 import { mockClient } from 'aws-sdk-client-mock';
@@ -27,6 +29,8 @@ const notFound = (message: string) => new ResourceNotFoundException({ message, $
  */
 export class SecretsManagerFake {
   readonly secrets = new Map<string, Map<string, Version>>();
+  /** Each secret's tags, as DescribeSecret and ListSecrets return them. */
+  readonly tags = new Map<string, Map<string, string>>();
   readonly stub = mockClient(SecretsManagerClient);
 
   constructor() {
@@ -35,7 +39,20 @@ export class SecretsManagerFake {
       Name: SecretId,
       RotationEnabled: true,
       VersionIdsToStages: Object.fromEntries([...this.versions(SecretId).entries()].filter(([, v]) => v.stages.size > 0).map(([id, v]) => [id, [...v.stages]])),
+      Tags: [...(this.tags.get(SecretId) ?? new Map<string, string>()).entries()].map(([Key, Value]) => ({ Key, Value })),
     }));
+    this.stub.on(TagResourceCommand).callsFake(({ SecretId, Tags = [] }: { SecretId: string; Tags?: { Key: string; Value: string }[] }) => {
+      this.versions(SecretId);
+      const tags = this.tags.get(SecretId) ?? new Map<string, string>();
+      for (const { Key, Value } of Tags) tags.set(Key, Value);
+      this.tags.set(SecretId, tags);
+      return {};
+    });
+    this.stub.on(UntagResourceCommand).callsFake(({ SecretId, TagKeys = [] }: { SecretId: string; TagKeys?: string[] }) => {
+      this.versions(SecretId);
+      for (const key of TagKeys) this.tags.get(SecretId)?.delete(key);
+      return {};
+    });
     this.stub.on(GetSecretValueCommand).callsFake(({ SecretId, VersionId, VersionStage }: { SecretId: string; VersionId?: string; VersionStage?: string }) => {
       const versions = this.versions(SecretId);
       const entry = VersionId ? ([VersionId, versions.get(VersionId)] as const) : [...versions.entries()].find(([, v]) => v.stages.has(VersionStage ?? 'AWSCURRENT'));
