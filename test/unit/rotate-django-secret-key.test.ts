@@ -1,5 +1,7 @@
 import { randomUUID } from 'node:crypto';
-import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
+import { PutSecretValueCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
+import { createHandler } from '../../functions/rotate-django-secret-key/create-handler.js';
+import { lambdaContext } from '../../rehearsal/executor.js';
 import type { RotationStep } from '../../functions/lib/rotation-contract.js';
 import { type DjangoKeyRotationDeps, type DjangoKeys, rotateDjangoSecretKey } from '../../functions/rotate-django-secret-key/rotation.js';
 import { SecretsManagerFake } from '../integration/support/secrets-manager-fake.js';
@@ -135,5 +137,33 @@ describe('Django SECRET_KEY rotation with SECRET_KEY_FALLBACKS', () => {
     const written = logs.join('\n');
     expect(written).not.toContain(FIRST_KEY);
     expect(written).not.toContain(keys().current);
+  });
+});
+
+describe('the rotate-django-secret-key handler', () => {
+  const environment = { KEY_LENGTH: '64', EXCLUDE_CHARACTERS: '"\\\'`', SESSION_MAX_AGE_SECONDS: String(14 * 86_400) };
+
+  it('is built with its environment and clients, and stages the new key with the clock it was given', async () => {
+    // Prepare
+    fake.create(SECRET, FIRST_KEY);
+    const token = randomUUID();
+    fake.announce(SECRET, token);
+    const handler = createHandler({ environment, clients: { secrets: new SecretsManagerClient({ region: 'us-east-1' }), now: () => now } });
+
+    // Act
+    await handler({ Step: 'createSecret', SecretId: SECRET, ClientRequestToken: token } as never, lambdaContext('rotate-django-secret-key'));
+
+    // Assess
+    const pending = fake.stub.commandCalls(PutSecretValueCommand)[0]?.args[0].input;
+    expect(pending).toMatchObject({ SecretId: SECRET, ClientRequestToken: token, VersionStages: ['AWSPENDING'] });
+    expect(JSON.parse(pending?.SecretString ?? '{}')).toMatchObject({ fallbacks: [{ key: FIRST_KEY, retiredAt: '2026-11-01T03:00:00.000Z' }] });
+  });
+
+  it('refuses to start without its configuration, naming the variable', () => {
+    // Act
+    const build = () => createHandler({ environment: { KEY_LENGTH: '64' } });
+
+    // Assess
+    expect(build).toThrow('SESSION_MAX_AGE_SECONDS is not set');
   });
 });
