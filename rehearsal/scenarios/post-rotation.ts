@@ -5,12 +5,21 @@ import { environmentConfig } from '../../infra/config.js';
 import type { SimulatedAccount } from '../simulated/account.js';
 import { type Scenario, published, steady } from './scenario.js';
 
-/** A rotation whose services restart and nothing else: the database application user, the Django keys. */
-const restartAfterRotation = (name: string, kind: 'database-app' | 'django-secret-key', secretName: string, description: string): Scenario => ({
+/**
+ * A rotation whose services restart and nothing else: the database application user, the Django keys, the owners'
+ * API keys. With `backendRollsBack` the backend's forced deployment fails and ECS rolls it back.
+ */
+const restartAfterRotation = (
+  name: string,
+  kind: 'database-app' | 'django-secret-key' | 'api-key',
+  secretName: string,
+  description: string,
+  backendRollsBack = false,
+): Scenario => ({
   workflow: 'post-rotation',
   name,
   description,
-  expect: 'SUCCEEDED',
+  expect: backendRollsBack ? 'FAILED' : 'SUCCEEDED',
   functions: ['post-rotation'],
   input: (environment) => {
     const { prefix } = environmentConfig(environment);
@@ -25,7 +34,8 @@ const restartAfterRotation = (name: string, kind: 'database-app' | 'django-secre
     ecs.on(DescribeServicesCommand).callsFake(async () => {
       checks += 1;
       const [state, deployments] = checks === 1 ? (['IN_PROGRESS', 2] as const) : (['COMPLETED', 1] as const);
-      return { services: [steady(`${prefix}-backend`, state, deployments), steady(`${prefix}-worker`, state, deployments)] };
+      const backend = backendRollsBack && checks > 1 ? steady(`${prefix}-backend`, 'FAILED', 2) : steady(`${prefix}-backend`, state, deployments);
+      return { services: [backend, steady(`${prefix}-worker`, state, deployments)] };
     });
     published(account);
     return {};
@@ -93,6 +103,14 @@ const redisRotation = (name: string, description: string, expect: Scenario['expe
 export const postRotationScenarios: readonly Scenario[] = [
   restartAfterRotation('restart', 'database-app', 'db/app', 'backend and worker restart on the rotated credentials and are steady at the second check'),
   restartAfterRotation('django-secret-key', 'django-secret-key', 'django-secret-key', 'Django keys: backend and worker restart on the new SECRET_KEY, the previous one in SECRET_KEY_FALLBACKS'),
+  restartAfterRotation('api-keys', 'api-key', 'api-keys', 'API keys its owner rotated (fhops secret put, probed, promoted): backend and worker restart on them; the old key stays valid at the issuer for a rollback'),
+  restartAfterRotation(
+    'restart-rolled-back',
+    'database-app',
+    'db/app',
+    'The backend\'s forced deployment fails and ECS rolls it back: on-call is told which service restarted and which did not, and how to retry',
+    true,
+  ),
   redisRotation('redis-auth', 'Redis AUTH token: backend and worker restart on the new token, then SET revokes the previous one', 'SUCCEEDED'),
   redisRotation(
     'redis-auth-revoke-refused',

@@ -25,6 +25,18 @@ describe('fhops rehearse', () => {
     }
   }, 60_000);
 
+  it('tells on-call which service restarted and which did not when a forced deployment is rolled back after a rotation', async () => {
+    // Act
+    const { run, published } = await rehearse(findScenario('post-rotation', 'restart-rolled-back'), 'staging');
+
+    // Assess
+    expect(run.path).toContain('Report restart failure');
+    expect(published.at(-1)).toMatchObject({ outcome: 'failed', severity: 'critical' });
+    expect(published.at(-1)?.summary).toContain('financehub-staging-backend: the forced deployment failed and was rolled back');
+    expect(published.at(-1)?.howToUndo).toContain('--force-new-deployment');
+    expect(published.at(-1)?.howToUndo).toContain('update-secret-version-stage');
+  }, 60_000);
+
   it('measures the failover drill on the simulated clock: the phases take the simulated time, not the rehearsal’s', async () => {
     // Act
     const { published } = await rehearse(findScenario('failover-drill'), 'staging');
