@@ -8,10 +8,15 @@ import {
 } from '@aws-sdk/client-secrets-manager';
 import { newValueProblem, ownerSecretSchema } from '../functions/lib/owner-secrets.js';
 import type { EnvironmentConfig } from '../infra/config.js';
+import { EXIT_CODES } from './errors.js';
 
 /** A `fhops secret put` that cannot go on; the message names the argument or the state at fault and what changed. */
 export class SecretPutError extends Error {
-  constructor(message: string) {
+  constructor(
+    message: string,
+    /** A refusal changed nothing (usage); a write that did not read back failed. */
+    readonly exitCode: number = EXIT_CODES.usage,
+  ) {
     super(message);
     this.name = 'SecretPutError';
   }
@@ -76,7 +81,7 @@ export async function putOwnerSecret(secrets: SecretsManagerClient, config: Envi
   }
   if (stored === undefined) {
     await secrets.send(new PutSecretValueCommand({ SecretId: secretId, ClientRequestToken: versionId, SecretString: value, VersionStages: ['AWSPENDING'] }));
-    if ((await valueAt(secrets, secretId, versionId)) !== value) throw new SecretPutError(`${secretId} version ${versionId} does not hold the value after the write; run this again.`);
+    if ((await valueAt(secrets, secretId, versionId)) !== value) throw new SecretPutError(`${secretId} version ${versionId} does not hold the value after the write; run this again.`, EXIT_CODES.failed);
   }
 
   try {
