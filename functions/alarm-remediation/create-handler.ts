@@ -6,7 +6,7 @@ import { SSMClient } from '@aws-sdk/client-ssm';
 import * as z from 'zod';
 import { envField, readConfig } from '../lib/env.js';
 import { type HandlerOverrides, opsHandler } from '../lib/handler.js';
-import { tracer } from '../lib/powertools.js';
+import { tracer } from '../lib/tracer.js';
 import { publishOpsResult } from '../lib/publish-result.js';
 import { type RemediationDependencies, runRemediationAction } from './actions.js';
 import { SERVICES } from '../../contracts/environments.js';
@@ -87,5 +87,5 @@ export function createHandler(overrides: HandlerOverrides<RemediationDependencie
     publish: (result) => publishOpsResult(sns, env.TOPIC_ARN, result),
   };
 
-  return opsHandler((event: unknown) => runRemediationAction(event, dependencies));
+  return opsHandler((event: unknown) => runRemediationAction(event, dependencies), { tracer });
 }

@@ -8,7 +8,8 @@ import * as z from 'zod';
 import { envField, readConfig } from '../lib/env.js';
 import { type HandlerOverrides, opsHandler } from '../lib/handler.js';
 import type { OpsResultInput } from '../../contracts/ops-result.js';
-import { metrics, tracer } from '../lib/powertools.js';
+import { metrics } from '../lib/powertools.js';
+import { tracer } from '../lib/tracer.js';
 import { publishOpsResult } from '../lib/publish-result.js';
 import { type VerificationClients, type VerificationConfig, verificationResult, verifyBackups } from './checks.js';
 
@@ -87,5 +88,6 @@ export function createHandler(overrides: HandlerOverrides<VerificationClients & 
 
   return opsHandler(() =>
     verifyAndPublish({ clients, config, now, publish: (result) => publishOpsResult(sns, env.TOPIC_ARN, result) }),
+    { tracer },
   );
 }

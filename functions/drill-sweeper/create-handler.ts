@@ -5,7 +5,8 @@ import * as z from 'zod';
 import { envField, readConfig } from '../lib/env.js';
 import { type HandlerOverrides, opsHandler } from '../lib/handler.js';
 import type { OpsResultInput } from '../../contracts/ops-result.js';
-import { logger, metrics, tracer } from '../lib/powertools.js';
+import { logger, metrics } from '../lib/powertools.js';
+import { tracer } from '../lib/tracer.js';
 import { publishOpsResult } from '../lib/publish-result.js';
 import { type SweeperConfig, type SweptInstance, sweepDrillInstances, sweepResult } from './sweep.js';
 
@@ -40,5 +41,5 @@ export function createHandler(overrides: HandlerOverrides<{ readonly rds: RDSCli
     now: () => new Date(),
     ...overrides.clients,
   };
-  return opsHandler(() => sweepAndReport({ rds, config, now, publish: (result) => publishOpsResult(sns, env.TOPIC_ARN, result) }));
+  return opsHandler(() => sweepAndReport({ rds, config, now, publish: (result) => publishOpsResult(sns, env.TOPIC_ARN, result) }), { tracer });
 }

@@ -7,7 +7,7 @@ import { SNSClient } from '@aws-sdk/client-sns';
 import * as z from 'zod';
 import { envField, readConfig } from '../lib/env.js';
 import { type HandlerOverrides, opsHandler } from '../lib/handler.js';
-import { tracer } from '../lib/powertools.js';
+import { tracer } from '../lib/tracer.js';
 import { publishOpsResult } from '../lib/publish-result.js';
 import { type FailoverDrillDependencies, runDrillAction } from './actions.js';
 
@@ -87,5 +87,5 @@ export function createHandler(overrides: HandlerOverrides<FailoverDrillDependenc
     publish: (result) => publishOpsResult(sns, env.TOPIC_ARN, result),
   };
 
-  return opsHandler((event: unknown) => runDrillAction(event, dependencies), { correlationIdPath: 'executionName' });
+  return opsHandler((event: unknown) => runDrillAction(event, dependencies), { correlationIdPath: 'executionName', tracer });
 }

@@ -2,7 +2,8 @@ import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
 import { captureLambdaHandler } from '@aws-lambda-powertools/tracer/middleware';
 import middy, { type MiddlewareObj } from '@middy/core';
 import type { Context } from 'aws-lambda';
-import { logger, metrics, tracer } from './powertools.js';
+import type { Tracer } from '@aws-lambda-powertools/tracer';
+import { logger, metrics } from './powertools.js';
 
 /**
  * What a test or a rehearsal gives a handler instead of Lambda's, when the handler is built (`createHandler`),
@@ -18,6 +19,8 @@ export interface HandlerOverrides<TClients extends object> {
 export interface OpsHandlerOptions {
   /** JMESPath into the event for the correlation id (Step Functions execution, SNS message id, ...). */
   readonly correlationIdPath?: string;
+  /** Traces each invocation as a subsegment (with the clients the function captured). @default not traced */
+  readonly tracer?: Tracer;
 }
 
 /**
@@ -54,13 +57,14 @@ export function publishMetrics(): MiddlewareObj {
   };
 }
 
-/** The middy stack every handler of this project uses: context-aware logs, flushed metrics, traces. */
+/** The middy stack every handler of this project uses: context-aware logs, flushed metrics, traces when given a tracer. */
 export function opsHandler<TEvent, TResult>(
   lambdaHandler: (event: TEvent, context: Context) => Promise<TResult>,
   options: OpsHandlerOptions = {},
 ) {
-  return middy<TEvent, TResult>()
-    .use(captureLambdaHandler(tracer))
+  const stack = middy<TEvent, TResult>();
+  if (options.tracer) stack.use(captureLambdaHandler(options.tracer));
+  return stack
     .use(injectLambdaContext(logger, { correlationIdPath: options.correlationIdPath, resetKeys: true }))
     .use(publishMetrics())
     .use(errorBoundary())

@@ -5,7 +5,8 @@ import type { SNSEvent } from 'aws-lambda';
 import * as z from 'zod';
 import { envField, readConfig } from '../lib/env.js';
 import { type HandlerOverrides, opsHandler } from '../lib/handler.js';
-import { logger, metrics, tracer } from '../lib/powertools.js';
+import { logger, metrics } from '../lib/powertools.js';
+import { tracer } from '../lib/tracer.js';
 import { FlapTracker } from './flap-tracker.js';
 import { type Webhooks, notifySlack } from './notify.js';
 import { SlackWebhookRejected, postToWebhook } from './slack-poster.js';
@@ -60,5 +61,5 @@ export function createHandler(overrides: HandlerOverrides<{ readonly dynamodb: D
     };
   }
 
-  return opsHandler(lambdaHandler, { correlationIdPath: 'Records[0].Sns.MessageId' });
+  return opsHandler(lambdaHandler, { correlationIdPath: 'Records[0].Sns.MessageId', tracer });
 }

@@ -3,7 +3,7 @@ import { SNSClient } from '@aws-sdk/client-sns';
 import * as z from 'zod';
 import { envField, readConfig } from '../lib/env.js';
 import { type HandlerOverrides, opsHandler } from '../lib/handler.js';
-import { tracer } from '../lib/powertools.js';
+import { tracer } from '../lib/tracer.js';
 import { publishOpsResult } from '../lib/publish-result.js';
 import { type PostRotationDependencies, runPostRotationAction } from './actions.js';
 
@@ -33,5 +33,5 @@ export function createHandler(overrides: HandlerOverrides<{ readonly ecs: ECSCli
     now,
   };
 
-  return opsHandler((event: unknown) => runPostRotationAction(event, dependencies));
+  return opsHandler((event: unknown) => runPostRotationAction(event, dependencies), { tracer });
 }

@@ -6,7 +6,7 @@ import * as z from 'zod';
 import { envField, readConfig } from '../lib/env.js';
 import { type HandlerOverrides, opsHandler } from '../lib/handler.js';
 import { connectAsMaster } from '../lib/master-credentials.js';
-import { tracer } from '../lib/powertools.js';
+import { tracer } from '../lib/tracer.js';
 import { publishOpsResult } from '../lib/publish-result.js';
 import { type DrillDependencies, runDrillAction } from './actions.js';
 
@@ -78,5 +78,5 @@ export function createHandler(overrides: HandlerOverrides<{ readonly rds: RDSCli
     now,
   };
 
-  return opsHandler((event: unknown) => runDrillAction(event, dependencies), { correlationIdPath: 'executionName' });
+  return opsHandler((event: unknown) => runDrillAction(event, dependencies), { correlationIdPath: 'executionName', tracer });
 }

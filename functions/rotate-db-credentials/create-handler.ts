@@ -3,7 +3,8 @@ import * as z from 'zod';
 import { envField, readConfig } from '../lib/env.js';
 import { type HandlerOverrides, opsHandler } from '../lib/handler.js';
 import { connectWithSecret } from '../lib/postgres.js';
-import { logger, tracer } from '../lib/powertools.js';
+import { logger } from '../lib/powertools.js';
+import { tracer } from '../lib/tracer.js';
 import { parseRotationEvent } from '../lib/rotation-contract.js';
 import { rotateDatabaseCredentials } from './rotation.js';
 
@@ -35,5 +36,5 @@ export function createHandler(overrides: HandlerOverrides<{ readonly secrets: Se
     });
   }
 
-  return opsHandler(lambdaHandler, { correlationIdPath: 'ClientRequestToken' });
+  return opsHandler(lambdaHandler, { correlationIdPath: 'ClientRequestToken', tracer });
 }

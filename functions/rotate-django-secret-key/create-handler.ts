@@ -2,7 +2,8 @@ import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import * as z from 'zod';
 import { envField, readConfig } from '../lib/env.js';
 import { type HandlerOverrides, opsHandler } from '../lib/handler.js';
-import { logger, tracer } from '../lib/powertools.js';
+import { logger } from '../lib/powertools.js';
+import { tracer } from '../lib/tracer.js';
 import { parseRotationEvent } from '../lib/rotation-contract.js';
 import { rotateDjangoSecretKey } from './rotation.js';
 
@@ -29,5 +30,5 @@ export function createHandler(overrides: HandlerOverrides<{ readonly secrets: Se
     });
   }
 
-  return opsHandler(lambdaHandler, { correlationIdPath: 'ClientRequestToken' });
+  return opsHandler(lambdaHandler, { correlationIdPath: 'ClientRequestToken', tracer });
 }

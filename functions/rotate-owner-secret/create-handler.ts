@@ -4,7 +4,8 @@ import * as z from 'zod';
 import { envField, readConfig } from '../lib/env.js';
 import { type HandlerOverrides, opsHandler } from '../lib/handler.js';
 import { ownerSecretsField } from '../lib/owner-secrets.js';
-import { logger, tracer } from '../lib/powertools.js';
+import { logger } from '../lib/powertools.js';
+import { tracer } from '../lib/tracer.js';
 import { publishOpsResult } from '../lib/publish-result.js';
 import { parseRotationEvent } from '../lib/rotation-contract.js';
 import { type CheckFetch, rotateOwnerSecret } from './rotation.js';
@@ -42,5 +43,5 @@ export function createHandler(overrides: HandlerOverrides<{ readonly secrets: Se
     });
   }
 
-  return opsHandler(lambdaHandler, { correlationIdPath: 'ClientRequestToken' });
+  return opsHandler(lambdaHandler, { correlationIdPath: 'ClientRequestToken', tracer });
 }

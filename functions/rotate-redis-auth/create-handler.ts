@@ -3,7 +3,8 @@ import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import * as z from 'zod';
 import { envField, readConfig } from '../lib/env.js';
 import { type HandlerOverrides, opsHandler } from '../lib/handler.js';
-import { logger, tracer } from '../lib/powertools.js';
+import { logger } from '../lib/powertools.js';
+import { tracer } from '../lib/tracer.js';
 import { awsCall } from '../lib/transient-error.js';
 import { parseRotationEvent } from '../lib/rotation-contract.js';
 import { type CacheRotationDeps, type RevocationState, checkRevocation, revokePreviousToken, rotateCacheAuthToken } from './rotation.js';
@@ -57,5 +58,5 @@ export function createHandler(overrides: HandlerOverrides<{ readonly secrets: Se
     return undefined;
   }
 
-  return opsHandler(lambdaHandler, { correlationIdPath: 'ClientRequestToken' });
+  return opsHandler(lambdaHandler, { correlationIdPath: 'ClientRequestToken', tracer });
 }

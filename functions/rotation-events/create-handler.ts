@@ -4,7 +4,8 @@ import { SNSClient } from '@aws-sdk/client-sns';
 import * as z from 'zod';
 import { envField, readConfig } from '../lib/env.js';
 import { type HandlerOverrides, opsHandler } from '../lib/handler.js';
-import { logger, tracer } from '../lib/powertools.js';
+import { logger } from '../lib/powertools.js';
+import { tracer } from '../lib/tracer.js';
 import { publishOpsResult } from '../lib/publish-result.js';
 import { rotatedSecretsField } from '../lib/rotated-secrets.js';
 import { handleRotationEvent, rotationEventSchema } from './events.js';
@@ -44,5 +45,5 @@ export function createHandler(overrides: HandlerOverrides<{ readonly sfn: SFNCli
     return outcome;
   }
 
-  return opsHandler(lambdaHandler, { correlationIdPath: 'id' });
+  return opsHandler(lambdaHandler, { correlationIdPath: 'id', tracer });
 }

@@ -4,7 +4,7 @@ import { SNSClient } from '@aws-sdk/client-sns';
 import * as z from 'zod';
 import { envField, readConfig } from '../lib/env.js';
 import { type HandlerOverrides, opsHandler } from '../lib/handler.js';
-import { tracer } from '../lib/powertools.js';
+import { tracer } from '../lib/tracer.js';
 import { publishOpsResult } from '../lib/publish-result.js';
 import { type OverrideDependencies, runOverrideAction } from './actions.js';
 import { SERVICES } from '../../contracts/environments.js';
@@ -52,5 +52,5 @@ export function createHandler(overrides: HandlerOverrides<OverrideDependencies['
     publish: (result) => publishOpsResult(sns, env.TOPIC_ARN, result),
   };
 
-  return opsHandler((event: unknown) => runOverrideAction(event, dependencies));
+  return opsHandler((event: unknown) => runOverrideAction(event, dependencies), { tracer });
 }

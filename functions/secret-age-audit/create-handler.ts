@@ -3,7 +3,7 @@ import { SNSClient } from '@aws-sdk/client-sns';
 import * as z from 'zod';
 import { envField, readConfig } from '../lib/env.js';
 import { type HandlerOverrides, opsHandler } from '../lib/handler.js';
-import { tracer } from '../lib/powertools.js';
+import { tracer } from '../lib/tracer.js';
 import { publishOpsResult } from '../lib/publish-result.js';
 import { auditResult, reminders, secretAges } from './audit.js';
 
@@ -27,5 +27,5 @@ export function createHandler(overrides: HandlerOverrides<{ readonly secrets: Se
     const due = reminders(ages, env.ENVIRONMENT, env.ESCALATE_AFTER_DAYS, env.NAME_PREFIX, now());
     for (const reminder of due) await publishOpsResult(sns, env.TOPIC_ARN, reminder);
     return { stale: ages.filter((a) => a.ageDays > env.MAX_AGE_DAYS).length, reminded: due.length };
-  });
+  }, { tracer });
 }

@@ -4,7 +4,8 @@ import { getSecret } from '@aws-lambda-powertools/parameters/secrets';
 import * as z from 'zod';
 import { envField, readConfig } from '../lib/env.js';
 import { type HandlerOverrides, opsHandler } from '../lib/handler.js';
-import { logger, tracer } from '../lib/powertools.js';
+import { logger } from '../lib/powertools.js';
+import { tracer } from '../lib/tracer.js';
 import { postChatMessage, postToResponseUrl } from '../lib/slack-response.js';
 import { executionStatusChangeSchema, followUpExecution } from './followup.js';
 
@@ -42,5 +43,5 @@ export function createHandler(overrides: HandlerOverrides<{ readonly ddb: Dynamo
     return outcome;
   }
 
-  return opsHandler(lambdaHandler, { correlationIdPath: 'id' });
+  return opsHandler(lambdaHandler, { correlationIdPath: 'id', tracer });
 }

@@ -8,7 +8,7 @@ import * as z from 'zod';
 import { writeAudit } from '../lib/audit.js';
 import { envField, readConfig } from '../lib/env.js';
 import { type HandlerOverrides, opsHandler } from '../lib/handler.js';
-import { logger, tracer } from '../lib/powertools.js';
+import { logger } from '../lib/powertools.js';
 import { postToResponseUrl } from '../lib/slack-response.js';
 import { parsePolicy } from './authorize.js';
 import { type HttpResponse, type SlackOpsDeps, handleSlackRequest } from './slack-ops.js';
@@ -44,11 +44,15 @@ export function createHandler(overrides: HandlerOverrides<{ readonly sfn: SFNCli
   const env = readConfig(environmentSchema, overrides.environment);
   // Short SDK timeouts keep the whole answer inside Slack's 3 s window.
   const clientOptions = { requestHandler: { requestTimeout: 1500, connectionTimeout: 500 } };
+  // Not traced by the X-Ray SDK: loading it and its async hooks cost the cold acknowledgement more than its whole
+  // budget beside Slack's 3 s (npm run bench); Lambda's active tracing still records each invocation and its init.
   const { sfn, ddb, s3, fetch: post, now } = {
-    sfn: tracer.captureAWSv3Client(new SFNClient(clientOptions)),
-    ddb: tracer.captureAWSv3Client(new DynamoDBClient(clientOptions)),
-    s3: tracer.captureAWSv3Client(new S3Client(clientOptions)),
-    fetch: globalThis.fetch,
+    sfn: new SFNClient(clientOptions),
+    ddb: new DynamoDBClient(clientOptions),
+    s3: new S3Client(clientOptions),
+    // Read when a button click answers through its response URL: reading globalThis.fetch loads undici, which the
+    // slash command's acknowledgement never needs.
+    fetch: ((input, init) => globalThis.fetch(input, init)) as typeof fetch,
     now: () => new Date(),
     ...overrides.clients,
   };

@@ -99,6 +99,10 @@ const ephemeral = (text: string): HttpResponse => json(200, { response_type: 'ep
 /** Answers every Slack request within its 3 s budget; anything it cannot act on changes nothing and says why. */
 export async function handleSlackRequest(request: HttpRequest, deps: SlackOpsDeps): Promise<HttpResponse> {
   const rawBody = request.isBase64Encoded ? Buffer.from(request.body ?? '', 'base64').toString('utf8') : (request.body ?? '');
+  // Both reads start together (one round trip, not two); the policy is used only once the signature holds. Its
+  // failure surfaces where it is awaited, never as an unhandled rejection when the request is refused first.
+  const policy = deps.policy();
+  policy.catch(() => undefined);
   try {
     verifySlackSignature(
       { rawBody, timestamp: request.headers['x-slack-request-timestamp'], signature: request.headers['x-slack-signature'] },
@@ -113,8 +117,8 @@ export async function handleSlackRequest(request: HttpRequest, deps: SlackOpsDep
   const payload = form.get('payload');
   try {
     return payload === null
-      ? await handleSlashCommand(Object.fromEntries(form.entries()), request.headers['x-slack-request-timestamp'] ?? '', deps)
-      : await handleButton(payload, deps);
+      ? await handleSlashCommand(Object.fromEntries(form.entries()), request.headers['x-slack-request-timestamp'] ?? '', policy, deps)
+      : await handleButton(payload, policy, deps);
   } catch (error) {
     if (error instanceof CommandError || error instanceof NotAuthorized || error instanceof ApprovalError) {
       return ephemeral(`:warning: ${error.message}\nNothing was changed.`);
@@ -123,12 +127,12 @@ export async function handleSlackRequest(request: HttpRequest, deps: SlackOpsDep
   }
 }
 
-async function handleSlashCommand(fields: Record<string, string>, timestamp: string, deps: SlackOpsDeps): Promise<HttpResponse> {
+async function handleSlashCommand(fields: Record<string, string>, timestamp: string, policyRead: Promise<AuthorizationPolicy>, deps: SlackOpsDeps): Promise<HttpResponse> {
   const parsed = slashCommandSchema.safeParse(fields);
   if (!parsed.success) throw new CommandError('This request does not look like a slash command.');
   const { text, user_id: userId, response_url: responseUrl } = parsed.data;
   const actor = { who: userId, from: `slack:${parsed.data.team_id ?? '?'}/${parsed.data.channel_id ?? '?'}` };
-  const policy = await deps.policy();
+  const policy = await policyRead;
   const { slashCommand } = deps.config;
   await refuseUnless(actor, `${slashCommand} ${text}`, deps, () => authorizeOrigin(policy, { teamId: parsed.data.team_id, channelId: parsed.data.channel_id }));
   const command = parseCommand(text, deps.config.limits, slashCommand);
@@ -150,7 +154,7 @@ async function handleSlashCommand(fields: Record<string, string>, timestamp: str
   return json(200, { response_type: 'in_channel', text: started });
 }
 
-async function handleButton(payload: string, deps: SlackOpsDeps): Promise<HttpResponse> {
+async function handleButton(payload: string, policyRead: Promise<AuthorizationPolicy>, deps: SlackOpsDeps): Promise<HttpResponse> {
   const parsed = blockActionSchema.safeParse(safeJson(payload));
   if (!parsed.success) throw new CommandError('Unsupported interaction.');
   const { user, response_url: responseUrl, actions } = parsed.data;
@@ -161,7 +165,7 @@ async function handleButton(payload: string, deps: SlackOpsDeps): Promise<HttpRe
   const requestId = action.value;
   const actor = { who: user.id, from: `slack:${parsed.data.team?.id ?? '?'}/${parsed.data.channel?.id ?? '?'}` };
   try {
-    const policy = await deps.policy();
+    const policy = await policyRead;
     const what = `${action.action_id} request ${requestId}`;
     await refuseUnless(actor, what, deps, () => authorizeOrigin(policy, { teamId: parsed.data.team?.id, channelId: parsed.data.channel?.id }));
     const pending = await readRequest(deps.ddb, deps.config.tableName, requestId);

@@ -7,7 +7,7 @@ import * as z from 'zod';
 import { writeAudit } from '../lib/audit.js';
 import { envField, readConfig } from '../lib/env.js';
 import { type HandlerOverrides, opsHandler } from '../lib/handler.js';
-import { tracer } from '../lib/powertools.js';
+import { tracer } from '../lib/tracer.js';
 import { publishOpsResult } from '../lib/publish-result.js';
 import { parsePolicy } from '../slack-ops/authorize.js';
 import { type VerifyDependencies, verifyApproval } from './verify.js';
@@ -50,5 +50,5 @@ export function createHandler(overrides: HandlerOverrides<VerifyClients> = {}) {
     audit: async (entries) => void (await writeAudit(clients.s3, env.AUDIT_BUCKET, entries)),
     now: clients.now,
   };
-  return opsHandler((event: unknown) => verifyApproval(event, deps), { correlationIdPath: 'executionArn' });
+  return opsHandler((event: unknown) => verifyApproval(event, deps), { correlationIdPath: 'executionArn', tracer });
 }

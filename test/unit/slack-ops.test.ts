@@ -200,6 +200,68 @@ describe('handleSlackRequest', () => {
     expect(ddb.calls()).toHaveLength(0);
   });
 
+  it('reads the signing secret and the authorization policy together, and acts on the policy only once the signature holds', async () => {
+    // Prepare
+    const reads: string[] = [];
+    let releaseSecret: () => void = () => undefined;
+    const secretHeld = new Promise<void>((resolve) => (releaseSecret = resolve));
+    const tracked: SlackOpsDeps = {
+      ...deps('staging'),
+      signingSecret: async () => {
+        reads.push('secret');
+        await secretHeld;
+        return SIGNING_SECRET;
+      },
+      policy: async () => {
+        reads.push('policy');
+        return policy;
+      },
+    };
+
+    // Act
+    const answering = handleSlackRequest(signed(slash('scale staging backend 4 12 60 test')), tracked);
+    await Promise.resolve();
+    const readsBeforeTheSecretArrived = [...reads];
+    releaseSecret();
+    const response = await answering;
+
+    // Assess
+    expect(readsBeforeTheSecretArrived).toEqual(['policy', 'secret']);
+    expect(response.statusCode).toBe(200);
+    expect(sfn.commandCalls(StartExecutionCommand)).toHaveLength(1);
+  });
+
+  it('answers a forged request with 401 even while the policy read fails, and leaves no unhandled rejection', async () => {
+    // Prepare
+    const unhandled: unknown[] = [];
+    const onUnhandled = (reason: unknown) => unhandled.push(reason);
+    process.on('unhandledRejection', onUnhandled);
+    const request = signed(slash('scale staging backend 4 12 60 test'), NOW_SECONDS, 'forged-secret');
+    const failingPolicy: SlackOpsDeps = { ...deps('staging'), policy: async () => Promise.reject(new Error('SSM throttled')) };
+
+    // Act
+    const response = await handleSlackRequest(request, failingPolicy);
+    await new Promise((resolve) => setImmediate(resolve));
+    process.off('unhandledRejection', onUnhandled);
+
+    // Assess
+    expect(response.statusCode).toBe(401);
+    expect(unhandled).toEqual([]);
+    expect(sfn.calls()).toHaveLength(0);
+  });
+
+  it('fails a signed request whose policy cannot be read, starting nothing', async () => {
+    // Prepare
+    const failingPolicy: SlackOpsDeps = { ...deps('staging'), policy: async () => Promise.reject(new Error('SSM throttled')) };
+
+    // Act
+    const answering = handleSlackRequest(signed(slash('scale staging backend 4 12 60 test')), failingPolicy);
+
+    // Assess
+    await expect(answering).rejects.toThrow('SSM throttled');
+    expect(sfn.calls()).toHaveLength(0);
+  });
+
   it('starts a staging scaling override at once for an operator, and says how to undo it', async () => {
     // Prepare
     const request = signed(slash('scale staging backend 4 12 60 black friday traffic'));
