@@ -204,6 +204,14 @@ export function buildReport(
     measurements: figures,
     timeline: timeline(state, execution.startedAt, finished, ending),
     currentState,
+    // The drill moves primaries and creates nothing; a failover is not rolled back (how to move them back is in the result).
+    cleanedUp: [
+      !acted
+        ? 'Nothing to clean up: the drill creates no resources and changed nothing.'
+        : found.database === 'unknown' || found.cache === 'unknown'
+          ? 'Nothing to clean up: the drill creates no resources. What it changed could not all be read back: see where things stand.'
+          : 'Nothing to clean up: the drill creates no resources. The failover itself stays in place (see where things stand).',
+    ],
   };
 }
 

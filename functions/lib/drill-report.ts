@@ -42,6 +42,8 @@ export interface DrillReport {
   readonly timeline: readonly DrillTimelineEntry[];
   /** Where things stand when the drill ended: what an on-call engineer needs first after a stop. */
   readonly currentState: readonly string[];
+  /** What the drill created and what became of it (deleted, left alone, still there), read back; never empty. */
+  readonly cleanedUp: readonly string[];
 }
 
 /** Same keys for the same execution, so a retried write overwrites instead of adding a copy. */
@@ -58,7 +60,32 @@ function table(headers: readonly string[], rows: readonly (readonly (string | nu
   return `<table>${cells(headers, 'th')}\n${rows.map((row) => cells(row, 'td')).join('\n')}</table>`;
 }
 
-/** A page an auditor reads without tools: the verdict, where things stand, the checks, the figures against targets, the timeline. */
+/** A figure against its target: met, MISSED, or no target. */
+export function verdictOf(measurement: DrillMeasurement): string {
+  if (measurement.passed === undefined) return 'no target';
+  return measurement.passed ? 'met' : 'MISSED';
+}
+
+/**
+ * Time since the drill started, on the execution's own clock (every entry's time comes from it): `+8:08`. An entry
+ * outside the execution's start and end came from another clock, and says so instead of showing a wrong offset.
+ */
+export function sinceStart(report: Pick<DrillReport, 'startedAt' | 'finishedAt'>, at: string): string {
+  const offset = Date.parse(at) - Date.parse(report.startedAt);
+  if (!Number.isFinite(offset) || offset < 0 || Date.parse(at) > Date.parse(report.finishedAt)) return 'outside the execution: another clock?';
+  const total = Math.round(offset / 1000);
+  const hours = Math.floor(total / 3600);
+  const mm = String(Math.floor((total % 3600) / 60)).padStart(hours > 0 ? 2 : 1, '0');
+  const ss = String(total % 60).padStart(2, '0');
+  return hours > 0 ? `+${hours}:${mm}:${ss}` : `+${mm}:${ss}`;
+}
+
+const list = (lines: readonly string[]) => `<ul>${lines.map((line) => `<li>${escapeHtml(line)}</li>`).join('')}</ul>`;
+
+/**
+ * A page an auditor reads without tools: the verdict, where things stand, what was cleaned up, the figures against
+ * their targets (met or missed), the checks, and the timeline on the execution's clock.
+ */
 export function renderDrillReportHtml(report: DrillReport): string {
   const colour = report.outcome === 'succeeded' ? '#1a7f37' : report.severity === 'critical' ? '#cf222e' : '#9a6700';
   const people = [report.requestedBy && `requested by ${report.requestedBy}`, report.approvedBy && `approved by ${report.approvedBy}`].filter(Boolean).join(', ');
@@ -71,16 +98,23 @@ export function renderDrillReportHtml(report: DrillReport): string {
 <p>${escapeHtml(report.summary)}</p>
 ${people ? `<p>${escapeHtml(people)}</p>` : ''}
 <h2>Where things stand</h2>
-<ul>${report.currentState.map((line) => `<li>${escapeHtml(line)}</li>`).join('')}</ul>
+${list(report.currentState)}
+<h2>Cleaned up</h2>
+${list(report.cleanedUp)}
+<h2>Figures against targets</h2>
+${
+  report.measurements.length === 0
+    ? '<p>No figures: the drill ended before it measured anything.</p>'
+    : table(
+        ['measure', 'value', 'target', 'result'],
+        report.measurements.map((m) => [m.name, `${m.value} ${m.unit}`, m.target === undefined ? undefined : `${m.target} ${m.unit}`, verdictOf(m)]),
+      )
+}
 <h2>Checks</h2>
-${table(['check', 'passed', 'detail'], report.checks.map((check) => [check.name, check.passed ? 'yes' : 'NO', check.detail]))}
-<h2>Figures</h2>
-${table(
-  ['measure', 'value', 'target', 'met'],
-  report.measurements.map((m) => [m.name, `${m.value} ${m.unit}`, m.target === undefined ? undefined : `${m.target} ${m.unit}`, m.passed === undefined ? undefined : m.passed ? 'yes' : 'NO']),
-)}
+${report.checks.length === 0 ? '<p>No checks: the drill ended before it checked anything.</p>' : table(['check', 'passed', 'detail'], report.checks.map((check) => [check.name, check.passed ? 'yes' : 'NO', check.detail]))}
 <h2>Timeline</h2>
-${table(['time (UTC)', 'step', 'detail'], report.timeline.map((entry) => [entry.at, entry.step, entry.detail]))}
+<p>One clock: the execution's, from its start at ${escapeHtml(report.startedAt)} to its end at ${escapeHtml(report.finishedAt)}.</p>
+${table(['since start', 'time (UTC)', 'step', 'detail'], report.timeline.map((entry) => [sinceStart(report, entry.at), entry.at, entry.step, entry.detail]))}
 <p>Execution ${escapeHtml(report.executionArn ?? report.executionName)}.</p>
 </body></html>
 `;

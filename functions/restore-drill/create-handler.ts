@@ -66,7 +66,7 @@ export function createHandler(overrides: HandlerOverrides<{ readonly rds: RDSCli
       restoreWaitCapMinutes: env.RESTORE_WAIT_CAP_MINUTES,
       deleteWaitCapMinutes: env.DELETE_WAIT_CAP_MINUTES,
     },
-    report: { environment: env.ENVIRONMENT, region: env.AWS_REGION, rtoMinutes: env.RTO_MINUTES, rpoMinutes: env.RPO_MINUTES, reportsBucket: env.REPORTS_BUCKET },
+    report: { environment: env.ENVIRONMENT, region: env.AWS_REGION, rtoMinutes: env.RTO_MINUTES, rpoMinutes: env.RPO_MINUTES, rowCountTolerancePercent: env.ROW_COUNT_TOLERANCE_PERCENT, reportsBucket: env.REPORTS_BUCKET },
     verification: { schema: env.DRILL_SCHEMA, criticalTables: env.CRITICAL_TABLES, rowCountTolerancePercent: env.ROW_COUNT_TOLERANCE_PERCENT },
     // Master credentials are read per connection, and a restored instance may hold the password from before the last
     // rotation: connectAsMaster tries AWSCURRENT, then AWSPENDING and AWSPREVIOUS.

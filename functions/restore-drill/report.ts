@@ -22,6 +22,8 @@ export interface ReportSettings {
   readonly region: string;
   readonly rtoMinutes: number;
   readonly rpoMinutes: number;
+  /** How far apart the restored and the source row counts may be. */
+  readonly rowCountTolerancePercent: number;
   readonly reportsBucket: string;
 }
 
@@ -47,10 +49,12 @@ export interface DrillReport {
   readonly failure?: string;
   readonly rtoMinutes?: number;
   readonly dataLossMinutes?: number;
-  readonly targets: { readonly rtoMinutes: number; readonly rpoMinutes: number };
+  readonly targets: { readonly rtoMinutes: number; readonly rpoMinutes: number; readonly rowCountTolerancePercent: number };
   readonly verification?: VerificationOutcome;
   readonly orphan: boolean;
   readonly manualDeleteCommand?: string;
+  /** What the drill created and what became of it. */
+  readonly cleanedUp: string[];
   readonly timeline: TimelineEntry[];
 }
 
@@ -96,6 +100,23 @@ function timeline(state: DrillState, startedAt: string, finishedAt: string, fail
     { at: finishedAt, step: 'Report written', detail: '' },
   ];
   return entries.filter((entry): entry is TimelineEntry => Boolean(entry));
+}
+
+/** What became of what the drill created, as the cleanup read it back. */
+function cleanupLines(state: DrillState, instanceId: string | undefined, created: boolean, orphan: boolean, region: string): string[] {
+  const other = state.deletion?.otherExecution;
+  if (!created) {
+    return [
+      other
+        ? `Nothing of this drill's to clean up: ${instanceId} belongs to another drill (${other}) and was left alone.`
+        : 'Nothing to clean up: the drill created no instance.',
+    ];
+  }
+  if (orphan || !instanceId) {
+    const why = state.cleanupFailure ? causeMessage(state.cleanupFailure) : `still ${state.deletion?.status ?? 'present'}`;
+    return [`NOT cleaned up: ${instanceId ?? 'the drill instance'} still exists (${why}). Delete it by hand: ${instanceId ? manualDeleteCommand(instanceId, region) : 'see the runbook'}`];
+  }
+  return [`Deleted ${instanceId} (no final snapshot, no retained backups)${state.deletion?.goneAt ? `: RDS reported it gone at ${state.deletion.goneAt}` : ''}.`];
 }
 
 /** Turns the drill's end state into the report and its OpsResult: outcome, numbers, what was done, how to undo it. */
@@ -163,10 +184,11 @@ export function buildReport(
     failure,
     rtoMinutes,
     dataLossMinutes,
-    targets: { rtoMinutes: settings.rtoMinutes, rpoMinutes: settings.rpoMinutes },
+    targets: { rtoMinutes: settings.rtoMinutes, rpoMinutes: settings.rpoMinutes, rowCountTolerancePercent: settings.rowCountTolerancePercent },
     verification: state.verification,
     orphan,
     manualDeleteCommand: orphan && instanceId ? manualDeleteCommand(instanceId, settings.region) : undefined,
+    cleanedUp: cleanupLines(state, instanceId, created, orphan, settings.region),
     timeline: timeline(state, execution.startedAt, finished, failedAt, failure),
   };
 }
@@ -178,7 +200,9 @@ function measurementsOf(report: DrillReport): DrillMeasurement[] {
     measurements.push({ name: 'Data-loss window', value: report.dataLossMinutes, unit: 'min', target: report.targets.rpoMinutes, passed: report.dataLossMinutes <= report.targets.rpoMinutes });
   }
   for (const table of report.verification?.tables ?? []) {
-    if (table.deviationPercent !== undefined) measurements.push({ name: `Row-count deviation ${table.table}`, value: table.deviationPercent, unit: '%', passed: table.rowsWithinTolerance });
+    if (table.deviationPercent !== undefined) {
+      measurements.push({ name: `Row-count deviation ${table.table}`, value: table.deviationPercent, unit: '%', target: report.targets.rowCountTolerancePercent, passed: table.rowsWithinTolerance });
+    }
   }
   return measurements;
 }
@@ -253,5 +277,6 @@ export function evidenceOf(report: DrillReport): Evidence {
           : 'Nothing was created',
       `The source ${report.sourceInstance ?? 'database'} was only read`,
     ],
+    cleanedUp: report.cleanedUp,
   };
 }

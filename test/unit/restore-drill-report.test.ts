@@ -2,11 +2,11 @@ import { PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import { mockClient } from 'aws-sdk-client-mock';
 import checkRestoreEvent from '../../events/restore-drill-check-restore.json';
 import { opsResultSchema } from '../../contracts/ops-result.js';
-import { renderDrillReportHtml, writeDrillReport } from '../../functions/lib/drill-report.js';
+import { renderDrillReportHtml, sinceStart, writeDrillReport } from '../../functions/lib/drill-report.js';
 import { type DrillState, type ReportSettings, buildReport, evidenceOf, opsResultOf } from '../../functions/restore-drill/report.js';
 import type { VerificationOutcome } from '../../functions/restore-drill/verify.js';
 
-const settings: ReportSettings = { environment: 'production', region: 'us-east-1', rtoMinutes: 240, rpoMinutes: 15, reportsBucket: 'financehub-production-backups-222222222222' };
+const settings: ReportSettings = { environment: 'production', region: 'us-east-1', rtoMinutes: 240, rpoMinutes: 15, rowCountTolerancePercent: 2, reportsBucket: 'financehub-production-backups-222222222222' };
 const execution = { name: 'scheduled-run', arn: 'arn:aws:states:us-east-1:222222222222:execution:financehub-production-restore-drill:scheduled-run', startedAt: '2026-11-10T06:00:00.000Z' };
 const finishedAt = new Date('2026-11-10T06:52:00.000Z');
 const plan = { ...checkRestoreEvent.plan, instanceId: 'financehub-production-drill-20261110-0600', sourceInstanceId: 'financehub-production-db' };
@@ -87,6 +87,30 @@ describe('the drill report', () => {
     expect(result.howToUndo).toBe(
       `Delete the orphan by hand: aws rds delete-db-instance --db-instance-identifier ${plan.instanceId} --skip-final-snapshot --delete-automated-backups --region us-east-1`,
     );
+  });
+
+  it('says in the report that an orphan was NOT cleaned up, and how to delete it', () => {
+    // Prepare
+    const state: DrillState = { drill: plan, restored, verification: verified, cleanupFailure: { Error: 'AccessDenied', Cause: lambdaCause('AccessDenied', 'not authorized') } };
+
+    // Act
+    const html = renderDrillReportHtml(evidenceOf(buildReport(state, settings, execution, finishedAt)));
+
+    // Assess
+    expect(html).toContain(
+      `<h2>Cleaned up</h2>\n<ul><li>NOT cleaned up: ${plan.instanceId} still exists (AccessDenied: not authorized). Delete it by hand: aws rds delete-db-instance --db-instance-identifier ${plan.instanceId} --skip-final-snapshot --delete-automated-backups --region us-east-1</li></ul>`,
+    );
+  });
+
+  it('times the timeline from the drill’s start on its own clock and flags an entry from another clock', () => {
+    // Prepare
+    const window = { startedAt: execution.startedAt, finishedAt: finishedAt.toISOString() };
+
+    // Act
+    const offsets = ['2026-11-10T06:00:00.000Z', '2026-11-10T06:41:30.000Z', '2026-11-10T05:59:00.000Z', '2026-11-10T09:00:00.000Z'].map((at) => sinceStart(window, at));
+
+    // Assess
+    expect(offsets).toEqual(['+0:00', '+41:30', 'outside the execution: another clock?', 'outside the execution: another clock?']);
   });
 
   it('skips a drill stopped by its preconditions, which created nothing', () => {
