@@ -4,10 +4,12 @@
  * offline (`fhops rehearse`). The verbs mirror the Slack `/ops` command and are validated by the same parser.
  * Each command lives in its own module under `cli/commands/`; add one there and list it in COMMANDS.
  */
+import { setTimeout as sleep } from 'node:timers/promises';
 import { SFNClient } from '@aws-sdk/client-sfn';
 import { Command, CommanderError } from 'commander';
 import { CommandError } from '../functions/slack-ops/commands.js';
 import type { CliContext, RegisterCommand } from './commands/context.js';
+import { registerAudit } from './commands/audit.js';
 import { registerFollow } from './commands/follow.js';
 import { registerList } from './commands/list.js';
 import { registerOpsVerbs } from './commands/ops-verbs.js';
@@ -31,6 +33,7 @@ const COMMANDS: readonly RegisterCommand[] = [
   registerSlackSetup,
   registerPreflight,
   registerSecret,
+  registerAudit,
 ];
 
 const program = new Command('fhops')
@@ -43,7 +46,7 @@ const program = new Command('fhops')
   .configureOutput({ outputError: (text, write) => write(`${text.trimEnd()}\nNothing was changed. See fhops --help.\n`) });
 const region = () => program.opts<{ region: string }>().region;
 
-const context: CliContext = { sfn: () => new SFNClient({ region: region() }) };
+const context: CliContext = { sfn: () => new SFNClient({ region: region() }), region, now: () => new Date(), sleep: (ms) => sleep(ms) };
 for (const register of COMMANDS) register(program, context);
 
 program.parseAsync().catch((caught: unknown) => {

@@ -9,6 +9,11 @@ import { EXIT_CODES, FollowFailed, UsageError, unknown } from '../errors.js';
 /** What every command gets from `fhops`: clients built from the global options (`--region`). */
 export interface CliContext {
   readonly sfn: () => SFNClient;
+  /** The `--region` the other clients are built for. */
+  readonly region: () => string;
+  /** The clock and the pause of waits (an approval, a poll): real ones in `fhops`, a test's own elsewhere. */
+  readonly now: () => Date;
+  readonly sleep: (ms: number) => Promise<void>;
 }
 
 /** A command module: adds its command(s) to the program. `cli/fhops.ts` lists them. */

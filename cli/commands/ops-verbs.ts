@@ -1,7 +1,13 @@
-import { CommandError, describeCommand, needsApproval, parseCommand, workflowFor } from '../../functions/slack-ops/commands.js';
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { SSMClient } from '@aws-sdk/client-ssm';
+import { STSClient } from '@aws-sdk/client-sts';
+import { Option } from 'commander';
+import { CommandError, type OpsCommand, describeCommand, needsApproval, parseCommand, workflowFor } from '../../functions/slack-ops/commands.js';
 import { type EnvironmentName, SERVICES } from '../../contracts/environments.js';
 import { environmentConfig } from '../../infra/config.js';
+import { ApprovalWaitEnded, requestApprovalFromCli, unstartedMessage } from '../approval-request.js';
 import { describeStart, requestExecutionName, startWorkflow } from '../aws-workflows.js';
+import { UsageError } from '../errors.js';
 import { type CliContext, type RegisterCommand, environment, follow, requester } from './context.js';
 
 function limitsFor(env: EnvironmentName) {
@@ -12,16 +18,59 @@ function limitsFor(env: EnvironmentName) {
   };
 }
 
-/** Runs an /ops-style command on AWS: validated, then started and followed. */
-async function runOpsCommand(context: CliContext, text: string, options: { follow: boolean; requestedBy: string }): Promise<void> {
+/**
+ * A command that needs two people: asked for as the caller's AWS identity, waited for, and once the approval path has
+ * started it, followed. The CLI itself never starts it.
+ */
+async function requestAndFollow(context: CliContext, text: string, command: OpsCommand, env: EnvironmentName, follows: boolean): Promise<void> {
+  const region = context.region();
+  const config = environmentConfig(env);
+  const outcome = await requestApprovalFromCli(
+    {
+      sts: new STSClient({ region }),
+      ssm: new SSMClient({ region }),
+      ddb: new DynamoDBClient({ region }),
+      print: (line) => console.log(line),
+      sleep: context.sleep,
+      now: context.now,
+    },
+    config,
+    text,
+    command,
+  );
+  if (outcome.status !== 'approved') throw new ApprovalWaitEnded(unstartedMessage(outcome, config));
+  console.log(`Approved by ${outcome.approvedBy}; the approval path started ${outcome.executionArn}`);
+  if (follows) await follow(context.sfn(), outcome.executionArn, 60);
+}
+
+interface VerbOptions {
+  readonly follow: boolean;
+  readonly requestedBy?: string;
+  readonly approvedBy?: string;
+}
+
+/** Runs an /ops-style command on AWS: validated, approved where the environment needs two people, started, followed. */
+async function runOpsCommand(context: CliContext, text: string, options: VerbOptions): Promise<void> {
   const env = environment(text.split(/\s+/)[1] ?? '');
   const command = parseCommand(text, limitsFor(env));
-  if (needsApproval(command, environmentConfig(env).fourEyes.workflows)) {
-    throw new CommandError(`${describeCommand(command)} needs a second person's approval: ask for it with \`/ops ${text}\` in the ${env} ops channel. Nothing was changed.`);
+  const twoPeople = needsApproval(command, environmentConfig(env).fourEyes.workflows);
+  if (options.approvedBy !== undefined) {
+    throw new UsageError(
+      `--approved-by is gone: ${twoPeople ? 'this command asks the ops channel for a second person\'s approval as your AWS identity' : 'this command needs no approval'}.`,
+      'Run it without --approved-by.',
+    );
   }
-  const start = workflowFor(command, options.requestedBy);
+  if (twoPeople) {
+    if (options.requestedBy !== undefined) {
+      throw new UsageError(`--requested-by is not taken here: ${describeCommand(command)} is asked for as your AWS identity.`, 'Run it without --requested-by.');
+    }
+    await requestAndFollow(context, text, command, env, options.follow);
+    return;
+  }
+  const requestedBy = options.requestedBy ?? requester();
+  const start = workflowFor(command, requestedBy);
   if (!start) throw new CommandError(`${command.name} does not start a workflow`);
-  const name = requestExecutionName(options.requestedBy, start.workflow, start.input, new Date());
+  const name = requestExecutionName(requestedBy, start.workflow, start.input, context.now());
   const started = await startWorkflow(context.sfn(), environmentConfig(env).prefix, start.workflow, name, start.input);
   console.log(describeStart(started, `${start.workflow}: ${describeCommand(command)}`));
   if (options.follow) await follow(context.sfn(), started.executionArn, 60);
@@ -34,10 +83,12 @@ export const registerOpsVerbs: RegisterCommand = (program, context) => {
       .command(`${verb} ${args}`)
       .description(description)
       .option('--no-follow', 'start and return without following')
-      .option('--requested-by <name>', 'who asks (defaults to your login)', requester());
+      .option('--requested-by <name>', 'who asks, for commands one person may run (defaults to your login); two-person ones ask as your AWS identity')
+      // Gone: kept only to say so instead of commander's bare "unknown option".
+      .addOption(new Option('--approved-by <name>').hideHelp());
     cmd.action(async (...values: unknown[]) => {
       const positional = values.slice(0, -2).flat().map(String);
-      const options = values[values.length - 2] as { follow: boolean; requestedBy: string };
+      const options = values[values.length - 2] as VerbOptions;
       await runOpsCommand(context, [verb, ...positional].join(' '), options);
     });
   };

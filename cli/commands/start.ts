@@ -30,8 +30,15 @@ export const registerStart: RegisterCommand = (program, context) => {
     .option('--no-follow', 'start and return without following')
     .action(async (workflow: string, options: { env: EnvironmentName; input: string; name?: string; follow: boolean }) => {
       if (!isWorkflowName(workflow)) throw unknown('workflow', workflow, WORKFLOWS);
+      if (environmentConfig(options.env).fourEyes.workflows.includes(workflow)) {
+        // Its first state would refuse it anyway (no recorded approval): start nothing instead of a refused execution.
+        throw new UsageError(
+          `${workflow} in ${options.env} needs a second person's approval.`,
+          'Ask for it with its verb (fhops scale, fhops scale-revert, fhops failover-drill), which asks the ops channel as your AWS identity.',
+        );
+      }
       const input = { environment: options.env, requestedBy: requester(), ...parseInput(options.input) };
-      const name = options.name ?? requestExecutionName(requester(), workflow, input, new Date());
+      const name = options.name ?? requestExecutionName(requester(), workflow, input, context.now());
       const started = await startWorkflow(context.sfn(), environmentConfig(options.env).prefix, workflow, name, input);
       console.log(describeStart(started, workflow));
       if (options.follow) await follow(context.sfn(), started.executionArn, 60);

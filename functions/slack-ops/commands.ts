@@ -33,6 +33,18 @@ export type OpsCommand =
     }
   | { readonly name: 'verify-backups' | 'restore-drill' | 'failover-drill'; readonly environment: z.infer<typeof environment> };
 
+/** `SCALING_LIMITS`, the JSON the template sets from infra/config.ts, as a `readConfig` field. */
+export const scalingLimitsVariable = z.string().transform((value, ctx): ScalingLimits => {
+  const parsed = z
+    .object({ maxCeiling: z.object({ frontend: z.number(), backend: z.number(), worker: z.number() }), maxDurationMinutes: z.number() })
+    .safeParse(JSON.parse(value));
+  if (!parsed.success) {
+    ctx.addIssue({ code: 'custom', message: 'must be JSON { maxCeiling: {frontend, backend, worker}, maxDurationMinutes }' });
+    return z.NEVER;
+  }
+  return parsed.data;
+});
+
 /** An operator typed something we cannot act on; the message says how to type it. Nothing was changed. */
 export class CommandError extends Error {
   constructor(message: string) {

@@ -11,6 +11,7 @@ import { type HandlerOverrides, opsHandler } from '../lib/handler.js';
 import { logger } from '../lib/powertools.js';
 import { postToResponseUrl } from '../lib/slack-response.js';
 import { parsePolicy } from './authorize.js';
+import { scalingLimitsVariable } from './commands.js';
 import { type HttpResponse, type SlackOpsDeps, handleSlackRequest } from './slack-ops.js';
 
 const environmentSchema = z.object({
@@ -23,16 +24,7 @@ const environmentSchema = z.object({
   SLACK_SIGNING_SECRET_ARN: envField.arn,
   AUDIT_BUCKET: envField.text,
   AUTHORIZATION_PARAMETER: envField.text,
-  SCALING_LIMITS: z.string().transform((value, ctx) => {
-    const parsed = z
-      .object({ maxCeiling: z.object({ frontend: z.number(), backend: z.number(), worker: z.number() }), maxDurationMinutes: z.number() })
-      .safeParse(JSON.parse(value));
-    if (!parsed.success) {
-      ctx.addIssue({ code: 'custom', message: 'must be JSON { maxCeiling: {frontend, backend, worker}, maxDurationMinutes }' });
-      return z.NEVER;
-    }
-    return parsed.data;
-  }),
+  SCALING_LIMITS: scalingLimitsVariable,
   APPROVAL_MINUTES: envField.positiveInt,
   APPROVAL_USE_MINUTES: envField.positiveInt,
   APPROVAL_RECORD_DAYS: envField.positiveInt,

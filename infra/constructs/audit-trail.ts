@@ -1,10 +1,16 @@
 import { Annotations, type CfnElement, Duration, Stack } from 'aws-cdk-lib';
+import type * as ec2 from 'aws-cdk-lib/aws-ec2';
+import * as events from 'aws-cdk-lib/aws-events';
+import * as targets from 'aws-cdk-lib/aws-events-targets';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import type * as kms from 'aws-cdk-lib/aws-kms';
 import * as s3 from 'aws-cdk-lib/aws-s3';
 import { Construct } from 'constructs';
 import type { EnvironmentConfig } from '../config.js';
 import { acknowledge } from '../nag/acknowledge.js';
+import { WORKFLOWS } from '../../contracts/workflows.js';
+import { stateMachineName } from '../../functions/lib/workflows.js';
+import { OpsFunction } from './ops-function.js';
 import { SecureBucket } from './secure-bucket.js';
 
 export interface AuditTrailProps {
@@ -13,6 +19,11 @@ export interface AuditTrailProps {
   readonly encryptionKey: kms.IKey;
   /** Name of the bucket its own server access logs go to (the data stack's, which grants this bucket by name). */
   readonly accessLogsBucketName: string;
+  /** Where the function recording every workflow start and result runs. */
+  readonly vpc: ec2.IVpc;
+  readonly securityGroup: ec2.ISecurityGroup;
+  /** Encrypts that function's log group and dead-letter queue. */
+  readonly logsKey: kms.IKey;
 }
 
 /** The audit bucket's name, deterministic so the access-log bucket can grant it without a reference back. */
@@ -82,7 +93,37 @@ export class AuditTrail extends Construct {
       '@aws-cdk/aws-s3:accessLogsPolicyNotAdded',
       'The data stack\'s access-log bucket grants log delivery for this bucket by its deterministic name (infra/stacks/data-stack.ts).',
     );
+    this.recordExecutions(props);
     acknowledge(this.bucket, 'The audit trail stays in its region under Object Lock; replication would copy it to a bucket with other rules.', ['S3BucketReplicationEnabled']);
+  }
+
+  /** Every start and end of every ops workflow of the environment, as EventBridge reports it, becomes an entry. */
+  private recordExecutions(props: AuditTrailProps): void {
+    const { config } = props;
+    const { account, region } = Stack.of(this);
+    const recorder = new OpsFunction(this, 'Executions', {
+      config,
+      functionName: 'audit-executions',
+      description: 'Writes every ops workflow start and result to the audit trail',
+      vpc: props.vpc,
+      securityGroups: [props.securityGroup],
+      encryptionKey: props.logsKey,
+      environment: { AUDIT_BUCKET: this.bucket.bucketName },
+    });
+    this.grantAppend(recorder);
+    new events.Rule(this, 'ExecutionChanges', {
+      ruleName: `${config.prefix}-audit-executions`,
+      description: 'Start and outcome of every ops workflow execution, for the audit trail',
+      eventPattern: {
+        source: ['aws.states'],
+        detailType: ['Step Functions Execution Status Change'],
+        detail: {
+          status: ['RUNNING', 'SUCCEEDED', 'FAILED', 'TIMED_OUT', 'ABORTED'],
+          stateMachineArn: WORKFLOWS.map((workflow) => `arn:aws:states:${region}:${account}:stateMachine:${stateMachineName(config.prefix, workflow)}`),
+        },
+      },
+      targets: [new targets.LambdaFunction(recorder, { retryAttempts: 8, maxEventAge: Duration.hours(6) })],
+    });
   }
 
   /** Lets a writer add new entries (never read, overwrite or delete them). */

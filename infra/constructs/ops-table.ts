@@ -14,6 +14,8 @@ export interface OpsTableProps {
   readonly encryptionKey: kms.IKey;
   /** How long items live and why that needs no backup plan: the reason of the NIST DynamoDBInBackupPlan acknowledgment. */
   readonly shortLivedBecause: string;
+  /** Puts new and changed items on a stream for a function to act on. @default no stream */
+  readonly stream?: dynamodb.StreamViewType;
 }
 
 /**
@@ -33,6 +35,7 @@ export class OpsTable extends dynamodb.Table {
       encryptionKey: props.encryptionKey,
       pointInTimeRecoverySpecification: { pointInTimeRecoveryEnabled: true },
       removalPolicy: RemovalPolicy.DESTROY,
+      stream: props.stream,
     });
     this.itemKey = props.encryptionKey;
     acknowledge(this, props.shortLivedBecause, ['NIST.800.53.R5-DynamoDBInBackupPlan']);

@@ -4,7 +4,9 @@ import * as events from 'aws-cdk-lib/aws-events';
 import * as targets from 'aws-cdk-lib/aws-events-targets';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import type * as kms from 'aws-cdk-lib/aws-kms';
+import * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
+import * as eventSources from 'aws-cdk-lib/aws-lambda-event-sources';
 import type * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import * as ssm from 'aws-cdk-lib/aws-ssm';
 import { Construct } from 'constructs';
@@ -24,7 +26,10 @@ export interface SlackOpsCommandProps {
   readonly signingSecret: secretsmanager.ISecret;
   /** Where commands, requests, approvals, denials, refusals and starts are recorded. */
   readonly auditTrail: AuditTrail;
-  /** Secret holding the webhooks and the `botToken`: only the follow-up (not internet-facing) reads it, for long runs' outcomes. */
+  /**
+   * Secret holding the webhooks and the `botToken`: only functions that are not internet-facing read it (the follow-up,
+   * for long runs' outcomes; the announcer, to put CLI requests to the ops channel).
+   */
   readonly slackSecret: secretsmanager.ISecret;
   readonly vpc: ec2.IVpc;
   readonly securityGroup: ec2.ISecurityGroup;
@@ -53,6 +58,8 @@ export class SlackOpsCommand extends Construct {
       tableName: `${config.prefix}-slack-approvals`,
       encryptionKey: props.encryptionKey,
       shortLivedBecause: 'Requests and follow-ups live 15 minutes to a day (TTL) and decisions are kept in the audit trail for its retention; point-in-time recovery covers mistakes, a backup plan would restore expired requests.',
+      // New CLI requests reach the announcer: the approval path, not the caller, puts them to the channel.
+      stream: dynamodb.StreamViewType.NEW_IMAGE,
     });
 
     this.authorizationParameter = new ssm.StringParameter(this, 'Authorization', {
@@ -70,6 +77,10 @@ export class SlackOpsCommand extends Construct {
       encryptionKey: props.logsKey,
     };
 
+    const scalingLimits = JSON.stringify({
+      maxCeiling: Object.fromEntries(SERVICES.map((service) => [service, config.services[service].overrideMaxCeiling])),
+      maxDurationMinutes: config.remediation.maxOverrideMinutes,
+    });
     const command = new OpsFunction(this, 'Command', {
       ...functionDefaults,
       functionName: 'slack-ops',
@@ -83,10 +94,7 @@ export class SlackOpsCommand extends Construct {
         SLACK_COMMAND: config.slack.command,
         AUDIT_BUCKET: props.auditTrail.bucket.bucketName,
         AUTHORIZATION_PARAMETER: this.authorizationParameter.parameterName,
-        SCALING_LIMITS: JSON.stringify({
-          maxCeiling: Object.fromEntries(SERVICES.map((service) => [service, config.services[service].overrideMaxCeiling])),
-          maxDurationMinutes: config.remediation.maxOverrideMinutes,
-        }),
+        SCALING_LIMITS: scalingLimits,
         APPROVAL_MINUTES: String(config.slack.approvalMinutes),
         APPROVAL_USE_MINUTES: String(config.fourEyes.approvalUseMinutes),
         APPROVAL_RECORD_DAYS: String(config.audit.retentionDays),
@@ -109,6 +117,42 @@ export class SlackOpsCommand extends Construct {
       description: 'Paste into the Slack app as the /ops Request URL and the Interactivity Request URL',
       value: this.url.url,
     });
+
+    const announcer = new OpsFunction(this, 'Announcer', {
+      ...functionDefaults,
+      functionName: 'announce-request',
+      description: 'Puts each approval request made from the CLI to the ops channel with Approve/Deny, from its record; audits it',
+      environment: {
+        AUDIT_BUCKET: props.auditTrail.bucket.bucketName,
+        AUTHORIZATION_PARAMETER: this.authorizationParameter.parameterName,
+        SCALING_LIMITS: scalingLimits,
+        FOUR_EYES_WORKFLOWS: config.fourEyes.workflows.join(','),
+      },
+    });
+    announcer.bindSecret(props.slackSecret, 'SLACK_SECRET_ARN');
+    this.authorizationParameter.grantRead(announcer);
+    props.auditTrail.grantAppend(announcer);
+    announcer.addEventSource(
+      new eventSources.DynamoEventSource(this.table, {
+        startingPosition: lambda.StartingPosition.TRIM_HORIZON,
+        batchSize: 1,
+        retryAttempts: 5,
+        // A request that still fails after the retries is kept for on-call (the CLI waiting on it times out saying so).
+        onFailure: new eventSources.SqsDlq(announcer.deadLetterQueue!),
+        filters: [
+          lambda.FilterCriteria.filter({
+            eventName: lambda.FilterRule.isEqual('INSERT'),
+            dynamodb: { NewImage: { id: { S: lambda.FilterRule.beginsWith('request#') }, origin: { S: lambda.FilterRule.beginsWith('cli:') } } },
+          }),
+        ],
+      }),
+    );
+    if (announcer.role) {
+      acknowledge(announcer.role, 'Stream records that keep failing go to the function\'s own dead-letter queue, encrypted with the logs key, as SQS grantSendMessages grants it.', [
+        'AwsSolutions-IAM5[Action::kms:GenerateDataKey*]',
+        'AwsSolutions-IAM5[Action::kms:ReEncrypt*]',
+      ]);
+    }
 
     const followUp = new OpsFunction(this, 'FollowUp', {
       ...functionDefaults,

@@ -6,6 +6,7 @@ import type { EnvironmentConfig } from '../config.js';
 import { SERVICES, type ServiceName } from '../../contracts/environments.js';
 import { ApprovalGate } from '../constructs/approval-gate.js';
 import { AuditTrail } from '../constructs/audit-trail.js';
+import { OpsCliAccess } from '../constructs/ops-cli-access.js';
 import { EnvironmentKey } from '../constructs/environment-key.js';
 import { type DeployableService, GitHubDeployRoles } from '../constructs/github-deploy-roles.js';
 import { ExecutionFailureAlarms } from '../constructs/execution-failure-alarms.js';
@@ -71,7 +72,14 @@ export class OpsStack extends Stack {
         'NIST.800.53.R5-SecretsManagerRotationEnabled',
       ]);
     }
-    this.auditTrail = new AuditTrail(this, 'AuditTrail', { config, encryptionKey: this.opsKey, accessLogsBucketName: props.data.accessLogsBucket.bucketName });
+    this.auditTrail = new AuditTrail(this, 'AuditTrail', {
+      config,
+      encryptionKey: this.opsKey,
+      accessLogsBucketName: props.data.accessLogsBucket.bucketName,
+      vpc: network.vpc,
+      securityGroup: network.securityGroups.opsFunctions,
+      logsKey: network.logsKey,
+    });
 
     const common = {
       config,
@@ -96,6 +104,13 @@ export class OpsStack extends Stack {
     const topic = props.observability.notificationTopic;
     const opsNetwork = { vpc: network.vpc, securityGroup: network.securityGroups.opsFunctions };
     // One verifier per environment; each workflow the config marks puts its check first.
+    new OpsCliAccess(this, 'OpsCli', {
+      config,
+      approvalsTable: slackOps.table,
+      opsKey: this.opsKey,
+      authorizationParameter: slackOps.authorizationParameter,
+      auditTrail: this.auditTrail,
+    });
     const approvalGate = new ApprovalGate(this, 'ApprovalGate', {
       config,
       ...opsNetwork,

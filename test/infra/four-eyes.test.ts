@@ -1,4 +1,5 @@
 import { Match, Template } from 'aws-cdk-lib/assertions';
+import { WORKFLOWS } from '../../contracts/workflows.js';
 import { AUDIT_TAMPER_ACTIONS } from '../../infra/constructs/audit-trail.js';
 import { synthesizeApp } from './support/synth.js';
 
@@ -109,6 +110,61 @@ describe.each([
         Tags: Match.arrayWith([{ Key: 'financehub:scalable-service', Value: `${prefix}-${service}` }]),
       });
     }
+  });
+
+  it('lets an operator’s fhops write approval requests only under its own AWS user id, and no approval, secret or audit entry', () => {
+    // Prepare
+    const [policy] = Object.values(template.findResources('AWS::IAM::ManagedPolicy', { Properties: { ManagedPolicyName: `${prefix}-ops-cli` } }));
+
+    // Act
+    const statements = policy?.Properties.PolicyDocument.Statement as Statement[];
+
+    // Assess
+    const onTable = statements.filter((s) => actionsOf([s]).some((a) => a.startsWith('dynamodb:')));
+    expect(onTable).toEqual([
+      expect.objectContaining({ Action: ['dynamodb:GetItem', 'dynamodb:PutItem'], Condition: { 'ForAllValues:StringLike': { 'dynamodb:LeadingKeys': ['request#${aws:userid}#*'] } } }),
+    ]);
+    expect(actionsOf(statements).filter((a) => a.startsWith('secretsmanager:') || a === 's3:PutObject' || a.startsWith('dynamodb:Update') || a.startsWith('dynamodb:Delete'))).toEqual([]);
+    const starts = statements.filter((s) => actionsOf([s]).includes('states:StartExecution')).flatMap((s) => [s.Resource].flat());
+    const fourEyes = stacks.config.fourEyes.workflows.map((workflow) => `:stateMachine:${prefix}-${workflow}`);
+    expect(JSON.stringify(starts)).toContain(`:stateMachine:${prefix}-backup-verification`);
+    for (const machine of fourEyes) expect(JSON.stringify(starts)).not.toContain(`${machine}"`);
+  });
+
+  it('puts requests made from the CLI to the ops channel from the table’s stream, by a function that reads the webhooks and adds audit entries', () => {
+    // Prepare
+    const statements = roleStatements(template, `${prefix}-announce-request`);
+
+    // Assess
+    template.hasResourceProperties('AWS::DynamoDB::Table', { TableName: `${prefix}-slack-approvals`, StreamSpecification: { StreamViewType: 'NEW_IMAGE' } });
+    template.hasResourceProperties('AWS::Lambda::EventSourceMapping', {
+      BatchSize: 1,
+      StartingPosition: 'TRIM_HORIZON',
+      FilterCriteria: { Filters: [{ Pattern: JSON.stringify({ eventName: ['INSERT'], dynamodb: { NewImage: { id: { S: [{ prefix: 'request#' }] }, origin: { S: [{ prefix: 'cli:' }] } } } }) }] },
+      DestinationConfig: { OnFailure: { Destination: Match.anyValue() } },
+    });
+    const secrets = statements.filter((s) => actionsOf([s]).includes('secretsmanager:GetSecretValue'));
+    expect(secrets).toHaveLength(1);
+    expect(JSON.stringify(secrets[0]?.Resource)).toContain('SlackSecret');
+    expect(actionsOf(statements.filter((s) => JSON.stringify(s.Resource).includes('AuditTrail')))).toEqual(['s3:PutObject']);
+    expect(actionsOf(statements).filter((a) => a.startsWith('states:') || a.startsWith('dynamodb:Put') || a.startsWith('dynamodb:Update'))).toEqual([]);
+  });
+
+  it('records the start and the end of every ops workflow execution in the audit trail', () => {
+    // Assess
+    template.hasResourceProperties('AWS::Events::Rule', {
+      Name: `${prefix}-audit-executions`,
+      EventPattern: {
+        source: ['aws.states'],
+        'detail-type': ['Step Functions Execution Status Change'],
+        detail: {
+          status: ['RUNNING', 'SUCCEEDED', 'FAILED', 'TIMED_OUT', 'ABORTED'],
+          stateMachineArn: WORKFLOWS.map((workflow) => `arn:aws:states:us-east-1:${stacks.config.account}:stateMachine:${prefix}-${workflow}`),
+        },
+      },
+      Targets: [Match.objectLike({ RetryPolicy: { MaximumRetryAttempts: 8, MaximumEventAgeInSeconds: 21600 } })],
+    });
+    expect(actionsOf(roleStatements(template, `${prefix}-audit-executions`).filter((s) => JSON.stringify(s.Resource).includes('AuditTrailEntries')))).toEqual(['s3:PutObject']);
   });
 
   it('grants nothing to an AWS service principal without aws:SourceAccount or aws:SourceArn in the network, data, observability and ops stacks', () => {

@@ -7,12 +7,22 @@ import {
 import { DescribeReplicationGroupsCommand, ElastiCacheClient, TestFailoverCommand } from '@aws-sdk/client-elasticache';
 import { RDSClient, RebootDBInstanceCommand } from '@aws-sdk/client-rds';
 import { PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
-import { GetExecutionHistoryCommand, ListExecutionsCommand, SFNClient } from '@aws-sdk/client-sfn';
+import { GetExecutionHistoryCommand, ListExecutionsCommand, SFNClient, StartExecutionCommand } from '@aws-sdk/client-sfn';
+import { GetCallerIdentityCommand, STSClient } from '@aws-sdk/client-sts';
+import { type AttributeValue, DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { PublishCommand, SNSClient } from '@aws-sdk/client-sns';
 import { GetParameterCommand, SSMClient } from '@aws-sdk/client-ssm';
 import { SimulatedAccount, publishedResults } from '../../rehearsal/simulated/account.js';
 import { SimulatedDynamoDb } from '../../rehearsal/simulated/dynamodb.js';
+import approveSample from '../../events/slack-ops-approve.json';
+import { requestApprovalFromCli } from '../../cli/approval-request.js';
+import { announceRequest } from '../../functions/announce-request/announce.js';
 import { inputHash } from '../../functions/lib/approvals.js';
+import { parsePolicy } from '../../functions/slack-ops/authorize.js';
+import { parseCommand } from '../../functions/slack-ops/commands.js';
+import { type SlackMessage, handleSlackRequest } from '../../functions/slack-ops/slack-ops.js';
+import { slackSignature } from '../../functions/slack-ops/verify-signature.js';
+import { environmentConfig } from '../../infra/config.js';
 import { APPROVAL_GATE_STATES as G } from '../../infra/constructs/approval-gate.js';
 import { SCALING_OVERRIDE_STATES as S } from '../../infra/workflows/scaling-override.js';
 import { type DeployedHandler, type WorkflowRun, functionEnvironment, inProcess, loadStateMachine, quietEmptyMetricsWarnings, runWorkflow } from './support/workflow.js';
@@ -56,6 +66,47 @@ const APPROVED = {
   requestedBy: 'U0ALICE',
   approvedBy: 'U0BOB',
 };
+
+const LIMITS = { maxCeiling: { frontend: 20, backend: 20, worker: 10 }, maxDurationMinutes: 1440 };
+const SIGNING_SECRET = 'signing-secret-for-tests';
+
+/** The real Slack ingress on the simulated table: a person clicks a button in the ops channel. */
+function slackIngress(roster: object, answers: SlackMessage[]) {
+  const config = environmentConfig('production');
+  return {
+    click: async (action: 'approve' | 'deny', user: string, requestId: string) => {
+      const body = new URLSearchParams({
+        payload: JSON.stringify({ ...approveSample, user: { ...approveSample.user, id: user }, actions: [{ ...approveSample.actions[0], action_id: action, value: requestId }] }),
+      }).toString();
+      const timestamp = String(Math.floor(Date.now() / 1000));
+      await handleSlackRequest(
+        { headers: { 'x-slack-request-timestamp': timestamp, 'x-slack-signature': slackSignature(SIGNING_SECRET, timestamp, body) }, body, isBase64Encoded: false },
+        {
+          sfn: new SFNClient({}),
+          ddb: new DynamoDBClient({}),
+          config: {
+            environment: 'production',
+            region: 'us-east-1',
+            account: ACCOUNT_ID,
+            prefix: config.prefix,
+            tableName: TABLE,
+            slashCommand: config.slack.command,
+            limits: LIMITS,
+            approvalMinutes: config.slack.approvalMinutes,
+            approvalUseMinutes: config.fourEyes.approvalUseMinutes,
+            approvalRecordDays: config.audit.retentionDays,
+            fourEyesWorkflows: config.fourEyes.workflows,
+          },
+          signingSecret: async () => SIGNING_SECRET,
+          policy: async () => parsePolicy(JSON.stringify(roster)),
+          respond: async (_url, message) => void answers.push(message),
+          audit: async () => undefined,
+          now: () => new Date(),
+        },
+      );
+    },
+  };
+}
 
 /** An approval as the approval path writes it; a scenario may write one the path never would. */
 function recordApproval(options: { id?: string; input?: Record<string, unknown>; requestedBy?: string; approvedBy?: string; workflow?: string; usableMinutes?: number } = {}): string {
@@ -150,6 +201,52 @@ describe('four eyes in the production scaling override', () => {
     expect(changedScaling()).toBe(2);
     expect(table.item(TABLE, `approval#${approvalId}`)?.usedBy?.S).toBe(`${OVERRIDE_MACHINE.replace(':stateMachine:', ':execution:')}:slack-a1b2c3d4e5f60718`);
     expect(audited()[0]).toMatchObject({ what: 'start', who: 'U0ALICE', detail: 'requested by U0ALICE, approved by U0BOB' });
+  });
+
+  it('runs an override asked from the CLI as the caller’s AWS identity, put to the channel and approved with the Slack button', async () => {
+    // Prepare: Alice's role session asks; the stream hands the request to the announcer; Bob clicks Approve.
+    const roster = { ...ROSTER, awsIdentities: { 'AROAOPS:alice': 'U0ALICE' } };
+    scenario(roster);
+    account.mock(STSClient).on(GetCallerIdentityCommand).resolves({ UserId: 'AROAOPS:alice', Arn: `arn:aws:sts::${ACCOUNT_ID}:assumed-role/Ops/alice`, Account: ACCOUNT_ID });
+    sfn.on(StartExecutionCommand).callsFake(async (input: { stateMachineArn: string; name: string }) => ({ executionArn: `${input.stateMachineArn.replace(':stateMachine:', ':execution:')}:${input.name}`, startDate: new Date() }));
+    const channel: SlackMessage[] = [];
+    const slack = slackIngress(roster, channel);
+    const text = 'scale production backend 4 12 60 load test';
+    const config = environmentConfig('production');
+
+    // Act
+    const asked = await requestApprovalFromCli(
+      {
+        sts: new STSClient({}),
+        ssm: new SSMClient({}),
+        ddb: new DynamoDBClient({}),
+        print: () => undefined,
+        now: () => new Date(),
+        sleep: async () => {
+          if (channel.length > 0) return;
+          const item = (account.calls().find((call) => call.command === 'PutItem')?.input as { Item: Record<string, AttributeValue> }).Item;
+          await announceRequest({ eventName: 'INSERT', dynamodb: { NewImage: item as never } }, {
+            settings: { environment: 'production', limits: LIMITS, fourEyesWorkflows: config.fourEyes.workflows },
+            policy: async () => parsePolicy(JSON.stringify(roster)),
+            post: async (message) => void channel.push(message),
+            audit: async () => undefined,
+            now: () => new Date(),
+          });
+          await slack.click('approve', 'U0BOB', (channel[0]?.blocks?.[1] as { elements: { value: string }[] }).elements[0]?.value ?? '');
+        },
+      },
+      config,
+      text,
+      parseCommand(text, LIMITS),
+    );
+    const [start] = sfn.commandCalls(StartExecutionCommand);
+    const run = await runOverride(JSON.parse(start?.args[0].input.input ?? '{}') as Record<string, unknown>, start?.args[0].input.name);
+
+    // Assess
+    expect(asked).toMatchObject({ status: 'approved', approvedBy: 'U0BOB', executionArn: `${OVERRIDE_MACHINE.replace(':stateMachine:', ':execution:')}:${start?.args[0].input.name}` });
+    expect(run.status).toBe('SUCCEEDED');
+    expect(run.path.slice(0, 3)).toEqual([G.verify, S.validate, S.replace]);
+    expect(table.item(TABLE, `approval#${asked.requestId}`)?.usedBy?.S).toBe(asked.status === 'approved' ? asked.executionArn : '');
   });
 
   it('refuses StartExecution with a forged approvedBy and no approval record', async () => {
