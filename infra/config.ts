@@ -305,6 +305,32 @@ export interface AuditConfig {
   readonly opsLogRetentionDays: number;
 }
 
+/** The pilot-light network in the DR region: the document's layout on its own address range, no NAT, no compute. */
+export interface DrNetworkConfig {
+  /** Does not overlap the primary VPC, so the two can ever be peered (or joined by a transit gateway) in a failover. */
+  readonly vpcCidr: string;
+  readonly availabilityZones: readonly string[];
+  readonly publicSubnetCidrs: readonly string[];
+  readonly privateSubnetCidrs: readonly string[];
+  readonly databaseSubnetCidrs: readonly string[];
+  /**
+   * Interface endpoints a DR task or function needs with no NAT gateway: image pulls (ECR API and registry; layers
+   * come through the S3 gateway endpoint), container logs, and the replicated secrets.
+   */
+  readonly interfaceEndpoints: readonly string[];
+}
+
+/** What the DR region keeps and how the annual simulation is bounded. */
+export interface DrConfig {
+  readonly network: DrNetworkConfig;
+  /** Days the replicated RDS automated backups are kept in the DR region (point-in-time restore window there). */
+  readonly databaseBackupRetentionDays: number;
+  /** Days the EFS recovery-point copies are kept in the DR vault: as long as in the primary region. */
+  readonly efsCopyRetentionDays: number;
+  /** SSM parameter (in the DR region) holding the DR key's ARN, read by the primary region's data stack. */
+  readonly keyArnParameter: string;
+}
+
 export interface EnvironmentConfig {
   readonly name: EnvironmentName;
   readonly account: string;
@@ -332,6 +358,7 @@ export interface EnvironmentConfig {
   readonly audit: AuditConfig;
   readonly healthProbe: HealthProbeConfig;
   readonly github: GitHubConfig;
+  readonly dr: DrConfig;
 }
 
 /** Values a user sets per deployment, through CDK context (`-c key=value`) or cdk.json. */
@@ -698,6 +725,19 @@ export function environmentConfig(name: EnvironmentName, context: DeploymentCont
       promotionEnvironment: production ? undefined : 'production',
       cdkBootstrapQualifier: 'hnb659fds',
       sessionHours: 2,
+    },
+    dr: {
+      network: {
+        vpcCidr: '10.1.0.0/16',
+        availabilityZones: ['us-west-2a', 'us-west-2b'],
+        publicSubnetCidrs: ['10.1.1.0/24', '10.1.2.0/24'],
+        privateSubnetCidrs: ['10.1.10.0/24', '10.1.11.0/24'],
+        databaseSubnetCidrs: ['10.1.20.0/24', '10.1.21.0/24'],
+        interfaceEndpoints: ['ecr.api', 'ecr.dkr', 'logs', 'secretsmanager'],
+      },
+      databaseBackupRetentionDays: 7,
+      efsCopyRetentionDays: 7,
+      keyArnParameter: `/financehub-${name}/dr/key-arn`,
     },
   };
 }

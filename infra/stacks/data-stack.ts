@@ -6,13 +6,14 @@ import * as elasticache from 'aws-cdk-lib/aws-elasticache';
 import * as events from 'aws-cdk-lib/aws-events';
 import * as guardduty from 'aws-cdk-lib/aws-guardduty';
 import * as iam from 'aws-cdk-lib/aws-iam';
-import type * as kms from 'aws-cdk-lib/aws-kms';
+import * as kms from 'aws-cdk-lib/aws-kms';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import * as rds from 'aws-cdk-lib/aws-rds';
 import * as s3 from 'aws-cdk-lib/aws-s3';
 import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import type { Construct } from 'constructs';
 import type { EnvironmentConfig } from '../config.js';
+import { CrossRegionParameter } from '../constructs/cross-region-parameter.js';
 import { EnvironmentKey } from '../constructs/environment-key.js';
 import { auditBucketName } from '../constructs/audit-trail.js';
 import { SecureBucket } from '../constructs/secure-bucket.js';
@@ -68,6 +69,12 @@ export class DataStack extends Stack {
       description: `${config.prefix}: data at rest (RDS, Redis, S3, EFS, secrets, backups)`,
     }).key;
 
+    // The DR region's key: RDS backup replication needs its ARN, which only the DR region knows (DrStack says why).
+    const drKeyArn = new CrossRegionParameter(this, 'DrKeyArn', { region: config.drRegion, parameterName: config.dr.keyArnParameter }).value;
+    const drKey = kms.Key.fromKeyArn(this, 'DrKey', drKeyArn);
+    // Every secret the application or a recovery needs is replicated to the DR region with the DR key.
+    const replicaRegions: secretsmanager.ReplicaRegion[] = [{ region: config.drRegion, encryptionKey: drKey }];
+
     const databaseSubnets = { subnetGroupName: 'database' };
     const secret = (id: string, name: string, description: string, generate?: secretsmanager.SecretStringGenerator) =>
       new secretsmanager.Secret(this, id, {
@@ -75,6 +82,7 @@ export class DataStack extends Stack {
         description,
         encryptionKey: this.encryptionKey,
         generateSecretString: generate,
+        replicaRegions,
       });
 
     // PostgreSQL: the master user only administers; the application connects as its own, rotated user.
@@ -82,6 +90,7 @@ export class DataStack extends Stack {
       secretName: `${config.prefix}/db/master`,
       username: config.database.masterUsername,
       encryptionKey: this.encryptionKey,
+      replicaRegions,
     });
     const parameterGroup = new rds.ParameterGroup(this, 'DatabaseParameters', {
       engine: rds.DatabaseInstanceEngine.postgres({ version: rds.PostgresEngineVersion.VER_15 }),
@@ -131,6 +140,11 @@ export class DataStack extends Stack {
       copyTagsToSnapshot: true,
       iamAuthentication: true,
     });
+    // Automated backups (snapshots and transaction logs) replicated to the DR region: point-in-time restore there.
+    const cfnDatabase = this.database.node.defaultChild as rds.CfnDBInstance;
+    cfnDatabase.automaticBackupReplicationRegion = config.drRegion;
+    cfnDatabase.automaticBackupReplicationKmsKeyId = drKeyArn;
+    cfnDatabase.automaticBackupReplicationRetentionPeriod = config.dr.databaseBackupRetentionDays;
     // RDS exports into these names; creating them first gives them the environment's retention and KMS key.
     for (const instanceId of [`${config.prefix}-db`, `${config.prefix}-db-replica`]) {
       for (const log of ['postgresql', 'upgrade']) {
@@ -153,6 +167,7 @@ export class DataStack extends Stack {
       dbname: config.database.databaseName,
       masterSecret: this.masterSecret,
       encryptionKey: this.encryptionKey,
+      replicaRegions,
     });
     this.applicationSecret = applicationSecret.attach(this.database);
     acknowledge(applicationSecret, 'Rotated every 30 days by the RotationSchedule of the ops stack (alternating users), which cdk-nag cannot see from here.', [
@@ -287,6 +302,12 @@ export class DataStack extends Stack {
           ruleName: 'daily-7-days',
           scheduleExpression: events.Schedule.cron({ minute: '0', hour: '5' }),
           deleteAfter: Duration.days(config.storage.efsBackupRetentionDays),
+          copyActions: [
+            {
+              destinationBackupVault: backup.BackupVault.fromBackupVaultArn(this, 'DrVault', props.dr.vaultArn),
+              deleteAfter: Duration.days(config.dr.efsCopyRetentionDays),
+            },
+          ],
         }),
       ],
     });
