@@ -1,10 +1,26 @@
 import { type BackupClient, DescribeRecoveryPointCommand, ListRecoveryPointsByResourceCommand } from '@aws-sdk/client-backup';
 import { type CloudWatchClient, GetMetricStatisticsCommand } from '@aws-sdk/client-cloudwatch';
+import type { ECRClient } from '@aws-sdk/client-ecr';
+import type { ECSClient } from '@aws-sdk/client-ecs';
 import { DescribeDBInstancesCommand, DescribeDBSnapshotsCommand, type RDSClient } from '@aws-sdk/client-rds';
 import { GetBucketReplicationCommand, GetBucketVersioningCommand, HeadBucketCommand, type S3Client } from '@aws-sdk/client-s3';
-import type { OpsResultInput } from '../../contracts/ops-result.js';
+import type { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import type { EnvironmentName } from '../../contracts/environments.js';
+import type { OpsResultInput } from '../../contracts/ops-result.js';
 import { TransientError, isTransient } from '../lib/transient-error.js';
+import { DR_CHECKS } from './dr-checks.js';
+
+/** What must be in the DR region for a recovery there. */
+export interface DrVerificationConfig {
+  readonly region: string;
+  /** Backup vault the EFS recovery points are copied into. */
+  readonly vaultName: string;
+  /** Where the running image tags are read from. */
+  readonly clusterName: string;
+  readonly serviceNames: readonly string[];
+  /** Secrets that must have an in-sync replica there. */
+  readonly secretIds: readonly string[];
+}
 
 export interface VerificationConfig {
   readonly environment: EnvironmentName;
@@ -19,6 +35,7 @@ export interface VerificationConfig {
   readonly replicaLagMaxSeconds: number;
   readonly efsMaxAgeHours: number;
   readonly efsRetentionDays: number;
+  readonly dr: DrVerificationConfig;
 }
 
 export interface VerificationClients {
@@ -28,6 +45,13 @@ export interface VerificationClients {
   readonly drS3: S3Client;
   readonly backup: BackupClient;
   readonly cloudwatch: CloudWatchClient;
+  readonly ecs: ECSClient;
+  readonly ecr: ECRClient;
+  readonly secrets: SecretsManagerClient;
+  /** Clients in the DR region: replicated automated backups, the DR vault, replicated images. */
+  readonly drRds: RDSClient;
+  readonly drBackup: BackupClient;
+  readonly drEcr: ECRClient;
 }
 
 export interface CheckResult {
@@ -40,7 +64,7 @@ export interface CheckResult {
   readonly detail: string;
 }
 
-type Check = (clients: VerificationClients, config: VerificationConfig, now: Date) => Promise<CheckResult>;
+export type Check = (clients: VerificationClients, config: VerificationConfig, now: Date) => Promise<CheckResult>;
 
 const hours = (ms: number) => Math.round((ms / 3_600_000) * 10) / 10;
 
@@ -189,6 +213,7 @@ export const CHECKS: readonly { readonly name: string; readonly run: Check }[] =
   { name: 'BackupsBucketVersioning', run: bucketVersioning },
   { name: 'BackupsReplicationHealthy', run: bucketReplication },
   { name: 'EfsRecoveryPointAgeHours', run: efsRecoveryPoint },
+  ...DR_CHECKS,
 ];
 
 /**
@@ -229,7 +254,7 @@ export function verificationResult(results: readonly CheckResult[], config: Veri
     severity: failed.length ? 'critical' : 'info',
     summary: failed.length
       ? `${failed.length} of ${results.length} backup checks failed: ${failed.map((f) => `${f.name} (${f.detail})`).join('; ')}`
-      : `All ${results.length} backup checks passed; RPO lag ${results.find((r) => r.name === 'RpoLagSeconds')?.value ?? '?'} s.`,
+      : `All ${results.length} backup checks passed; RPO lag ${results.find((r) => r.name === 'RpoLagSeconds')?.value ?? '?'} s, ${results.find((r) => r.name === 'DrBackupReplicationLagSeconds')?.value ?? '?'} s in ${config.dr.region}.`,
     startedAt: startedAt.toISOString(),
     finishedAt: finishedAt.toISOString(),
     durationSeconds: (finishedAt.getTime() - startedAt.getTime()) / 1000,

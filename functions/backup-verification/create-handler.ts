@@ -1,7 +1,10 @@
 import { BackupClient } from '@aws-sdk/client-backup';
 import { CloudWatchClient } from '@aws-sdk/client-cloudwatch';
+import { ECRClient } from '@aws-sdk/client-ecr';
+import { ECSClient } from '@aws-sdk/client-ecs';
 import { RDSClient } from '@aws-sdk/client-rds';
 import { S3Client } from '@aws-sdk/client-s3';
+import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { SNSClient } from '@aws-sdk/client-sns';
 import { MetricUnit } from '@aws-lambda-powertools/metrics';
 import * as z from 'zod';
@@ -27,6 +30,10 @@ const environmentSchema = z.object({
   REPLICA_LAG_MAX_SECONDS: envField.positiveInt,
   EFS_MAX_AGE_HOURS: envField.positiveInt,
   EFS_RETENTION_DAYS: envField.positiveInt,
+  DR_VAULT_NAME: envField.text,
+  CLUSTER_NAME: envField.text,
+  SERVICE_NAMES: envField.list,
+  SECRET_IDS: envField.list,
   TOPIC_ARN: envField.arn,
 });
 const UNITS: Record<string, (typeof MetricUnit)[keyof typeof MetricUnit]> = { seconds: MetricUnit.Seconds, hours: MetricUnit.NoUnit, days: MetricUnit.NoUnit };
@@ -72,8 +79,8 @@ export function createHandler(overrides: HandlerOverrides<VerificationClients & 
     replicaLagMaxSeconds: env.REPLICA_LAG_MAX_SECONDS,
     efsMaxAgeHours: env.EFS_MAX_AGE_HOURS,
     efsRetentionDays: env.EFS_RETENTION_DAYS,
+    dr: { region: env.DR_REGION, vaultName: env.DR_VAULT_NAME, clusterName: env.CLUSTER_NAME, serviceNames: env.SERVICE_NAMES, secretIds: env.SECRET_IDS },
   };
-
 
   const { sns, now, ...clients } = {
     rds: tracer.captureAWSv3Client(new RDSClient({})),
@@ -81,6 +88,12 @@ export function createHandler(overrides: HandlerOverrides<VerificationClients & 
     drS3: tracer.captureAWSv3Client(new S3Client({ region: env.DR_REGION })),
     backup: tracer.captureAWSv3Client(new BackupClient({})),
     cloudwatch: tracer.captureAWSv3Client(new CloudWatchClient({})),
+    ecs: tracer.captureAWSv3Client(new ECSClient({})),
+    ecr: tracer.captureAWSv3Client(new ECRClient({})),
+    secrets: tracer.captureAWSv3Client(new SecretsManagerClient({})),
+    drRds: tracer.captureAWSv3Client(new RDSClient({ region: env.DR_REGION })),
+    drBackup: tracer.captureAWSv3Client(new BackupClient({ region: env.DR_REGION })),
+    drEcr: tracer.captureAWSv3Client(new ECRClient({ region: env.DR_REGION })),
     sns: tracer.captureAWSv3Client(new SNSClient({})),
     now: () => new Date(),
     ...overrides.clients,

@@ -127,6 +127,7 @@ export class OpsStack extends Stack {
       readReplica: data.readReplica,
       backupsBucket: data.buckets.backups,
       fileSystem: data.fileSystem,
+      replicatedSecrets: [data.masterSecret, data.applicationSecret, ...data.applicationSecrets, data.cacheAuthSecret],
       topic,
       logsKey: network.logsKey,
     });

@@ -7,12 +7,14 @@ import * as iam from 'aws-cdk-lib/aws-iam';
 import type * as kms from 'aws-cdk-lib/aws-kms';
 import type * as rds from 'aws-cdk-lib/aws-rds';
 import type * as s3 from 'aws-cdk-lib/aws-s3';
+import type * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import * as scheduler from 'aws-cdk-lib/aws-scheduler';
 import * as schedulerTargets from 'aws-cdk-lib/aws-scheduler-targets';
 import type * as sns from 'aws-cdk-lib/aws-sns';
 import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import * as tasks from 'aws-cdk-lib/aws-stepfunctions-tasks';
 import { Construct } from 'constructs';
+import { SERVICES } from '../../contracts/environments.js';
 import type { EnvironmentConfig } from '../config.js';
 import { OpsFunction } from '../constructs/ops-function.js';
 import { OpsLambdaStep, catchTo } from '../constructs/ops-lambda-step.js';
@@ -27,6 +29,8 @@ export interface BackupVerificationProps {
   readonly readReplica: rds.IDatabaseInstance;
   readonly backupsBucket: s3.IBucket;
   readonly fileSystem: efs.IFileSystem;
+  /** Secrets that must have an in-sync replica in the DR region. */
+  readonly replicatedSecrets: readonly secretsmanager.ISecret[];
   readonly topic: sns.ITopic;
   /** Encrypts log groups and dead-letter queues. */
   readonly logsKey: kms.IKey;
@@ -54,7 +58,8 @@ export function backupCheckMetric(config: EnvironmentConfig, metricName: string,
 
 /**
  * The daily backup verification: RDS backups and RPO lag, recent snapshot, replica lag, backups bucket versioning
- * and replication, EFS recovery points. One function checks (and sends a metric per check); the state machine
+ * and replication, EFS recovery points; in the DR region: replicated automated backups within the RPO, an EFS copy,
+ * the running images and in-sync secrets. One function checks (and sends a metric per check); the state machine
  * gives it retries, a failure report, and an execution status an operator can read.
  */
 export class BackupVerification extends Construct {
@@ -70,7 +75,7 @@ export class BackupVerification extends Construct {
     this.function = new OpsFunction(this, 'Function', {
       config,
       functionName: 'backup-verification',
-      description: 'Checks RDS backups and RPO lag, snapshots, replica lag, backup bucket versioning and replication, EFS recovery points',
+      description: 'Checks RDS backups and RPO lag, snapshots, replica lag, backup bucket versioning and replication, EFS recovery points, and the DR region\'s copies',
       vpc: props.vpc,
       securityGroups: [props.securityGroup],
       encryptionKey: props.logsKey,
@@ -88,6 +93,10 @@ export class BackupVerification extends Construct {
         REPLICA_LAG_MAX_SECONDS: String(config.recovery.replicaLagMaxSeconds),
         EFS_MAX_AGE_HOURS: String(config.recovery.efsRecoveryPointMaxAgeHours),
         EFS_RETENTION_DAYS: String(config.storage.efsBackupRetentionDays),
+        DR_VAULT_NAME: `${config.prefix}-dr-vault`,
+        CLUSTER_NAME: config.prefix,
+        SERVICE_NAMES: SERVICES.map((name) => `${config.prefix}-${name}`).join(','),
+        SECRET_IDS: props.replicatedSecrets.map((secret) => secret.secretArn).join(','),
       },
     });
     this.grant(props, replicaBucket);
@@ -145,15 +154,33 @@ export class BackupVerification extends Construct {
     fn.addToRolePolicy(new iam.PolicyStatement({ actions: ['s3:ListBucket'], resources: [`arn:aws:s3:::${replicaBucket}`] }));
     // None of these has resource-level permissions that name the file system's recovery points ahead of time.
     fn.addToRolePolicy(
-      new iam.PolicyStatement({ actions: ['cloudwatch:GetMetricStatistics', 'backup:ListRecoveryPointsByResource', 'backup:DescribeRecoveryPoint'], resources: ['*'] }),
+      new iam.PolicyStatement({
+        actions: ['cloudwatch:GetMetricStatistics', 'backup:ListRecoveryPointsByResource', 'backup:DescribeRecoveryPoint', 'ecs:DescribeTaskDefinition'],
+        resources: ['*'],
+      }),
     );
+    const dr = `${config.drRegion}:${config.account}`;
+    // Replicated automated backups get a generated id in the DR region (auto-backup:ab-...).
+    fn.addToRolePolicy(new iam.PolicyStatement({ actions: ['rds:DescribeDBInstanceAutomatedBackups'], resources: [`arn:aws:rds:${dr}:auto-backup:*`] }));
+    fn.addToRolePolicy(
+      new iam.PolicyStatement({ actions: ['backup:ListRecoveryPointsByBackupVault'], resources: [`arn:aws:backup:${dr}:backup-vault:${config.prefix}-dr-vault`] }),
+    );
+    fn.addToRolePolicy(new iam.PolicyStatement({ actions: ['ecs:DescribeServices'], resources: [`arn:aws:ecs:${at}:service/${config.prefix}/${config.prefix}-*`] }));
+    const repositories = [`arn:aws:ecr:${at}:repository/${config.prefix}/*`, `arn:aws:ecr:${dr}:repository/${config.prefix}/*`];
+    fn.addToRolePolicy(new iam.PolicyStatement({ actions: ['ecr:DescribeImages'], resources: repositories }));
+    fn.addToRolePolicy(new iam.PolicyStatement({ actions: ['secretsmanager:DescribeSecret'], resources: props.replicatedSecrets.map((secret) => secret.secretArn) }));
     fn.bindTopic(props.topic);
     if (fn.role) {
-      acknowledge(fn.role, 'cloudwatch:GetMetricStatistics and the AWS Backup recovery-point reads cannot be scoped to resources known at deploy time; all only read.', [
+      acknowledge(fn.role, 'cloudwatch:GetMetricStatistics, ecs:DescribeTaskDefinition and the AWS Backup recovery-point reads cannot be scoped to resources known at deploy time; all only read.', [
         'AwsSolutions-IAM5[Resource::*]',
       ]);
       acknowledge(fn.role, 'Automated snapshots of the database are named rds:<instance>-<date>; the pattern names only them.', [
         `AwsSolutions-IAM5[Resource::arn:aws:rds:${at}:snapshot:rds:${config.prefix}-db-*]`,
+      ]);
+      acknowledge(fn.role, 'Replicated automated backups get a generated id in the DR region; the environment\'s services and image repositories share its prefix. All only read.', [
+        `AwsSolutions-IAM5[Resource::arn:aws:rds:${dr}:auto-backup:*]`,
+        `AwsSolutions-IAM5[Resource::arn:aws:ecs:${at}:service/${config.prefix}/${config.prefix}-*]`,
+        ...repositories.map((arn) => `AwsSolutions-IAM5[Resource::${arn}]`),
       ]);
     }
   }

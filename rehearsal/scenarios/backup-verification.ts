@@ -4,12 +4,13 @@ import { DescribeDBSnapshotsCommand, RDSClient } from '@aws-sdk/client-rds';
 import { GetBucketReplicationCommand, GetBucketVersioningCommand, HeadBucketCommand, S3Client } from '@aws-sdk/client-s3';
 import { environmentConfig } from '../../infra/config.js';
 import { SimulatedRds, rdsInstance } from '../simulated/account.js';
+import { simulateDrCopies } from '../simulated/dr-region.js';
 import { type Scenario, minutesAgo, published } from './scenario.js';
 
 const healthyBackups: Scenario = {
   workflow: 'backup-verification',
   name: 'healthy',
-  description: 'RPO lag 5 min, snapshot 6 h old, replica lag 4 s, bucket versioned and replicating, EFS recovery point 2 h old',
+  description: 'RPO lag 5 min, snapshot 6 h old, replica lag 4 s, bucket versioned and replicating, EFS recovery point 2 h old; in us-west-2 backups 6 min behind, EFS copy 2 h old, images and secrets replicated',
   expect: 'SUCCEEDED',
   functions: ['backup-verification'],
   input: () => ({ requestedBy: 'rehearsal' }),
@@ -31,6 +32,8 @@ const healthyBackups: Scenario = {
       RecoveryPoints: [{ RecoveryPointArn: 'arn:aws:backup:us-east-1:000000000000:recovery-point:rehearsal', BackupVaultName: `${prefix}-vault`, Status: 'COMPLETED', CreationDate: minutesAgo(120) }],
     });
     backup.on(DescribeRecoveryPointCommand).resolves({ Lifecycle: { DeleteAfterDays: 7 } });
+    const config = environmentConfig(environment);
+    simulateDrCopies(account, { prefix, accountId: id, primaryRegion: config.region, drRegion: config.drRegion });
     published(account);
     return {};
   },

@@ -166,6 +166,8 @@ export function rdsInstance(identifier: string, overrides: Partial<DBInstance> =
     DBSubnetGroup: { DBSubnetGroupName: `${identifier}-subnets` },
     Endpoint: { Address: `${identifier}.abc123.us-east-1.rds.amazonaws.com`, Port: 5432 },
     LatestRestorableTime: new Date(Date.now() - 5 * 60_000),
+    // Automated backups replicated to the DR region, as the data stack configures them.
+    DBInstanceAutomatedBackupsReplications: [{ DBInstanceAutomatedBackupsArn: `arn:aws:rds:us-west-2:111111111111:auto-backup:ab-${identifier}` }],
     TagList: [],
     ...overrides,
   };

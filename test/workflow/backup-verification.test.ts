@@ -1,10 +1,11 @@
-import { BackupClient, DescribeRecoveryPointCommand, ListRecoveryPointsByResourceCommand } from '@aws-sdk/client-backup';
+import { BackupClient, DescribeRecoveryPointCommand, ListRecoveryPointsByBackupVaultCommand, ListRecoveryPointsByResourceCommand } from '@aws-sdk/client-backup';
 import { CloudWatchClient, GetMetricStatisticsCommand } from '@aws-sdk/client-cloudwatch';
 import { DescribeDBInstancesCommand, DescribeDBSnapshotsCommand, RDSClient } from '@aws-sdk/client-rds';
 import { GetBucketReplicationCommand, GetBucketVersioningCommand, HeadBucketCommand, NotFound, S3Client } from '@aws-sdk/client-s3';
 import { PublishCommand, SNSClient } from '@aws-sdk/client-sns';
 import { jest } from '@jest/globals';
 import { SimulatedAccount, publishedResults, rdsInstance } from '../../rehearsal/simulated/account.js';
+import { simulateDrCopies } from '../../rehearsal/simulated/dr-region.js';
 import scheduledStart from '../../events/backup-verification-scheduled.json';
 import { type OpsResult, opsResultSchema } from '../../contracts/ops-result.js';
 import { BACKUP_VERIFICATION_STATES as S } from '../../infra/workflows/backup-verification.js';
@@ -12,6 +13,7 @@ import { type DeployedHandler, type WorkflowRun, functionEnvironment, inProcess,
 
 const SOURCE = 'financehub-staging-db';
 const VAULT = 'financehub-staging-vault';
+const DR = { prefix: 'financehub-staging', accountId: '111111111111', primaryRegion: 'us-east-1', drRegion: 'us-west-2' };
 const hoursAgo = (hours: number) => new Date(Date.now() - hours * 3_600_000);
 
 const account = new SimulatedAccount();
@@ -42,6 +44,7 @@ function healthyAccount(): void {
     ],
   });
   backup.on(DescribeRecoveryPointCommand).resolves({ Lifecycle: { DeleteAfterDays: 7 } });
+  simulateDrCopies(account, DR);
   sns.on(PublishCommand).resolves({ MessageId: 'message-1' });
 }
 
@@ -85,7 +88,12 @@ describe('the backup verification', () => {
       ['BackupsBucketVersioning', true],
       ['BackupsReplicationHealthy', true],
       ['EfsRecoveryPointAgeHours', true],
+      ['DrBackupReplicationLagSeconds', true],
+      ['DrEfsCopyAgeHours', true],
+      ['DrImagesMissing', true],
+      ['DrSecretsOutOfSync', true],
     ]);
+    expect(result?.summary).toMatch(/in us-west-2\.$/);
     const rpoLag = result?.measurements.find((m) => m.name === 'RpoLagSeconds');
     expect(rpoLag?.target).toBe(900);
     expect(rpoLag?.value).toBeGreaterThanOrEqual(300);
@@ -115,6 +123,13 @@ describe('the backup verification', () => {
       () => backup.on(ListRecoveryPointsByResourceCommand).resolves({ RecoveryPoints: [{ RecoveryPointArn: 'arn:rp', BackupVaultName: VAULT, Status: 'COMPLETED', CreationDate: hoursAgo(30) }] }),
     ],
     ['EFS recovery points are kept 35 days', 'EfsRecoveryPointAgeHours', () => backup.on(DescribeRecoveryPointCommand).resolves({ Lifecycle: { DeleteAfterDays: 35 } })],
+    [
+      'the replicated backups in us-west-2 lag 20 minutes',
+      'DrBackupReplicationLagSeconds',
+      () => simulateDrCopies(account, { ...DR, replicationLagMinutes: 20 }),
+    ],
+    ['the newest EFS copy in us-west-2 is 30 hours old', 'DrEfsCopyAgeHours', () => simulateDrCopies(account, { ...DR, efsCopyAgeHours: 30 })],
+    ['the running images are not in us-west-2', 'DrImagesMissing', () => simulateDrCopies(account, { ...DR, imagesMissing: true })],
   ])('fails and reports a critical result when %s', async (_case, failingCheck, breakIt) => {
     // Prepare
     healthyAccount();
@@ -129,6 +144,24 @@ describe('the backup verification', () => {
     expect(result).toMatchObject({ outcome: 'failed', severity: 'critical', summary: expect.stringContaining(failingCheck) });
     expect(result?.measurements.filter((m) => !m.passed).map((m) => m.name)).toEqual([failingCheck]);
     expect(run.cause).toContain(failingCheck);
+  });
+
+  it('retries a throttled DR read instead of reporting it, and passes on the next attempt', async () => {
+    // Prepare
+    healthyAccount();
+    const throttled = Object.assign(new Error('Rate exceeded'), { name: 'ThrottlingException', $metadata: { httpStatusCode: 400 } });
+    backup.on(ListRecoveryPointsByBackupVaultCommand).rejectsOnce(throttled).resolves({
+      RecoveryPoints: [{ RecoveryPointArn: 'arn:aws:backup:us-west-2:111111111111:recovery-point:copy', Status: 'COMPLETED', CreationDate: hoursAgo(2), Lifecycle: { DeleteAfterDays: 7 } }],
+    });
+
+    // Act
+    const run = await verify();
+
+    // Assess
+    expect(run).toMatchObject({ status: 'SUCCEEDED', path: [S.verify, S.passed, S.verified], retries: 1 });
+    const results = published();
+    expect(results).toHaveLength(1);
+    expect(results[0]?.outcome).toBe('succeeded');
   });
 
   it('publishes a failure from the state machine itself when the function cannot run', async () => {
