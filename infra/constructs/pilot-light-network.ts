@@ -1,12 +1,10 @@
 import { RemovalPolicy } from 'aws-cdk-lib';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import type * as kms from 'aws-cdk-lib/aws-kms';
-import * as logs from 'aws-cdk-lib/aws-logs';
 import * as rds from 'aws-cdk-lib/aws-rds';
 import { Construct } from 'constructs';
 import type { EnvironmentConfig } from '../config.js';
-import { acknowledge } from '../nag/acknowledge.js';
-import { ExplicitSubnetCidrs } from './explicit-subnet-cidrs.js';
+import { tieredVpc } from './tiered-vpc.js';
 
 export interface PilotLightNetworkProps {
   readonly config: EnvironmentConfig;
@@ -42,35 +40,16 @@ export class PilotLightNetwork extends Construct {
     const { config } = props;
     const net = config.dr.network;
 
-    this.vpc = new ec2.Vpc(this, 'Vpc', {
+    // Isolated while pilot light (no NAT): a real failover adds NAT gateways (docs/runbooks/region-failover.md).
+    this.vpc = tieredVpc(this, {
       vpcName: `${config.prefix}-dr`,
-      availabilityZones: [...net.availabilityZones],
-      ipAddresses: new ExplicitSubnetCidrs({
-        vpcCidr: net.vpcCidr,
-        availabilityZones: net.availabilityZones,
-        subnetCidrs: { public: net.publicSubnetCidrs, private: net.privateSubnetCidrs, database: net.databaseSubnetCidrs },
-      }),
+      ...net,
       natGateways: 0,
-      subnetConfiguration: [
-        { name: 'public', subnetType: ec2.SubnetType.PUBLIC, cidrMask: 24, mapPublicIpOnLaunch: false },
-        // Isolated while pilot light: a real failover adds NAT gateways (docs/runbooks/region-failover.md).
-        { name: 'private', subnetType: ec2.SubnetType.PRIVATE_ISOLATED, cidrMask: 24 },
-        { name: 'database', subnetType: ec2.SubnetType.PRIVATE_ISOLATED, cidrMask: 24 },
-      ],
-      restrictDefaultSecurityGroup: true,
+      flowLogGroupName: `/vpc/${config.prefix}-dr/flow-logs`,
+      flowLogRetentionDays: config.network.flowLogRetentionDays,
+      logsKey: props.logsKey,
+      publicSubnetsReason: 'Public DR subnets are empty until a real failover puts the internet-facing load balancer there, which needs the route to the internet gateway.',
     });
-    const flowLogGroup = new logs.LogGroup(this, 'FlowLogs', {
-      logGroupName: `/vpc/${config.prefix}-dr/flow-logs`,
-      retention: config.network.flowLogRetentionDays as logs.RetentionDays,
-      encryptionKey: props.logsKey,
-      removalPolicy: RemovalPolicy.RETAIN,
-    });
-    this.vpc.addFlowLog('FlowLog', { destination: ec2.FlowLogDestination.toCloudWatchLogs(flowLogGroup), trafficType: ec2.FlowLogTrafficType.ALL });
-    for (const subnet of this.vpc.publicSubnets) {
-      acknowledge(subnet, 'Public DR subnets are empty until a real failover puts the internet-facing load balancer there, which needs the route to the internet gateway.', [
-        'VPCNoUnrestrictedRouteToIGW',
-      ]);
-    }
 
     this.securityGroups = this.createSecurityGroups(config);
     this.databaseSubnetGroup = new rds.SubnetGroup(this, 'DatabaseSubnets', {

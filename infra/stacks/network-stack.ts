@@ -1,11 +1,10 @@
-import { RemovalPolicy, Stack, type StackProps } from 'aws-cdk-lib';
+import { Stack, type StackProps } from 'aws-cdk-lib';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import type * as kms from 'aws-cdk-lib/aws-kms';
-import * as logs from 'aws-cdk-lib/aws-logs';
 import type { Construct } from 'constructs';
 import type { EnvironmentConfig } from '../config.js';
 import { EnvironmentKey } from '../constructs/environment-key.js';
-import { ExplicitSubnetCidrs } from '../constructs/explicit-subnet-cidrs.js';
+import { tieredVpc } from '../constructs/tiered-vpc.js';
 import { acknowledge } from '../nag/acknowledge.js';
 
 export interface NetworkStackProps extends StackProps {
@@ -49,39 +48,13 @@ export class NetworkStack extends Stack {
       servicePrincipals: ['logs', 'sns', 'events', 'cloudwatch', 'sqs', 'states', 'events.rds', 'delivery.logs'],
     }).key;
 
-    this.vpc = new ec2.Vpc(this, 'Vpc', {
+    this.vpc = tieredVpc(this, {
       vpcName: config.prefix,
-      availabilityZones: [...net.availabilityZones],
-      ipAddresses: new ExplicitSubnetCidrs({
-        vpcCidr: net.vpcCidr,
-        availabilityZones: net.availabilityZones,
-        subnetCidrs: { public: net.publicSubnetCidrs, private: net.privateSubnetCidrs, database: net.databaseSubnetCidrs },
-      }),
-      natGateways: net.natGateways,
-      subnetConfiguration: [
-        { name: 'public', subnetType: ec2.SubnetType.PUBLIC, cidrMask: 24, mapPublicIpOnLaunch: false },
-        { name: 'private', subnetType: ec2.SubnetType.PRIVATE_WITH_EGRESS, cidrMask: 24 },
-        { name: 'database', subnetType: ec2.SubnetType.PRIVATE_ISOLATED, cidrMask: 24 },
-      ],
-      restrictDefaultSecurityGroup: true,
+      ...net,
+      flowLogGroupName: `/vpc/${config.prefix}/flow-logs`,
+      logsKey: this.logsKey,
+      publicSubnetsReason: 'Public subnets hold only the internet-facing load balancer and the NAT gateways, which need the route to the internet gateway.',
     });
-
-    const flowLogGroup = new logs.LogGroup(this, 'FlowLogs', {
-      logGroupName: `/vpc/${config.prefix}/flow-logs`,
-      retention: net.flowLogRetentionDays as logs.RetentionDays,
-      encryptionKey: this.logsKey,
-      removalPolicy: RemovalPolicy.RETAIN_ON_UPDATE_OR_DELETE,
-    });
-    this.vpc.addFlowLog('FlowLog', {
-      destination: ec2.FlowLogDestination.toCloudWatchLogs(flowLogGroup),
-      trafficType: ec2.FlowLogTrafficType.ALL,
-    });
-
-    for (const subnet of this.vpc.publicSubnets) {
-      acknowledge(subnet, 'Public subnets hold only the internet-facing load balancer and the NAT gateways, which need the route to the internet gateway.', [
-        'VPCNoUnrestrictedRouteToIGW',
-      ]);
-    }
     this.securityGroups = this.createSecurityGroups(config);
     this.createNetworkAcls(config);
     this.createEndpoints(config);
