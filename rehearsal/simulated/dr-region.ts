@@ -60,7 +60,8 @@ export function simulateDrCopies(account: SimulatedAccount, options: SimulatedDr
     return { taskDefinition: { containerDefinitions: [{ image: `${accountId}.dkr.ecr.${options.primaryRegion}.amazonaws.com/${prefix}/${service}:${tag}` }] } };
   });
   account.mock(ECRClient).on(DescribeImagesCommand).callsFake(async (input: { repositoryName: string }, getClient) => {
-    const region = await getClient().config.region();
+    // A client built without a region is the function's own (Lambda sets AWS_REGION): the primary region.
+    const region = await getClient().config.region().catch(() => options.primaryRegion);
     if (region === drRegion && options.imagesMissing) throw new ImageNotFoundException({ message: `The image with imageId {imageTag:'${tag}'} does not exist within the repository`, $metadata: {} });
     return { imageDetails: [{ repositoryName: input.repositoryName, imageDigest: `sha256:${Buffer.from(`${input.repositoryName}:${tag}`).toString('hex').slice(0, 64)}`, imageTags: [tag] }] };
   });
