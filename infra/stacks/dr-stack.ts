@@ -81,7 +81,7 @@ export class DrStack extends Stack {
     this.vault = new backup.BackupVault(this, 'Vault', {
       backupVaultName: vaultName,
       encryptionKey: this.drKey,
-      removalPolicy: config.name === 'production' ? RemovalPolicy.RETAIN : RemovalPolicy.DESTROY,
+      removalPolicy: config.name === 'production' ? RemovalPolicy.RETAIN_ON_UPDATE_OR_DELETE : RemovalPolicy.DESTROY,
     });
 
     this.network = new PilotLightNetwork(this, 'PilotLight', { config, logsKey: this.drKey });

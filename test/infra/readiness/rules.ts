@@ -186,6 +186,8 @@ export const NEWER_THAN_SCHEMAS: Readonly<Record<string, readonly string[]>> = {
   'AWS::ApplicationAutoScaling::ScalableTarget': ['Tags'],
   'AWS::EC2::VPCEndpoint': ['Tags'],
   'AWS::Lambda::Permission': ['InvokedViaFunctionUrl'],
+  // The retention of the automated backups replicated to the DR region (aws-cdk-lib's CfnDBInstance has it, the snapshot not).
+  'AWS::RDS::DBInstance': ['AutomaticBackupReplicationRetentionPeriod'],
 };
 
 /** The top-level properties the registry schema of a type knows. */
