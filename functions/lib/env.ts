@@ -27,6 +27,15 @@ export function readConfig<S extends z.ZodObject>(schema: S, env: NodeJS.Process
 
 /** Common field types for `readConfig` schemas. */
 export const envField = {
+  /** A JSON document (the ops stack writes structured settings so); `.pipe()` a schema to check its shape. */
+  json: z.string().transform((value, ctx) => {
+    try {
+      return JSON.parse(value) as unknown;
+    } catch {
+      ctx.addIssue({ code: 'custom', message: 'not JSON' });
+      return z.NEVER;
+    }
+  }),
   arn: z.string().startsWith('arn:'),
   text: z.string().min(1),
   int: z.coerce.number().int(),

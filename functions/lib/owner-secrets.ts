@@ -1,4 +1,5 @@
 import * as z from 'zod';
+import { envField } from './env.js';
 
 /**
  * Third-party credentials no function can mint (API keys, OAuth client secrets and tokens): their owner makes the new
@@ -46,17 +47,7 @@ export type OwnerSecret = z.infer<typeof ownerSecretSchema>;
 export type OwnerSecretInput = z.input<typeof ownerSecretSchema>;
 
 /** `OWNER_SECRETS` as the ops stack writes it: a JSON array of OwnerSecret with each secret's ARN. */
-export const ownerSecretsField = z
-  .string()
-  .transform((value, ctx) => {
-    try {
-      return JSON.parse(value) as unknown;
-    } catch {
-      ctx.addIssue({ code: 'custom', message: 'not JSON' });
-      return z.NEVER;
-    }
-  })
-  .pipe(z.array(ownerSecretSchema.extend({ secretArn: z.string().startsWith('arn:') })).min(1));
+export const ownerSecretsField = envField.json.pipe(z.array(ownerSecretSchema.extend({ secretArn: z.string().startsWith('arn:') })).min(1));
 
 /** Tags the rotation function keeps on a secret while it waits for its owner; the age audit reads them. */
 export const ROTATION_TAGS = {

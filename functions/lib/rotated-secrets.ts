@@ -1,4 +1,5 @@
 import * as z from 'zod';
+import { envField } from './env.js';
 
 /**
  * The secrets a function rotates, each with what follows its rotation. One description per kind, shared by the
@@ -64,14 +65,4 @@ export const rotatedSecretSchema = z.object({
 export type RotatedSecret = z.infer<typeof rotatedSecretSchema>;
 
 /** `ROTATED_SECRETS` as the ops stack writes it: a JSON array of RotatedSecret. */
-export const rotatedSecretsField = z
-  .string()
-  .transform((value, ctx) => {
-    try {
-      return JSON.parse(value) as unknown;
-    } catch {
-      ctx.addIssue({ code: 'custom', message: 'not JSON' });
-      return z.NEVER;
-    }
-  })
-  .pipe(z.array(rotatedSecretSchema).min(1));
+export const rotatedSecretsField = envField.json.pipe(z.array(rotatedSecretSchema).min(1));
