@@ -227,6 +227,14 @@ export async function checkRestore(rds: RDSClient, config: DrillConfig, plan: Dr
   };
 }
 
+/** Instance states in which RDS answers DeleteDBInstance with InvalidDBInstanceState until they end. */
+const NOT_YET_DELETABLE = new Set(['creating', 'modifying', 'backing-up', 'rebooting', 'renaming', 'upgrading', 'starting', 'stopping']);
+
+/** The state machine retries this for about 45 minutes (the instance finishing its restore), then reports an orphan. */
+function notDeletableYet(instanceId: string, status: string, cause?: unknown): DrillError {
+  return new DrillError('InstanceNotDeletableYet', `RDS refuses to delete ${instanceId} while it is ${status} (InvalidDBInstanceState); the cleanup asks again for up to 45 minutes before it reports the instance. Once it is available, RDS accepts the deletion.`, { cause });
+}
+
 async function requestDeletion(rds: RDSClient, instanceId: string): Promise<void> {
   await rds.send(new DeleteDBInstanceCommand({ DBInstanceIdentifier: instanceId, SkipFinalSnapshot: true, DeleteAutomatedBackups: true }));
 }
@@ -248,13 +256,15 @@ export async function deleteDrillInstance(rds: RDSClient, config: DrillConfig, i
   if (owner !== executionName) {
     return { ...base, existed: false, gone: true, otherExecution: owner ?? 'unknown', capReached: false };
   }
-  if (instance.DBInstanceStatus !== 'deleting') {
+  const status = instance.DBInstanceStatus ?? 'unknown';
+  if (status !== 'deleting') {
+    // RDS refuses to delete an instance still being created (or modified, backed up): asking would only be refused.
+    if (NOT_YET_DELETABLE.has(status)) throw notDeletableYet(instanceId, status);
     try {
       await requestDeletion(rds, instanceId);
     } catch (error) {
       if (error instanceof DBInstanceNotFoundFault) return { ...base, existed: true, gone: true, goneAt: now.toISOString(), capReached: false };
-      // An instance still being created or modified cannot be deleted yet: retried with backoff by the state machine.
-      if (error instanceof InvalidDBInstanceStateFault) throw classifyAwsError(Object.assign(error, { $retryable: {} }), `deleting ${instanceId}`);
+      if (error instanceof InvalidDBInstanceStateFault) throw notDeletableYet(instanceId, status, error);
       throw classifyAwsError(error, `deleting ${instanceId}`);
     }
   }

@@ -5,7 +5,7 @@ import { TransientError, isTransient } from '../lib/transient-error.js';
  * Catch matches the rest by name, so every failure ends in cleanup and a report.
  */
 export class DrillError extends Error {
-  constructor(name: 'PreconditionFailed' | 'RestoreFailed' | 'VerificationFailed' | 'CleanupFailed' | 'InvalidInput', message: string, options?: { cause?: unknown }) {
+  constructor(name: 'PreconditionFailed' | 'RestoreFailed' | 'VerificationFailed' | 'CleanupFailed' | 'InstanceNotDeletableYet' | 'InvalidInput', message: string, options?: { cause?: unknown }) {
     super(message, options);
     this.name = name;
   }

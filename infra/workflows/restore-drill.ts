@@ -209,8 +209,9 @@ export class RestoreDrill extends Construct {
     // Cleanup: reached on success and from every failure after the restore was requested.
     const drillInstance = sfn.JsonPath.stringAt('$.drill.instanceId');
     const deleteInstance = step(S.delete, { action: 'deleteInstance', instanceId: drillInstance, executionName: sfn.JsonPath.stringAt('$$.Execution.Name') }, '$.deletion');
-    // An instance still being created refuses deletion for a while: retried for about an hour.
-    deleteInstance.addRetry({ errors: ['TransientError'], interval: Duration.seconds(60), maxAttempts: 6, backoffRate: 2, maxDelay: Duration.minutes(15), jitterStrategy: sfn.JitterType.FULL });
+    // RDS refuses to delete an instance still being created: asked again for about 45 minutes (60 s doubling, at most
+    // 15 min apart), then the report names the orphan and the command that deletes it.
+    deleteInstance.addRetry({ errors: ['InstanceNotDeletableYet'], interval: Duration.seconds(60), maxAttempts: 6, backoffRate: 2, maxDelay: Duration.minutes(15), jitterStrategy: sfn.JitterType.FULL });
     const confirm = step(S.confirmDeletion, { action: 'confirmDeletion', instanceId: drillInstance, previous: sfn.JsonPath.objectAt('$.deletion') }, '$.deletion');
     catchTo([deleteInstance, confirm], report, '$.cleanupFailure');
     const deletionTooLong = new sfn.Pass(this, S.deletionTooLong, {

@@ -1,12 +1,12 @@
 import { ApplicationAutoScalingClient, DescribeScalableTargetsCommand } from '@aws-sdk/client-application-auto-scaling';
-import { DescribeServicesCommand, ECSClient } from '@aws-sdk/client-ecs';
 import { ConditionalTables } from '../simulated/conditional-tables.js';
 import { GetParametersCommand, SSMClient } from '@aws-sdk/client-ssm';
 import highCpu from '../../events/alarm-high-cpu.json' with { type: 'json' };
 import { environmentConfig } from '../../infra/config.js';
-import type { EnvironmentName } from '../../contracts/environments.js';
+import { type EnvironmentName, SERVICES } from '../../contracts/environments.js';
+import { SimulatedEcs } from '../simulated/ecs.js';
 import { type SimulatedAccount } from '../simulated/account.js';
-import { type Scenario, published, steady } from './scenario.js';
+import { type Scenario, published } from './scenario.js';
 
 function backendHighCpu(environment: EnvironmentName) {
   const { prefix, account: id } = environmentConfig(environment);
@@ -57,9 +57,8 @@ const remediationScaleOut: Scenario = {
     remediationSwitches(account, environment, 'off');
     // Locks and cooldowns are conditional writes against the stored items; the override starts in the world's Step Functions.
     new ConditionalTables(account, { tables: { [`${prefix}-remediation-guardrails`]: 'pk' } });
-    account.mock(ECSClient).on(DescribeServicesCommand).callsFake(async (input: { services?: string[] }) => ({
-      services: [{ ...steady(input.services?.[0] ?? '', 'COMPLETED', 1), desiredCount: 10, runningCount: 10 }],
-    }));
+    const { region, account: accountId } = environmentConfig(environment);
+    new SimulatedEcs(account, { region, accountId, clusters: { [prefix]: SERVICES.map((service) => ({ name: `${prefix}-${service}`, desiredCount: service === 'backend' ? 10 : 2 })) } });
     account.mock(ApplicationAutoScalingClient).on(DescribeScalableTargetsCommand).resolves({
       ScalableTargets: [{ ServiceNamespace: 'ecs', ResourceId: `service/${prefix}/${prefix}-backend`, ScalableDimension: 'ecs:service:DesiredCount', MinCapacity: 2, MaxCapacity: 10, RoleARN: 'arn:x', CreationTime: new Date() }],
     });

@@ -1,9 +1,17 @@
 import { DescribeReplicationGroupsCommand, ElastiCacheClient, InvalidParameterValueException, InvalidReplicationGroupStateFault, ModifyReplicationGroupCommand, type ModifyReplicationGroupCommandInput } from '@aws-sdk/client-elasticache';
-import { DescribeServicesCommand, ECSClient, UpdateServiceCommand } from '@aws-sdk/client-ecs';
 import { DescribeSecretCommand, GetSecretValueCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { environmentConfig } from '../../infra/config.js';
 import type { SimulatedAccount } from '../simulated/account.js';
-import { type Scenario, published, steady } from './scenario.js';
+import { SimulatedEcs, type SimulatedServiceOptions } from '../simulated/ecs.js';
+import type { EnvironmentName } from '../../contracts/environments.js';
+import { type Scenario, published } from './scenario.js';
+
+/** The environment's cluster with its backend and worker (and the frontend, which reads no secret). */
+function simulatedCluster(account: SimulatedAccount, environment: EnvironmentName, services: Partial<Record<'backend' | 'worker', Partial<SimulatedServiceOptions>>> = {}): void {
+  const { prefix, region, account: accountId } = environmentConfig(environment);
+  const service = (name: 'frontend' | 'backend' | 'worker') => ({ ...(name === 'frontend' ? {} : services[name]), name: `${prefix}-${name}` });
+  new SimulatedEcs(account, { region, accountId, clusters: { [prefix]: [service('frontend'), service('backend'), service('worker')] } });
+}
 
 /**
  * A rotation whose services restart and nothing else: the database application user, the Django keys, the owners'
@@ -26,17 +34,8 @@ const restartAfterRotation = (
     return { secretId: `${prefix}/${secretName}`, kind, versionId: 'rehearsal-version', rotatedAt: new Date().toISOString(), cluster: prefix, services: [`${prefix}-backend`, `${prefix}-worker`] };
   },
   script: (account, environment) => {
-    const { prefix } = environmentConfig(environment);
-    const ecs = account.mock(ECSClient);
-    ecs.on(UpdateServiceCommand).callsFake((request: { service: string }) => ({ service: { serviceName: request.service } }));
-    let checks = 0;
-    // Described when asked, so the forced deployments are newer than the rotation.
-    ecs.on(DescribeServicesCommand).callsFake(async () => {
-      checks += 1;
-      const [state, deployments] = checks === 1 ? (['IN_PROGRESS', 2] as const) : (['COMPLETED', 1] as const);
-      const backend = backendRollsBack && checks > 1 ? steady(`${prefix}-backend`, 'FAILED', 2) : steady(`${prefix}-backend`, state, deployments);
-      return { services: [backend, steady(`${prefix}-worker`, state, deployments)] };
-    });
+    // The forced deployments settle at the second check; the backend's fails and is rolled back when told so.
+    simulatedCluster(account, environment, { backend: { rolloutFails: backendRollsBack } });
     published(account);
     return {};
   },
@@ -87,10 +86,8 @@ const redisRotation = (name: string, description: string, expect: Scenario['expe
   },
   script: (account, environment) => {
     const { prefix } = environmentConfig(environment);
-    const ecs = account.mock(ECSClient);
-    ecs.on(UpdateServiceCommand).callsFake((request: { service: string }) => ({ service: { serviceName: request.service } }));
-    // The forced deployments are created when ECS is asked, after the rotation.
-    ecs.on(DescribeServicesCommand).callsFake(() => ({ services: [steady(`${prefix}-backend`, 'COMPLETED', 1), steady(`${prefix}-worker`, 'COMPLETED', 1)] }));
+    // The forced deployments are created when ECS is asked, after the rotation, and are steady at the first check.
+    simulatedCluster(account, environment, { backend: { rolloutChecks: 0 }, worker: { rolloutChecks: 0 } });
     const secrets = account.mock(SecretsManagerClient);
     secrets.on(DescribeSecretCommand).resolves({ VersionIdsToStages: { 'rehearsal-previous': ['AWSPREVIOUS'], 'rehearsal-version': ['AWSCURRENT'] } });
     secrets.on(GetSecretValueCommand).resolves({ VersionId: 'rehearsal-version', SecretString: 'RehearsalOnlyToken0123456789abcdef' });

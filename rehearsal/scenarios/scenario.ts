@@ -1,4 +1,3 @@
-import type { Deployment, Service } from '@aws-sdk/client-ecs';
 import { PublishCommand, SNSClient } from '@aws-sdk/client-sns';
 import type { WorkflowName } from '../../contracts/workflows.js';
 import type { EnvironmentName } from '../../contracts/environments.js';
@@ -53,11 +52,3 @@ export const rehearsalExecutionName = (scenario: Pick<Scenario, 'workflow' | 'na
 export const minutesAgo = (minutes: number) => new Date(Date.now() - minutes * 60_000);
 /** The notification topic accepts every publish: what the workflows tell on-call is read from the call log. */
 export const published = (account: SimulatedAccount) => account.mock(SNSClient).on(PublishCommand).resolves({ MessageId: 'rehearsal' });
-
-/** An ECS service with `deployments` deployments, the newest (PRIMARY) in `rolloutState`. */
-export const steady = (name: string, rolloutState: Deployment['rolloutState'], deployments: number): Service => ({
-  serviceName: name,
-  runningCount: 2,
-  desiredCount: 2,
-  deployments: Array.from({ length: deployments }, (_, i): Deployment => ({ status: i === 0 ? 'PRIMARY' : 'ACTIVE', rolloutState: i === 0 ? rolloutState : 'COMPLETED', createdAt: i === 0 ? new Date() : new Date(0) })),
-});

@@ -6,6 +6,7 @@ import {
   type DeleteDBInstanceCommandInput,
   DescribeDBInstancesCommand,
   type DescribeDBInstancesCommandInput,
+  InvalidDBInstanceStateFault,
   RDSClient,
   RestoreDBInstanceToPointInTimeCommand,
   type RestoreDBInstanceToPointInTimeCommandInput,
@@ -189,9 +190,17 @@ export interface SimulatedRdsOptions {
 }
 
 /**
+ * States in which RDS refuses DeleteDBInstance with InvalidDBInstanceState ("The specified DB instance is not in the
+ * available state", DeleteDBInstance's API reference): an instance still being created, or already being deleted,
+ * modified, rebooted or backed up.
+ */
+const NOT_DELETABLE = new Set(['creating', 'deleting', 'modifying', 'rebooting', 'backing-up', 'renaming', 'upgrading', 'starting', 'stopping']);
+
+/**
  * RDS as a small state machine of instances: a restore creates one that becomes available after a few status
- * checks, a delete makes it disappear after a few more, unknown identifiers are DBInstanceNotFound. Enough to
- * rehearse the restore drill and its sweeper without an account.
+ * checks, a delete makes it disappear after a few more, unknown identifiers are DBInstanceNotFound, and a delete in a
+ * state where RDS refuses it (still creating, already deleting) is InvalidDBInstanceState. Enough to rehearse the
+ * restore drill and its sweeper without an account.
  */
 export class SimulatedRds {
   readonly instances = new Map<string, DBInstance>();
@@ -267,6 +276,10 @@ export class SimulatedRds {
     const id = input.DBInstanceIdentifier ?? '';
     const instance = this.instances.get(id);
     if (!instance) throw this.notFound(id);
+    const status = instance.DBInstanceStatus ?? 'available';
+    if (NOT_DELETABLE.has(status)) {
+      throw new InvalidDBInstanceStateFault({ message: `Instance ${id} is currently ${status} and cannot be deleted.`, $metadata: { httpStatusCode: 400 } });
+    }
     const deleting: DBInstance = { ...instance, DBInstanceStatus: 'deleting' };
     this.instances.set(id, deleting);
     this.pollsLeft.set(id, this.options.deletePolls ?? 1);

@@ -1,9 +1,11 @@
 import { ListRecoveryPointsByBackupVaultCommand, BackupClient } from '@aws-sdk/client-backup';
 import { DescribeImagesCommand, ECRClient, ImageNotFoundException } from '@aws-sdk/client-ecr';
-import { DescribeServicesCommand, DescribeTaskDefinitionCommand, ECSClient } from '@aws-sdk/client-ecs';
+import { DescribeTaskDefinitionCommand, ECSClient } from '@aws-sdk/client-ecs';
 import { DescribeDBInstanceAutomatedBackupsCommand, RDSClient } from '@aws-sdk/client-rds';
 import { DescribeSecretCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import type { SimulatedAccount } from './account.js';
+import { SimulatedEcs } from './ecs.js';
+import { SERVICES } from '../../contracts/environments.js';
 
 export interface SimulatedDrCopiesOptions {
   /** Environment prefix, e.g. `financehub-staging`. */
@@ -51,11 +53,9 @@ export function simulateDrCopies(account: SimulatedAccount, options: SimulatedDr
       },
     ],
   });
-  const ecs = account.mock(ECSClient);
-  ecs.on(DescribeServicesCommand).callsFake((input: { services?: string[] }) => ({
-    services: (input.services ?? []).map((serviceName) => ({ serviceName, taskDefinition: `arn:aws:ecs:${options.primaryRegion}:${accountId}:task-definition/${serviceName}:7` })),
-  }));
-  ecs.on(DescribeTaskDefinitionCommand).callsFake((input: { taskDefinition: string }) => {
+  // The environment's cluster and services: a service the checks name that does not exist is a MISSING failure.
+  new SimulatedEcs(account, { region: options.primaryRegion, accountId, clusters: { [prefix]: SERVICES.map((service) => ({ name: `${prefix}-${service}` })) } });
+  account.mock(ECSClient).on(DescribeTaskDefinitionCommand).callsFake((input: { taskDefinition: string }) => {
     const service = /task-definition\/(.+):\d+$/.exec(input.taskDefinition)?.[1]?.replace(`${prefix}-`, '') ?? 'backend';
     return { taskDefinition: { containerDefinitions: [{ image: `${accountId}.dkr.ecr.${options.primaryRegion}.amazonaws.com/${prefix}/${service}:${tag}` }] } };
   });

@@ -1,6 +1,13 @@
 import { CloudWatchClient, DescribeAlarmsCommand, type DescribeAlarmsCommandInput, type MetricAlarm } from '@aws-sdk/client-cloudwatch';
-import { DescribeReplicationGroupsCommand, ElastiCacheClient, type ReplicationGroup, TestFailoverCommand } from '@aws-sdk/client-elasticache';
-import { DescribeDBInstancesCommand, RDSClient, RebootDBInstanceCommand } from '@aws-sdk/client-rds';
+import {
+  DescribeReplicationGroupsCommand,
+  ElastiCacheClient,
+  InvalidReplicationGroupStateFault,
+  type ReplicationGroup,
+  TestFailoverCommand,
+  TestFailoverNotAvailableFault,
+} from '@aws-sdk/client-elasticache';
+import { DescribeDBInstancesCommand, InvalidDBInstanceStateFault, RDSClient, RebootDBInstanceCommand } from '@aws-sdk/client-rds';
 import { type ExecutionListItem, ListExecutionsCommand, type ListExecutionsCommandInput, SFNClient } from '@aws-sdk/client-sfn';
 import type { ProbeFetch } from '../../functions/lib/health-probe.js';
 import { type SimulatedAccount, rdsInstance, scriptedHealthEndpoint } from './account.js';
@@ -13,6 +20,11 @@ class PendingChange {
 
   start(checks: number): void {
     this.checksLeft = checks;
+  }
+
+  /** A change is under way: the status answers `rebooting` / `modifying` until it is done. */
+  get pending(): boolean {
+    return this.checksLeft !== undefined;
   }
 
   check(): 'idle' | 'pending' | 'done' {
@@ -50,10 +62,16 @@ export interface SimulatedFailoverOptions {
   readonly rebootError?: Error;
 }
 
+/** TestFailover's quota: node groups tested per rolling 24 hours (the TestFailover API reference). */
+const TEST_FAILOVERS_PER_DAY = 15;
+
 /**
  * What the failover drill talks to, simulated: a Multi-AZ database whose forced reboot moves it to the standby zone
  * after a few status checks, a Redis group whose test failover promotes the replica, the environment's alarms, the
  * other drills' executions, and the application's health endpoint. Used by the workflow tests and `fhops rehearse`.
+ * It refuses what AWS refuses: a reboot while the instance is not available (InvalidDBInstanceState), a forced
+ * failover of a single-AZ instance (InvalidParameterCombination), a test failover while the group is modifying
+ * (InvalidReplicationGroupState) or beyond its daily quota (TestFailoverNotAvailable).
  */
 export class SimulatedFailover {
   readonly clock: SimulatedClock;
@@ -77,8 +95,12 @@ export class SimulatedFailover {
       const status = step === 'pending' ? 'rebooting' : 'available';
       return { DBInstances: [rdsInstance(db, { DBInstanceStatus: status, MultiAZ: options.multiAz ?? true, AvailabilityZone: zone, SecondaryAvailabilityZone: standby })] };
     });
-    rds.on(RebootDBInstanceCommand).callsFake(async () => {
+    rds.on(RebootDBInstanceCommand).callsFake(async (input: { ForceFailover?: boolean }) => {
       if (options.rebootError) throw options.rebootError;
+      if (databaseFailover.pending) throw new InvalidDBInstanceStateFault({ message: `DB instance ${db} is not in available state (rebooting).`, $metadata: { httpStatusCode: 400 } });
+      if (input.ForceFailover && options.multiAz === false) {
+        throw Object.assign(new Error(`Cannot force a failover of ${db}: it is not a Multi-AZ instance.`), { name: 'InvalidParameterCombination', $metadata: { httpStatusCode: 400 } });
+      }
       databaseFailover.start(options.databasePolls ?? 2);
       return { DBInstance: rdsInstance(db, { DBInstanceStatus: 'rebooting' }) };
     });
@@ -101,7 +123,14 @@ export class SimulatedFailover {
       const status = step === 'pending' ? 'modifying' : 'available';
       return { ReplicationGroups: [describeGroup(status)] };
     });
+    const testedAt: number[] = [];
     elasticache.on(TestFailoverCommand).callsFake(async () => {
+      if (cacheFailover.pending) throw new InvalidReplicationGroupStateFault({ message: `Replication group ${group} is not in available state (modifying).`, $metadata: { httpStatusCode: 400 } });
+      const now = this.clock.now().getTime();
+      if (testedAt.filter((at) => now - at < 86_400_000).length >= TEST_FAILOVERS_PER_DAY) {
+        throw new TestFailoverNotAvailableFault({ message: `TestFailover is limited to ${TEST_FAILOVERS_PER_DAY} node groups in a rolling 24 hours.`, $metadata: { httpStatusCode: 400 } });
+      }
+      testedAt.push(now);
       cacheFailover.start(options.cachePolls ?? 1);
       return { ReplicationGroup: describeGroup('modifying') };
     });

@@ -3,6 +3,7 @@ import { DescribeReplicationGroupsCommand, ElastiCacheClient, ModifyReplicationG
 import { DescribeSecretCommand, GetSecretValueCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { PublishCommand, SNSClient } from '@aws-sdk/client-sns';
 import { SimulatedAccount, publishedResults } from '../../rehearsal/simulated/account.js';
+import { SimulatedEcs } from '../../rehearsal/simulated/ecs.js';
 import type { OpsResult } from '../../contracts/ops-result.js';
 import { POST_ROTATION_STATES as S } from '../../infra/workflows/post-rotation.js';
 import { type DeployedHandler, type WorkflowRun, functionEnvironment, inProcess, loadStateMachine, quietEmptyMetricsWarnings, quietPowertools, runWorkflow } from './support/workflow.js';
@@ -150,6 +151,22 @@ describe('the post-rotation workflow', () => {
     expect(report?.summary).toContain(`Restarted since the rotation: ${SERVICES[0]}.`);
     expect(report?.summary).toContain(`NOT restarted: ${SERVICES[1]}.`);
     expect(report?.summary).not.toContain('each reached steady state');
+  });
+
+  it('names a service that no longer exists in the cluster as not restarted: ECS refuses its forced deployment', async () => {
+    // Prepare
+    new SimulatedEcs(account, { region: 'us-east-1', accountId: '111111111111', clusters: { [CLUSTER]: [{ name: SERVICES[0]! }] } });
+
+    // Act
+    const result = await run();
+
+    // Assess
+    expect(result).toMatchObject({ status: 'FAILED', error: 'PostRotationRestartFailed' });
+    expect(result.path).not.toContain(S.check);
+    const [report] = published();
+    expect(report).toMatchObject({ outcome: 'failed', severity: 'critical' });
+    expect(report?.summary).toContain(`NOT restarted: ${SERVICES[1]}`);
+    expect(JSON.stringify(report)).toContain('ServiceNotFoundException');
   });
 
   it.each([

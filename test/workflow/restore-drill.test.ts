@@ -220,7 +220,7 @@ describe('the restore drill', () => {
     expect(published()[0]).toMatchObject({ outcome: 'failed', severity: 'critical', summary: expect.stringContaining('failed at restore') });
   });
 
-  it('fails when the restored instance is not available within the cap, and deletes it', async () => {
+  it('reports an instance stuck in creating as an orphan: RDS refuses to delete it, and the cleanup asked again for 45 minutes', async () => {
     // Prepare
     const simulated = scenario({ rds: { restoreNeverCompletes: true } });
 
@@ -232,10 +232,48 @@ describe('the restore drill', () => {
     const polls = run.path.filter((state) => state === S.checkRestore).length;
     expect(polls).toBeGreaterThan(10);
     expect(polls).toBeLessThan(60);
-    expect(run.path.slice(3 * polls + 3)).toEqual([S.restoreTooLong, S.delete, S.gone, S.waitDeletion, S.confirmDeletion, S.gone, S.waitDeletion, S.confirmDeletion, S.gone, S.report, S.passed, S.failed]);
+    expect(run.path.slice(run.path.indexOf(S.restoreTooLong))).toEqual([S.restoreTooLong, S.delete, S.report, S.passed, S.failed]);
+    // Seven tries in all: the first, then six more 60 s apart, doubling, at most 15 min apart (45 min).
+    expect(run.retries).toBe(6);
+    // It read the instance before each request: RDS was never asked what it refuses.
+    expect(drillDeletions()).toHaveLength(0);
+    const orphan = [...simulated.instances.keys()].find((id) => DRILL_PATTERN.test(id));
+    expect(simulated.instances.get(orphan ?? '')?.DBInstanceStatus).toBe('creating');
+    const [result] = published();
+    expect(result).toMatchObject({ outcome: 'failed', severity: 'critical', summary: expect.stringContaining('ORPHAN REMAINS') });
+    expect(result?.summary).toContain('RestoreWaitCapReached');
+    expect(result?.summary).toContain(`RDS refuses to delete ${orphan} while it is creating (InvalidDBInstanceState)`);
+    expect(result?.howToUndo).toContain(`aws rds delete-db-instance --db-instance-identifier ${orphan}`);
+  });
+
+  it('waits until RDS accepts the deletion of an instance still being created when the drill fails before the restore finished', async () => {
+    // Prepare
+    const simulated = scenario({ rds: { restorePolls: 3 } });
+    let denied = false;
+    account.intercept(async (call, send) => {
+      const input = call.input as { DBInstanceIdentifier?: string };
+      if (!denied && call.command === 'DescribeDBInstances' && DRILL_PATTERN.test(input.DBInstanceIdentifier ?? '')) {
+        denied = true;
+        throw Object.assign(new Error('User is not authorized to perform rds:DescribeDBInstances'), { name: 'AccessDenied', $metadata: { httpStatusCode: 403 } });
+      }
+      return send();
+    });
+
+    // Act
+    const run = await drill();
+
+    // Assess
+    expect(run).toMatchObject({ status: 'FAILED', error: 'DrillFailed' });
+    expect(run.path.slice(run.path.indexOf(S.checkRestore))).toEqual([S.checkRestore, S.delete, S.gone, ...Array(2).fill([S.waitDeletion, S.confirmDeletion, S.gone]).flat(), S.report, S.passed, S.failed]);
+    // Still creating at the first three tries (read, so not asked), deleted at the fourth once available.
+    expect(run.retries).toBe(3);
     expect(drillDeletions()).toHaveLength(1);
     expect([...simulated.instances.keys()].filter((id) => DRILL_PATTERN.test(id))).toEqual([]);
-    expect(published()[0]).toMatchObject({ outcome: 'failed', severity: 'critical', summary: expect.stringContaining('RestoreWaitCapReached') });
+    const [result] = published();
+    expect(result).toMatchObject({ outcome: 'failed', severity: 'critical' });
+    expect(result?.summary).toContain('failed at');
+    expect(result?.summary).not.toContain('ORPHAN');
+    expect(result?.actionsTaken).toEqual(expect.arrayContaining([expect.stringMatching(/^Deleted financehub-staging-drill-/)]));
   });
 
   it.each([
