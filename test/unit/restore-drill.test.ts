@@ -221,16 +221,28 @@ describe('deleting the drill instance', () => {
     expect(rds.commandCalls(DeleteDBInstanceCommand)).toHaveLength(0);
   });
 
-  it('asks for a retry while RDS cannot delete an instance that is still being created', async () => {
+  it('asks again later, without asking RDS, while the instance is still being created', async () => {
     // Prepare
     rds.on(DescribeDBInstancesCommand).resolves({ DBInstances: [rdsInstance(plan.instanceId, { DBInstanceStatus: 'creating', TagList: drillTags })] });
-    rds.on(DeleteDBInstanceCommand).rejects(new InvalidDBInstanceStateFault({ message: 'Instance is currently creating', $metadata: { httpStatusCode: 400 } }));
 
     // Act
     const deleting = deleteDrillInstance(client, config, plan.instanceId, plan.executionName, now);
 
     // Assess
-    await expect(deleting).rejects.toMatchObject({ name: 'TransientError', message: expect.stringContaining('currently creating') });
+    await expect(deleting).rejects.toMatchObject({ name: 'InstanceNotDeletableYet', message: expect.stringContaining('while it is creating (InvalidDBInstanceState)') });
+    expect(rds.commandCalls(DeleteDBInstanceCommand)).toHaveLength(0);
+  });
+
+  it('asks again later when RDS refuses the deletion of an instance it still reported available', async () => {
+    // Prepare
+    rds.on(DescribeDBInstancesCommand).resolves({ DBInstances: [rdsInstance(plan.instanceId, { TagList: drillTags })] });
+    rds.on(DeleteDBInstanceCommand).rejects(new InvalidDBInstanceStateFault({ message: 'Instance is currently modifying', $metadata: { httpStatusCode: 400 } }));
+
+    // Act
+    const deleting = deleteDrillInstance(client, config, plan.instanceId, plan.executionName, now);
+
+    // Assess
+    await expect(deleting).rejects.toMatchObject({ name: 'InstanceNotDeletableYet' });
   });
 
   it('leaves alone an instance of the same name that another drill execution created', async () => {
