@@ -24,11 +24,15 @@ const TRANSIENT_NAMES = new Set([
   'ETIMEDOUT',
 ]);
 
-/** True for errors worth another try after a backoff. */
-export function isTransient(error: unknown): boolean {
+/**
+ * True for errors worth another try after a backoff, also when a library wrapped one (Powertools Parameters throws
+ * `GetParameterError` with the SDK's throttle as its cause).
+ */
+export function isTransient(error: unknown, depth = 0): boolean {
   if (!(error instanceof Error)) return false;
   const status = (error as { $metadata?: { httpStatusCode?: number } }).$metadata?.httpStatusCode ?? 0;
-  return TRANSIENT_NAMES.has(error.name) || status >= 500 || (error as { $retryable?: unknown }).$retryable !== undefined;
+  if (TRANSIENT_NAMES.has(error.name) || status >= 500 || (error as { $retryable?: unknown }).$retryable !== undefined) return true;
+  return depth < 3 && isTransient(error.cause, depth + 1);
 }
 
 /** Runs one AWS call; a transient failure comes back as `TransientError` naming what was being done. */
