@@ -83,7 +83,7 @@ function measureSynth(): { synthSeconds?: number; mainJobSeconds?: number; error
 
 async function main(): Promise<void> {
   mkdirSync(out, { recursive: true });
-  ensureAssembly();
+  await ensureAssembly();
   const names = readdirSync(join(root, 'functions'))
     .filter((name) => name !== 'lib' && existsSync(join(root, 'functions', name, 'handler.ts')))
     .sort();

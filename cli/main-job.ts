@@ -2,15 +2,15 @@
  * `npm start`: the main job, offline. Synthesizes every stack of both environments (Lambdas bundled by the
  * local esbuild) with the three cdk-nag packs, then rehearses every workflow scenario: the synthesized state
  * machine with the real handler code against a simulated account. One line per phase with its elapsed time, then
- * what was built and how each rehearsal ended.
+ * what was built and how each rehearsal ended. The synthesis is skipped when the assembly in the output folder was
+ * synthesized from exactly the files the app and its handlers are built from now (rehearsal/assembly-inputs.ts).
  */
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { App, Stack } from 'aws-cdk-lib';
 import { ENVIRONMENTS } from '../contracts/environments.js';
-import { buildFinanceHub } from '../infra/financehub.js';
-import { acknowledgmentsByRule, collectAcknowledgments } from '../infra/nag/report.js';
 import { SCENARIOS, rehearse } from '../rehearsal/index.js';
+import { deployedAppEntryPoints } from '../rehearsal/assembly.js';
+import { currentInputs, freshInputsRecord, writeInputsRecord } from '../rehearsal/assembly-inputs.js';
 
 process.env.CDK_DISABLE_VERSION_CHECK = 'true';
 const outdir = process.env.CDK_OUTDIR ?? 'cdk.out';
@@ -38,32 +38,57 @@ function withoutBundlingNotices<T>(work: () => T): T {
   }
 }
 
-const synthesis = phase('[1/2] Synthesizing both environments with cdk-nag (AwsSolutions, PCI DSS 3.2.1, NIST 800-53 R5)');
-const app = new App({ outdir });
-try {
-  withoutBundlingNotices(() => {
-    buildFinanceHub(app);
-    app.synth();
-  });
-} catch (error) {
-  const report = join(outdir, 'validation-report.json');
-  console.log('failed');
-  console.error(`Synthesis failed: ${error instanceof Error ? error.message : String(error)}`);
-  if (existsSync(report)) console.error(readFileSync(report, 'utf8').slice(0, 20_000));
-  process.exit(1);
-}
-const stacks = app.node.children.filter((child): child is Stack => child instanceof Stack);
-const acks = collectAcknowledgments(app);
-console.log(synthesis());
-console.log(`      ${stacks.length} stacks into ${outdir}/; cdk-nag: 0 unacknowledged errors, ${acks.length} acknowledgments of ${acknowledgmentsByRule(acks).size} rules (docs/nag-acknowledgments.md)`);
-for (const environment of ENVIRONMENTS) {
-  const counts = stacks
-    .filter((stack) => stack.stackName.startsWith(`FinanceHub-${environment}-`))
-    .map((stack) => {
-      const template = JSON.parse(readFileSync(join(outdir, stack.templateFile), 'utf8')) as { Resources?: object };
-      return `${stack.stackName.replace(`FinanceHub-${environment}-`, '')} ${Object.keys(template.Resources ?? {}).length}`;
+/**
+ * Synthesizes the app with bundling and cdk-nag into `outdir` and records what it was built from, with the lines
+ * that describe the result. aws-cdk-lib and the app load only here: a run that reuses the assembly never loads them.
+ */
+async function synthesize(entryPoints: readonly string[]): Promise<readonly string[]> {
+  // Read before the app's modules load, so that an edit made meanwhile leaves the assembly stale, never fresh.
+  const inputs = currentInputs(entryPoints);
+  const [{ App, Stack }, { buildFinanceHub }, { acknowledgmentsByRule, collectAcknowledgments }] = await Promise.all([
+    import('aws-cdk-lib'),
+    import('../infra/financehub.js'),
+    import('../infra/nag/report.js'),
+  ]);
+  const app = new App({ outdir });
+  try {
+    withoutBundlingNotices(() => {
+      buildFinanceHub(app);
+      app.synth();
     });
-  console.log(`      ${environment.padEnd(11)} resources per stack: ${counts.join(', ')}`);
+  } catch (error) {
+    const report = join(outdir, 'validation-report.json');
+    console.log('failed');
+    console.error(`Synthesis failed: ${error instanceof Error ? error.message : String(error)}`);
+    if (existsSync(report)) console.error(readFileSync(report, 'utf8').slice(0, 20_000));
+    process.exit(1);
+  }
+  const stacks = app.node.children.filter((child): child is InstanceType<typeof Stack> => child instanceof Stack);
+  const acks = collectAcknowledgments(app);
+  const summary = [`      ${stacks.length} stacks into ${outdir}/; cdk-nag: 0 unacknowledged errors, ${acks.length} acknowledgments of ${acknowledgmentsByRule(acks).size} rules (docs/nag-acknowledgments.md)`];
+  for (const environment of ENVIRONMENTS) {
+    const counts = stacks
+      .filter((stack) => stack.stackName.startsWith(`FinanceHub-${environment}-`))
+      .map((stack) => {
+        const template = JSON.parse(readFileSync(join(outdir, stack.templateFile), 'utf8')) as { Resources?: object };
+        return `${stack.stackName.replace(`FinanceHub-${environment}-`, '')} ${Object.keys(template.Resources ?? {}).length}`;
+      });
+    summary.push(`      ${environment.padEnd(11)} resources per stack: ${counts.join(', ')}`);
+  }
+  writeInputsRecord(outdir, { ...inputs, summary });
+  return summary;
+}
+
+const synthesis = phase('[1/2] Synthesizing both environments with cdk-nag (AwsSolutions, PCI DSS 3.2.1, NIST 800-53 R5)');
+const entryPoints = deployedAppEntryPoints();
+const reused = freshInputsRecord(outdir, entryPoints);
+if (reused) {
+  console.log(`${synthesis()}: up to date, none of the ${reused.files.length} files it was synthesized from changed`);
+  for (const line of reused.summary ?? []) console.log(line);
+} else {
+  const summary = await synthesize(entryPoints);
+  console.log(synthesis());
+  for (const line of summary) console.log(line);
 }
 
 const rehearsing = phase(`[2/2] Rehearsing ${SCENARIOS.length} scenarios in ${ENVIRONMENTS.length} environments (real handlers, simulated account)`);

@@ -543,6 +543,11 @@ function services(): Record<ServiceName, ServiceConfig> {
   };
 }
 
+/** Stack id prefix, e.g. `FinanceHub-production`. */
+export function stackPrefix(config: EnvironmentConfig): string {
+  return `FinanceHub-${config.name}`;
+}
+
 export function environmentConfig(name: EnvironmentName, context: DeploymentContext = DEFAULT_CONTEXT): EnvironmentConfig {
   const production = name === 'production';
   const stagingZoneName = `staging.${context.domainName}`;

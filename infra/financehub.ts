@@ -1,7 +1,7 @@
 import { App, Validations } from 'aws-cdk-lib';
 import { AwsSolutionsChecks, NIST80053R5Checks, PCIDSS321Checks } from 'cdk-nag';
 import { acknowledge } from './nag/acknowledge.js';
-import { type DeploymentContext, type EnvironmentConfig, deploymentContextFrom, environmentConfig } from './config.js';
+import { type DeploymentContext, type EnvironmentConfig, deploymentContextFrom, environmentConfig, stackPrefix } from './config.js';
 import { ENVIRONMENTS } from '../contracts/environments.js';
 import { ComputeStack } from './stacks/compute-stack.js';
 import { DataStack } from './stacks/data-stack.js';
@@ -49,11 +49,6 @@ const CONTEXT_KEYS = [
  */
 export function deploymentContext(app: App): DeploymentContext {
   return deploymentContextFrom(Object.fromEntries(CONTEXT_KEYS.map((key) => [key, app.node.tryGetContext(key)])));
-}
-
-/** Stack id prefix, e.g. `FinanceHub-production`. */
-export function stackPrefix(config: EnvironmentConfig): string {
-  return `FinanceHub-${config.name}`;
 }
 
 function registryStack(app: App, config: EnvironmentConfig): RegistryStack {

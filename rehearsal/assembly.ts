@@ -1,12 +1,9 @@
-import { createHash } from 'node:crypto';
-import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import * as path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { App } from 'aws-cdk-lib';
-import { buildSync } from 'esbuild';
-import { DEFAULT_CONTEXT, environmentConfig } from '../infra/config.js';
+import { DEFAULT_CONTEXT, environmentConfig, stackPrefix } from '../infra/config.js';
 import type { EnvironmentName } from '../contracts/environments.js';
-import { FEATURE_FLAGS, buildEnvironments, stackPrefix } from '../infra/financehub.js';
+import { currentInputs, freshInputsRecord, writeInputsRecord } from './assembly-inputs.js';
 import { type CloudFormationTemplate, type ResolvedStateMachine, collectExports, findStateMachine, resolveStateMachine, resolveTemplateValue } from './definition.js';
 
 /**
@@ -20,43 +17,28 @@ const repositoryRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url))
 /** Where the workflow tests keep their assembly. */
 export const TEST_ASSEMBLY_DIR = path.join(repositoryRoot, 'cdk.out', 'test-assembly');
 
-/**
- * Every file the synthesized app is built from, repository-relative: the modules `infra/financehub.ts` imports,
- * followed through the import graph by esbuild (workflow modules import function and contract modules too), and
- * the lockfile that pins aws-cdk-lib. Function handlers are not among them: the assembly skips bundling.
- */
-export function assemblyInputs(): string[] {
-  const { metafile } = buildSync({
-    entryPoints: ['infra/financehub.ts'],
-    absWorkingDir: repositoryRoot,
-    bundle: true,
-    packages: 'external',
-    platform: 'node',
-    format: 'esm',
-    write: false,
-    metafile: true,
-    logLevel: 'silent',
-  });
-  return [...Object.keys(metafile.inputs), 'package-lock.json'].sort();
-}
+/** The app's module: bundling is skipped, so the handlers are no input of this assembly. */
+export const ASSEMBLY_ENTRY_POINTS = ['infra/financehub.ts'];
 
-function inputsHash(): string {
-  const hash = createHash('sha256');
-  for (const file of assemblyInputs()) hash.update(file).update('\0').update(readFileSync(path.join(repositoryRoot, file))).update('\0');
-  return hash.digest('hex');
+/** The deployed app's inputs begin at the app's module and at every handler its functions bundle. */
+export function deployedAppEntryPoints(): string[] {
+  const handlers = readdirSync(path.join(repositoryRoot, 'functions'))
+    .map((folder) => `functions/${folder}/handler.ts`)
+    .filter((handler) => existsSync(path.join(repositoryRoot, handler)));
+  return [...ASSEMBLY_ENTRY_POINTS, ...handlers];
 }
-
-/** Beside the manifest: the hash of the inputs the assembly was synthesized from. */
-const INPUTS_FILE = 'inputs.sha256';
 
 /** True when `outdir` holds an assembly synthesized from exactly the files the app is built from now. */
 export function isAssemblyFresh(outdir: string): boolean {
-  const recorded = path.join(outdir, INPUTS_FILE);
-  return existsSync(path.join(outdir, 'manifest.json')) && existsSync(recorded) && readFileSync(recorded, 'utf8') === inputsHash();
+  return freshInputsRecord(outdir, ASSEMBLY_ENTRY_POINTS) !== undefined;
 }
 
 /** Synthesizes staging and production (with their DR stacks) into `outdir`. */
-export function synthesizeAssembly(outdir: string): void {
+export async function synthesizeAssembly(outdir: string): Promise<void> {
+  // Read before the app's modules load, so that an edit made meanwhile leaves the assembly stale, never fresh.
+  const inputs = currentInputs(ASSEMBLY_ENTRY_POINTS);
+  // Loaded only to synthesize: a run that finds its assembly fresh never pays for aws-cdk-lib.
+  const [{ App }, { FEATURE_FLAGS, buildEnvironments }] = await Promise.all([import('aws-cdk-lib'), import('../infra/financehub.js')]);
   // NodejsFunction looks for the lock file from the working directory up: an installed fhops runs from anywhere.
   const workingDirectory = process.cwd();
   const target = path.resolve(workingDirectory, outdir);
@@ -64,9 +46,8 @@ export function synthesizeAssembly(outdir: string): void {
   try {
     const app = new App({ outdir: target, context: { 'aws:cdk:bundling-stacks': [], ...FEATURE_FLAGS } });
     buildEnvironments(app, DEFAULT_CONTEXT);
-    const inputs = inputsHash();
     app.synth();
-    writeFileSync(path.join(target, INPUTS_FILE), inputs);
+    writeInputsRecord(target, inputs);
   } finally {
     process.chdir(workingDirectory);
   }

@@ -269,6 +269,21 @@ function onClock(asl: StateMachineDefinition, clock: SimulatedClock): { asl: Sta
   return { asl: copy, waits };
 }
 
+/** The definitions this process already validated, as JSON. */
+const validated = new Set<string>();
+
+/**
+ * The state machine for a definition, validated (ARNs and paths) the first time the process runs that definition:
+ * the validator compiles its JSON schemas anew on every call, which was most of a rehearsal's time.
+ */
+function stateMachineFor(asl: StateMachineDefinition): StateMachine {
+  const key = JSON.stringify(asl);
+  const machine = new StateMachine(asl, { validationOptions: validated.has(key) ? { noValidate: true } : { checkArn: true, checkPaths: true } });
+  // Not reached when the constructor refused the definition: the next run validates it again.
+  validated.add(key);
+  return machine;
+}
+
 /** Runs the state machine to its end and reports what happened; it never throws for a failed execution. */
 export async function runWorkflow(options: RunWorkflowOptions): Promise<WorkflowRun> {
   const { clock } = options;
@@ -307,7 +322,7 @@ async function execute(options: RunWorkflowOptions, clock?: SimulatedClock): Pro
   const retryIntervalOverrides = Object.fromEntries(states.filter(([, state]) => Array.isArray(state.Retry)).map(([name]) => [name, clock ? 0 : (options.retryOverrideMs ?? 0)]));
 
   const executionName = options.executionName ?? randomUUID();
-  const machine = new StateMachine(timed.asl, { validationOptions: { checkArn: true, checkPaths: true } });
+  const machine = stateMachineFor(timed.asl);
   const startedAt = new Date().toISOString();
   const execution = machine.run(JSON.parse(JSON.stringify(options.input ?? {})), {
     overrides: {

@@ -27,8 +27,17 @@ export interface Rehearsal {
   readonly written: WrittenObject[];
 }
 
-export function ensureAssembly(): void {
-  if (!isAssemblyFresh(REHEARSAL_ASSEMBLY_DIR)) synthesizeAssembly(REHEARSAL_ASSEMBLY_DIR);
+let assemblyReady: Promise<void> | undefined;
+
+/** Synthesizes the rehearsal assembly when it is stale; once per process, however many rehearsals start at once. */
+export function ensureAssembly(): Promise<void> {
+  assemblyReady ??= isAssemblyFresh(REHEARSAL_ASSEMBLY_DIR)
+    ? Promise.resolve()
+    : synthesizeAssembly(REHEARSAL_ASSEMBLY_DIR).catch((error: unknown) => {
+        assemblyReady = undefined;
+        throw error;
+      });
+  return assemblyReady;
 }
 
 /** A function's handler factory (`functions/<folder>/create-handler.ts`). */
@@ -63,11 +72,11 @@ export interface RehearseOptions {
 const definitions = new Map<string, ResolvedStateMachine>();
 
 /** A workflow's resolved state machine, read from the assembly once per process (the fault harness runs it hundreds of times). */
-function stateMachineOf(environment: EnvironmentName, workflow: string): ResolvedStateMachine {
+async function stateMachineOf(environment: EnvironmentName, workflow: string): Promise<ResolvedStateMachine> {
   const key = `${environment}/${workflow}`;
   let definition = definitions.get(key);
   if (!definition) {
-    ensureAssembly();
+    await ensureAssembly();
     definition = loadStateMachineFromAssembly(REHEARSAL_ASSEMBLY_DIR, environment, workflow);
     definitions.set(key, definition);
   }
@@ -79,7 +88,7 @@ function stateMachineOf(environment: EnvironmentName, workflow: string): Resolve
  * from the scenario's simulated account, and everything reads one simulated clock (Waits and retries move it on).
  */
 export async function rehearse(scenario: Scenario, environment: EnvironmentName, options: RehearseOptions = {}): Promise<Rehearsal & { readonly world: RehearsalWorld; readonly account: SimulatedAccount }> {
-  const definition = stateMachineOf(environment, scenario.workflow);
+  const definition = await stateMachineOf(environment, scenario.workflow);
   const executionName = rehearsalExecutionName(scenario);
   const account = new SimulatedAccount();
   const clock = new SimulatedClock(options.startAt ?? lastWednesdayAfternoon());

@@ -34,7 +34,7 @@ if (process.env.FORCE_SYNTH === '1' || !isAssemblyFresh(TEST_ASSEMBLY_DIR)) {
       const started = Date.now();
       const next = `${TEST_ASSEMBLY_DIR}.next-${process.pid}`;
       const previous = `${TEST_ASSEMBLY_DIR}.previous-${process.pid}`;
-      synthesizeAssembly(next);
+      await synthesizeAssembly(next);
       if (existsSync(TEST_ASSEMBLY_DIR)) renameSync(TEST_ASSEMBLY_DIR, previous);
       renameSync(next, TEST_ASSEMBLY_DIR);
       rmSync(previous, { recursive: true, force: true });
