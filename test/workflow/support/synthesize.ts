@@ -1,11 +1,13 @@
 /**
  * Synthesizes the app once for the workflow tests (jest globalSetup runs this in a child process through tsx,
- * since jest cannot load TypeScript ES modules there); skipped when the assembly is newer than its sources.
+ * since jest cannot load TypeScript ES modules there); skipped when the assembly was synthesized from the files the
+ * app is built from now.
  * Several engineers run tests at once: a lock directory serializes the writers, and the new assembly is built aside
  * and swapped in, so no test reads a half-written template.
  */
 import { existsSync, mkdirSync, renameSync, rmSync, statSync } from 'node:fs';
 import { isAssemblyFresh, synthesizeAssembly, TEST_ASSEMBLY_DIR } from '../../../rehearsal/assembly.js';
+import { ensureAssembly } from '../../../rehearsal/rehearse.js';
 
 const lock = `${TEST_ASSEMBLY_DIR}.lock`;
 const LOCK_STALE_MS = 5 * 60_000;
@@ -44,3 +46,6 @@ if (process.env.FORCE_SYNTH === '1' || !isAssemblyFresh(TEST_ASSEMBLY_DIR)) {
     rmSync(lock, { recursive: true, force: true });
   }
 }
+
+// The tests that call rehearse() read the rehearsal assembly: synthesized here when stale, never inside a test's timeout.
+await ensureAssembly();
