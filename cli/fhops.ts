@@ -10,11 +10,13 @@ import { Command, CommanderError } from 'commander';
 import { CommandError } from '../functions/slack-ops/commands.js';
 import type { CliContext, RegisterCommand } from './commands/context.js';
 import { registerAudit } from './commands/audit.js';
+import { registerDeployStatus } from './commands/deploy-status.js';
 import { registerFollow } from './commands/follow.js';
 import { registerList } from './commands/list.js';
 import { registerOpsVerbs } from './commands/ops-verbs.js';
 import { registerPreflight } from './commands/preflight.js';
 import { registerRehearse } from './commands/rehearse.js';
+import { registerRollback } from './commands/rollback.js';
 import { registerSecret } from './commands/secret.js';
 import { registerSlackManifest } from './commands/slack-manifest.js';
 import { registerSlackSetup } from './commands/slack-setup.js';
@@ -28,6 +30,8 @@ const COMMANDS: readonly RegisterCommand[] = [
   registerStart,
   registerFollow,
   registerStatus,
+  registerDeployStatus,
+  registerRollback,
   registerRehearse,
   registerSlackManifest,
   registerSlackSetup,

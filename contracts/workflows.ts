@@ -9,6 +9,7 @@ export const WORKFLOWS = [
   'scaling-override',
   'alarm-remediation',
   'post-rotation',
+  'smoke-test',
 ] as const;
 
 export type WorkflowName = (typeof WORKFLOWS)[number];

@@ -263,6 +263,20 @@ export interface SlackConfig {
   readonly runbooksUrl: string;
 }
 
+/** The post-deploy smoke test (docs/runbooks/smoke-test.md): how long it watches a release, and what it may do. */
+export interface SmokeTestConfig {
+  /** Probe rounds after a completed deployment; the release passes when the last round is clean. */
+  readonly rounds: number;
+  readonly pollSeconds: number;
+  /** Rounds in a row with a failed probe or unhealthy targets that fail the release at once. */
+  readonly maxConsecutiveFailures: number;
+  /**
+   * `automatic`: a failed release is rolled back to the previous task definition. `notify`: the result says how, and
+   * nothing changes (production, until the workflows verify two-person approvals themselves).
+   */
+  readonly rollback: 'automatic' | 'notify';
+}
+
 /**
  * GitHub Actions' access to this environment: OIDC federation into deploy roles that trust only these repositories
  * and GitHub environments (infra/constructs/github-deploy-roles.ts, .github/workflows/).
@@ -359,6 +373,7 @@ export interface EnvironmentConfig {
   readonly healthProbe: HealthProbeConfig;
   readonly github: GitHubConfig;
   readonly dr: DrConfig;
+  readonly smokeTest: SmokeTestConfig;
 }
 
 /** Values a user sets per deployment, through CDK context (`-c key=value`) or cdk.json. */
@@ -744,5 +759,7 @@ export function environmentConfig(name: EnvironmentName, context: DeploymentCont
       efsCopyRetentionDays: 7,
       keyArnParameter: `/financehub-${name}/dr/key-arn`,
     },
+    // Ten rounds 30 s apart: five minutes, long enough for the alarms' 3-of-5-minute evaluation to see a regression.
+    smokeTest: { rounds: 10, pollSeconds: 30, maxConsecutiveFailures: 3, rollback: production ? 'notify' : 'automatic' },
   };
 }

@@ -134,8 +134,12 @@ export function workflowsDiagram(app: App, environment: string, prefix: string):
           ([, p]) =>
             p.Type === 'AWS::IAM::Policy' &&
             ((p.Properties?.Roles as unknown[]) ?? []).some((r) => refOf(r) === roleId) &&
-            JSON.stringify(p.Properties?.PolicyDocument).includes('states:StartExecution') &&
-            (JSON.stringify(p.Properties?.PolicyDocument).includes(`stateMachine:${name}"`) || JSON.stringify(p.Properties?.PolicyDocument).includes(`"Ref":"${machineId}"`)),
+            // One statement must both start and name this machine: a role that only lists it does not start it.
+            ((p.Properties?.PolicyDocument as { Statement?: { Action?: unknown; Resource?: unknown }[] })?.Statement ?? []).some(
+              (statement) =>
+                [statement.Action].flat().includes('states:StartExecution') &&
+                (JSON.stringify(statement.Resource).includes(`stateMachine:${name}"`) || JSON.stringify(statement.Resource).includes(`"Ref":"${machineId}"`)),
+            ),
         );
       });
     const triggers: string[] = [];

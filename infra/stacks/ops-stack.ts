@@ -21,6 +21,7 @@ import { RestoreDrill } from '../workflows/restore-drill.js';
 import { AlarmRemediation } from '../workflows/alarm-remediation.js';
 import { FailoverDrill } from '../workflows/failover-drill.js';
 import { ScalingOverride } from '../workflows/scaling-override.js';
+import { SmokeTest } from '../workflows/smoke-test.js';
 import type { ComputeStack } from './compute-stack.js';
 import type { DataStack } from './data-stack.js';
 import type { EdgeStack } from './edge-stack.js';
@@ -170,6 +171,8 @@ export class OpsStack extends Stack {
       encryptionKey: this.opsKey,
       logsKey: network.logsKey,
     });
+
+    new SmokeTest(this, 'SmokeTest', { config, ...opsNetwork, topic, targetGroups: props.edge.targetGroups, logsKey: network.logsKey });
 
     const { compute } = props;
     const deployable = (service: ServiceName): DeployableService => {

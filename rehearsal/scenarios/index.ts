@@ -5,6 +5,7 @@ import { postRotationScenarios } from './post-rotation.js';
 import { restoreDrillScenarios } from './restore-drill.js';
 import type { Scenario } from './scenario.js';
 import { scalingOverrideScenarios } from './scaling-override.js';
+import { smokeTestScenarios } from './smoke-test.js';
 
 /** Every rehearsal scenario, one module per workflow (`rehearsal/scenarios/<workflow>.ts`), in the main job's order. */
 export const SCENARIOS: readonly Scenario[] = [
@@ -14,6 +15,7 @@ export const SCENARIOS: readonly Scenario[] = [
   ...scalingOverrideScenarios,
   ...alarmRemediationScenarios,
   ...failoverDrillScenarios,
+  ...smokeTestScenarios,
 ];
 
 /** The scenario a workflow is rehearsed in by default: its first. */

@@ -20,6 +20,9 @@ describe('docs/architecture.md', () => {
     expect(page).toContain('sm_alarm_remediation_t0(["rule remediation-alarms via alarm-remediation-start"]) --> sm_alarm_remediation');
     expect(page).toContain('sm_restore_drill --> restore_drill_fn_restore_drill["λ restore-drill"]');
     expect(page).toMatch(/restore_drill_fn_restore_drill_aws\[\/"[^"]*rds[^"]*"\/\]/);
+    // A trigger is what may start the machine, not what may list it: the smoke test starts only from its ECS rule.
+    expect(page).toContain('sm_smoke_test_t0(["rule smoke-test-deployments via smoke-test-start"]) --> sm_smoke_test');
+    expect(page).not.toContain('sm_smoke_test_t1');
   });
 
   it('cites the architecture document by its title, never by a path a clone does not have', () => {

@@ -169,6 +169,14 @@ describe('the repository CI (ci.yml)', () => {
       expect(String(credentials?.with?.['role-to-assume'])).toMatch(new RegExp(`:role/financehub-${env}-github-cdk-deploy$`));
     }
   });
+
+  it('synthesizes with the repository’s owner as githubOwner, the organization the deploy roles trust', () => {
+    // Prepare
+    const steps = [stepNamed(ci.jobs.diff as Job, 'cdk diff'), stepNamed(ci.jobs['deploy-staging'] as Job, 'cdk deploy'), stepNamed(ci.jobs['deploy-production'] as Job, 'cdk deploy')];
+
+    // Assess
+    for (const step of steps) expect(step.run).toContain('-c githubOwner=${{ github.repository_owner }}');
+  });
 });
 
 describe('the reusable service deployment (deploy-service.yml)', () => {

@@ -10,6 +10,7 @@ import type { AuthorizationPolicy } from '../../functions/slack-ops/authorize.js
 import { CommandError, parseCommand } from '../../functions/slack-ops/commands.js';
 import { type SlackMessage, type SlackOpsDeps, handleSlackRequest } from '../../functions/slack-ops/slack-ops.js';
 import { slackSignature, verifySlackSignature } from '../../functions/slack-ops/verify-signature.js';
+import { WORKFLOWS } from '../../contracts/workflows.js';
 
 const SIGNING_SECRET = 'slack-signing-secret-for-tests';
 const NOW = new Date('2026-11-24T03:00:00Z');
@@ -554,7 +555,8 @@ describe('handleSlackRequest', () => {
     const response = await handleSlackRequest(signed(slash('status staging')), deps('staging'));
 
     // Assess
-    expect(sfn.commandCalls(ListExecutionsCommand)).toHaveLength(6);
+    // One listing per workflow of contracts/workflows.ts, the smoke test included.
+    expect(sfn.commandCalls(ListExecutionsCommand)).toHaveLength(WORKFLOWS.length);
     expect(JSON.parse(response.body).text).toContain('restore-drill: `scheduled-2026-11`');
   });
 });
