@@ -1,14 +1,11 @@
 import type { ECSClient } from '@aws-sdk/client-ecs';
 import { ListExecutionsCommand, type SFNClient } from '@aws-sdk/client-sfn';
-import { SERVICES, type ServiceName } from '../contracts/environments.js';
+import { SERVICES } from '../contracts/environments.js';
 import { stateMachineArn, executionName } from '../functions/lib/workflows.js';
-import { type Release, type ReleaseSettings, type RolledBack, readRelease, rollBack } from '../functions/lib/release.js';
+import { type Release, type ReleaseSettings, readRelease } from '../functions/lib/release.js';
 import type { EnvironmentConfig } from '../infra/config.js';
 
-/**
- * `fhops deploy-status` and `fhops rollback`: what each service of an environment runs, as ECS and the smoke test's
- * executions say, and the rollback to the task definition a release replaced, read back from ECS.
- */
+/** `fhops deploy-status`: what each service of an environment runs, as ECS and the smoke test's executions say. */
 
 export interface ServiceStatus extends Release {
   /** The newest smoke-test execution of this service: its status and whether it tested the deployment running now. */
@@ -54,31 +51,4 @@ export function formatStatus(rows: readonly ServiceStatus[]): string[] {
       : 'no smoke test on record';
     return `${row.service.padEnd(9)} ${revision} image ${row.imageTag ?? row.image ?? '?'} commit ${row.commit ?? '?'} by ${row.deployedBy}, ${tasks}, rollout ${row.rolloutState ?? '?'}, ${smoke}`;
   });
-}
-
-/** Thrown for a rollback this command may not do; nothing was changed. */
-export class RollbackRefused extends Error {
-  constructor(message: string) {
-    super(message);
-    this.name = 'RollbackRefused';
-  }
-}
-
-/**
- * Rolls a service back to the task definition its latest deployment replaced. Staging only: production rollbacks
- * need two people, and no approval path the workflows verify exists yet.
- */
-export async function rollbackService(ecs: ECSClient, config: EnvironmentConfig, service: ServiceName, now: () => Date): Promise<{ release: Release; rolledBack: RolledBack }> {
-  const release = await readRelease(ecs, releaseSettings(config), service);
-  if (config.name === 'production') {
-    throw new RollbackRefused(
-      `Refused: a production rollback needs two people, and the two-person approval path is not in place yet. Nothing was changed. ` +
-        (release.previousTaskDefinition
-          ? `With a second person watching: aws ecs update-service --cluster ${config.prefix} --service ${release.serviceName} --task-definition ${release.previousTaskDefinition}`
-          : `ECS has no record of the task definition before ${release.taskDefinition}.`),
-    );
-  }
-  if (!release.previousTaskDefinition) throw new RollbackRefused(`ECS has no record of the task definition before ${release.taskDefinition}; nothing was changed.`);
-  const rolledBack = await rollBack(ecs, releaseSettings(config), release, now);
-  return { release, rolledBack };
 }

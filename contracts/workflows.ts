@@ -10,6 +10,7 @@ export const WORKFLOWS = [
   'alarm-remediation',
   'post-rotation',
   'smoke-test',
+  'rollback',
 ] as const;
 
 export type WorkflowName = (typeof WORKFLOWS)[number];

@@ -271,10 +271,10 @@ export interface SmokeTestConfig {
   /** Rounds in a row with a failed probe or unhealthy targets that fail the release at once. */
   readonly maxConsecutiveFailures: number;
   /**
-   * `automatic`: a failed release is rolled back to the previous task definition. `notify`: the result says how, and
-   * nothing changes (production, until the workflows verify two-person approvals themselves).
+   * `automatic`: a failed release is rolled back to the previous task definition. `approval`: nothing changes; the
+   * result says how to ask for the rollback workflow, which runs on a second person's verified approval.
    */
-  readonly rollback: 'automatic' | 'notify';
+  readonly rollback: 'automatic' | 'approval';
 }
 
 /**
@@ -726,7 +726,7 @@ export function environmentConfig(name: EnvironmentName, context: DeploymentCont
       runbooksUrl: `https://github.com/${context.githubOwner}/financehub-ops/blob/main/docs/runbooks`,
     },
     fourEyes: {
-      workflows: production ? ['scaling-override', 'failover-drill'] : [],
+      workflows: production ? ['scaling-override', 'failover-drill', 'rollback'] : [],
       approvalUseMinutes: 10,
       automatedStarters: ['alarm-remediation'],
     },
@@ -760,6 +760,6 @@ export function environmentConfig(name: EnvironmentName, context: DeploymentCont
       keyArnParameter: `/financehub-${name}/dr/key-arn`,
     },
     // Ten rounds 30 s apart: five minutes, long enough for the alarms' 3-of-5-minute evaluation to see a regression.
-    smokeTest: { rounds: 10, pollSeconds: 30, maxConsecutiveFailures: 3, rollback: production ? 'notify' : 'automatic' },
+    smokeTest: { rounds: 10, pollSeconds: 30, maxConsecutiveFailures: 3, rollback: production ? 'approval' : 'automatic' },
   };
 }

@@ -49,8 +49,8 @@ interface VerbOptions {
   readonly approvedBy?: string;
 }
 
-/** Runs an /ops-style command on AWS: validated, approved where the environment needs two people, started, followed. */
-async function runOpsCommand(context: CliContext, text: string, options: VerbOptions): Promise<void> {
+/** Runs an /ops-style command on AWS: validated, approved where the environment needs two people, started, followed (`fhops rollback` shares it). */
+export async function runOpsCommand(context: CliContext, text: string, options: VerbOptions): Promise<void> {
   const env = environment(text.split(/\s+/)[1] ?? '');
   const command = parseCommand(text, limitsFor(env));
   const twoPeople = needsApproval(command, environmentConfig(env).fourEyes.workflows);

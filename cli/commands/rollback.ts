@@ -1,9 +1,7 @@
-import { ECSClient } from '@aws-sdk/client-ecs';
 import { InvalidArgumentError } from 'commander';
 import { SERVICES, type EnvironmentName, type ServiceName } from '../../contracts/environments.js';
-import { environmentConfig } from '../../infra/config.js';
-import { RollbackRefused, rollbackService } from '../release.js';
 import { type RegisterCommand, environment } from './context.js';
+import { runOpsCommand } from './ops-verbs.js';
 
 const serviceArgument = (value: string): ServiceName => {
   const found = SERVICES.find((name) => name === value);
@@ -11,26 +9,24 @@ const serviceArgument = (value: string): ServiceName => {
   return found;
 };
 
-/** `fhops rollback <service> --env <env>`: back to the task definition the latest release replaced (staging; production refuses). */
-export const registerRollback: RegisterCommand = (program) => {
+/** The `/ops` text of a rollback: the rollback workflow's input is what `/ops rollback` starts (and an approval binds). */
+export const rollbackCommandText = (service: ServiceName, env: EnvironmentName, reason: string): string => `rollback ${env} ${service} ${reason}`.trim();
+
+/**
+ * `fhops rollback <service> --env <env>`: starts the rollback workflow (back to the task definition the latest release
+ * replaced, read back from ECS) and follows it. In production it needs a second person's approval: it is asked for in
+ * the ops channel as the caller's AWS identity, and the approval path starts it; the CLI never starts it alone.
+ */
+export const registerRollback: RegisterCommand = (program, context) => {
   program
     .command('rollback')
-    .description('roll a service back to the task definition its latest deployment replaced (staging; production needs two people)')
+    .description('roll a service back to the task definition its latest release replaced (production: a second person approves)')
     .argument('<service>', SERVICES.join(', '), serviceArgument)
     .requiredOption('--env <env>', 'staging or production', environment)
-    .action(async (service: ServiceName, options: { env: EnvironmentName }) => {
-      const ecs = new ECSClient({ region: program.opts<{ region: string }>().region });
-      try {
-        const { release, rolledBack } = await rollbackService(ecs, environmentConfig(options.env), service, () => new Date());
-        console.log(
-          rolledBack.alreadyRolledBack
-            ? `${release.serviceName} already runs ${rolledBack.toTaskDefinition}; nothing changed.`
-            : `${release.serviceName} now runs ${rolledBack.toTaskDefinition} (deployment ${rolledBack.deploymentId ?? '?'}; was ${rolledBack.fromTaskDefinition}). Its smoke test follows: fhops deploy-status --env ${options.env}`,
-        );
-      } catch (error) {
-        if (!(error instanceof RollbackRefused)) throw error;
-        console.error(error.message);
-        process.exitCode = 1;
-      }
+    .option('--reason <text>', 'why, for the result and the audit trail', 'rollback requested from fhops')
+    .option('--no-follow', 'start and return without following')
+    .option('--requested-by <name>', 'who asks, in staging (defaults to your login; production asks as your AWS identity)')
+    .action(async (service: ServiceName, options: { env: EnvironmentName; reason: string; follow: boolean; requestedBy?: string }) => {
+      await runOpsCommand(context, rollbackCommandText(service, options.env, options.reason), { follow: options.follow, requestedBy: options.requestedBy });
     });
 };

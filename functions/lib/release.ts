@@ -132,3 +132,12 @@ export async function rollBack(ecs: ECSClient, settings: ReleaseSettings, releas
   }
   return { fromTaskDefinition: release.taskDefinition, toTaskDefinition: to, deploymentId: after.primary.id, alreadyRolledBack, at: now().toISOString() };
 }
+
+/** After a failed rollback, what the service runs, read again: a report says it, or that it could not be read. */
+export async function runningAfterFailure(ecs: ECSClient, settings: ReleaseSettings, serviceName: string): Promise<string> {
+  try {
+    return (await runningTaskDefinition(ecs, settings, serviceName)) ?? 'no primary deployment';
+  } catch (error) {
+    return `unknown (reading it failed: ${error instanceof Error ? error.message : String(error)})`;
+  }
+}

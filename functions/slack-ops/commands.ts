@@ -31,6 +31,12 @@ export type OpsCommand =
       readonly service: z.infer<typeof service>;
       readonly reason: string;
     }
+  | {
+      readonly name: 'rollback';
+      readonly environment: z.infer<typeof environment>;
+      readonly service: z.infer<typeof service>;
+      readonly reason: string;
+    }
   | { readonly name: 'verify-backups' | 'restore-drill' | 'failover-drill'; readonly environment: z.infer<typeof environment> };
 
 /** `SCALING_LIMITS`, the JSON the template sets from infra/config.ts, as a `readConfig` field. */
@@ -63,7 +69,8 @@ export function usage(slash = '/ops'): string {
     `\`${slash} verify-backups <env>\`: run the backup verification now`,
     `\`${slash} restore-drill <env>\`: restore the latest backup to a temporary instance, verify, delete it`,
     `\`${slash} failover-drill <env>\`: force database and cache failover and measure recovery`,
-    '`<env>` is staging or production; in production, scale, scale-revert and failover-drill need a second person to approve.',
+    `\`${slash} rollback <env> <service> [reason]\`: roll a service back to the task definition its latest release replaced`,
+    '`<env>` is staging or production; in production, scale, scale-revert, failover-drill and rollback need a second person to approve.',
   ].join('\n');
 }
 
@@ -103,6 +110,14 @@ export function parseCommand(text: string, limits: ScalingLimits, slash = '/ops'
         service: parse(service, args[1]),
         reason: args.slice(2).join(' ') || 'early revert requested from Slack',
       };
+    case 'rollback':
+      expectArgs(args, 2, `\`${slash} rollback <env> <service> [reason]\``);
+      return {
+        name: 'rollback',
+        environment: parse(environment, args[0]),
+        service: parse(service, args[1]),
+        reason: args.slice(2).join(' ') || 'rollback requested',
+      };
     case 'scale': {
       expectArgs(args, 6, `\`${slash} scale <env> <service> <min> <max> <minutes> <reason>\``);
       const svc = parse(service, args[1]);
@@ -132,7 +147,7 @@ export function parseCommand(text: string, limits: ScalingLimits, slash = '/ops'
 }
 
 /** The workflows `/ops` starts: the Slack ingress may start these and no other. */
-export const SLACK_WORKFLOWS = ['backup-verification', 'restore-drill', 'failover-drill', 'scaling-override'] as const satisfies readonly WorkflowName[];
+export const SLACK_WORKFLOWS = ['backup-verification', 'restore-drill', 'failover-drill', 'scaling-override', 'rollback'] as const satisfies readonly WorkflowName[];
 
 export type SlackWorkflow = (typeof SLACK_WORKFLOWS)[number];
 
@@ -170,6 +185,8 @@ export function workflowFor(command: OpsCommand, requestedBy: string, approvedBy
       return { workflow: 'restore-drill', input: { environment: command.environment, requestedBy } };
     case 'failover-drill':
       return { workflow: 'failover-drill', input: { environment: command.environment, requestedBy, ...approval } };
+    case 'rollback':
+      return { workflow: 'rollback', input: { environment: command.environment, service: command.service, reason: command.reason, requestedBy, ...approval } };
     case 'help':
     case 'status':
       return undefined;
@@ -189,6 +206,8 @@ export function describeCommand(command: OpsCommand): string {
       return `scale ${command.service} in ${command.environment} to min ${command.min}, max ${command.max} for ${command.durationMinutes} min (${command.reason})`;
     case 'scale-revert':
       return `revert the scaling override of ${command.service} in ${command.environment} to its baseline`;
+    case 'rollback':
+      return `roll ${command.service} in ${command.environment} back to the task definition its latest release replaced (${command.reason})`;
     case 'status':
       return `list the workflows running in ${command.environment}`;
     case 'help':

@@ -314,6 +314,8 @@ function undoHint(command: OpsCommand, slash: string): string {
       return `Undo: \`${slash} scale-revert ${command.environment} ${command.service}\` (it also reverts by itself after ${command.durationMinutes} min).`;
     case 'failover-drill':
       return 'Undo: a failover cannot be undone; the drill stops by itself on its stop conditions and reports the state things are in.';
+    case 'rollback':
+      return 'Undo: the result names the release it replaced; deploy that one again through the release path.';
     default:
       return '';
   }

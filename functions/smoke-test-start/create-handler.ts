@@ -2,7 +2,8 @@ import { SFNClient } from '@aws-sdk/client-sfn';
 import * as z from 'zod';
 import { envField, readConfig } from '../lib/env.js';
 import { type HandlerOverrides, opsHandler } from '../lib/handler.js';
-import { logger, tracer } from '../lib/powertools.js';
+import { logger } from '../lib/powertools.js';
+import { tracer } from '../lib/tracer.js';
 import { startSmokeTest } from './start.js';
 
 const environmentSchema = z.object({ STATE_MACHINE_ARN: envField.arn });
@@ -17,6 +18,6 @@ export function createHandler(overrides: HandlerOverrides<{ readonly sfn: SFNCli
       logger.info(started.duplicate ? 'Duplicate event: this deployment\'s smoke test was already started' : 'Smoke test started', { ...started });
       return started;
     },
-    { correlationIdPath: 'id' },
+    { correlationIdPath: 'id', tracer },
   );
 }

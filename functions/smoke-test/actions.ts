@@ -6,7 +6,7 @@ import type { ProbeFetch } from '../lib/health-probe.js';
 import type { OpsResultInput } from '../../contracts/ops-result.js';
 import { type CheckSettings, type WatchProgress, checkRound } from './checks.js';
 import { type Deployment, type DeploymentSettings, readDeployment } from './deployment.js';
-import { rollBack, runningTaskDefinition } from '../lib/release.js';
+import { rollBack, runningAfterFailure } from '../lib/release.js';
 import { type SmokeTestState, smokeTestResult } from './report.js';
 import { type RollbackSettings, planRollback } from './rollback.js';
 
@@ -60,20 +60,11 @@ export async function runSmokeTestAction(event: unknown, deps: SmokeTestDependen
       return rollBack(clients.ecs, deps.rollback, step.deployment, clients.now);
     case 'report': {
       const state = step.state as SmokeTestState;
-      const runningNow = state.rollbackFailure && state.deployment && !state.deployment.ignored ? await readBack(clients.ecs, deps.rollback, state.deployment.serviceName) : undefined;
+      const runningNow = state.rollbackFailure && state.deployment && !state.deployment.ignored ? await runningAfterFailure(clients.ecs, deps.rollback, state.deployment.serviceName) : undefined;
       const result = smokeTestResult(state, deps.rollback, { arn: step.executionArn, startedAt: step.startedAt, runningNow }, clients.now());
       const { verdict, ...published } = result;
       await deps.publish(published);
       return { verdict, outcome: result.outcome, summary: result.summary };
     }
-  }
-}
-
-/** After a failed rollback, what the service runs, read again: the report says it, or that it could not be read. */
-async function readBack(ecs: SmokeTestClients['ecs'], settings: RollbackSettings, serviceName: string): Promise<string> {
-  try {
-    return (await runningTaskDefinition(ecs, settings, serviceName)) ?? 'no primary deployment';
-  } catch (error) {
-    return `unknown (reading it failed: ${error instanceof Error ? error.message : String(error)})`;
   }
 }

@@ -29,6 +29,8 @@ export const smokeTestEnvironment = z.object({
   POLL_SECONDS: envField.positiveInt,
   MAX_CONSECUTIVE_FAILURES: envField.positiveInt,
   PROBE_TIMEOUT_SECONDS: envField.positiveInt,
-  ROLLBACK: z.enum(['automatic', 'notify']),
+  ROLLBACK: z.enum(['automatic', 'approval']),
+  /** This environment's Slack command (`/ops`, `/ops-staging`): how the verdict says to ask for a rollback. */
+  SLACK_COMMAND: envField.text,
   TOPIC_ARN: envField.arn,
 });

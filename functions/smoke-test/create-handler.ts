@@ -4,7 +4,7 @@ import { ElasticLoadBalancingV2Client } from '@aws-sdk/client-elastic-load-balan
 import { SNSClient } from '@aws-sdk/client-sns';
 import { readConfig } from '../lib/env.js';
 import { type HandlerOverrides, opsHandler } from '../lib/handler.js';
-import { tracer } from '../lib/powertools.js';
+import { tracer } from '../lib/tracer.js';
 import { publishOpsResult } from '../lib/publish-result.js';
 import { type SmokeTestClients, type SmokeTestDependencies, runSmokeTestAction } from './actions.js';
 import { smokeTestEnvironment } from './config.js';
@@ -33,8 +33,8 @@ export function createHandler(overrides: HandlerOverrides<SmokeTestClients & { r
       maxConsecutiveFailures: env.MAX_CONSECUTIVE_FAILURES,
       timeoutSeconds: env.PROBE_TIMEOUT_SECONDS,
     },
-    rollback: { environment: env.ENVIRONMENT, clusterName: env.CLUSTER_NAME, servicePrefix: env.SERVICE_PREFIX, mode: env.ROLLBACK },
+    rollback: { environment: env.ENVIRONMENT, clusterName: env.CLUSTER_NAME, servicePrefix: env.SERVICE_PREFIX, mode: env.ROLLBACK, slashCommand: env.SLACK_COMMAND },
     publish: (result) => publishOpsResult(sns, env.TOPIC_ARN, result),
   };
-  return opsHandler((event: unknown) => runSmokeTestAction(event, dependencies), { correlationIdPath: 'executionArn' });
+  return opsHandler((event: unknown) => runSmokeTestAction(event, dependencies), { correlationIdPath: 'executionArn', tracer });
 }

@@ -20,17 +20,17 @@ export interface SmokeTestState {
 export interface ReportSettings {
   readonly environment: 'staging' | 'production';
   readonly clusterName: string;
+  readonly slashCommand: string;
 }
 
 export type Verdict = 'passed' | 'failed' | 'ignored' | 'unknown';
 
-/** How to roll back: `fhops rollback` in staging; in production two people run the ECS command (no approval path yet). */
+/** How to roll back: `fhops rollback` in staging; in production a request a second person approves. */
 export function rollbackHint(settings: ReportSettings, service: string, to: string | undefined): string {
   if (!to) return `No earlier task definition is on record for ${service}: deploy a known good commit through the release path.`;
-  const command = `aws ecs update-service --cluster ${settings.clusterName} --service ${settings.clusterName}-${service} --task-definition ${to}`;
   return settings.environment === 'production'
-    ? `To roll back to ${to}, two people (one runs it, one checks): \`${command}\`.`
-    : `To roll back to ${to}: \`fhops rollback ${service} --env ${settings.environment}\` (or \`${command}\`).`;
+    ? `To roll back to ${to}: ask with \`${settings.slashCommand} rollback production ${service} <reason>\` in the production ops channel; once a second person approves, the rollback workflow rolls back, reads it back and reports here.`
+    : `To roll back to ${to}: \`fhops rollback ${service} --env ${settings.environment}\` (or \`${settings.slashCommand} rollback ${settings.environment} ${service}\`).`;
 }
 
 /** The OpsResult on-call reads: service, image, who deployed it, the verdict, the figures, what was done, how to undo it. */

@@ -8,7 +8,9 @@ import type { Deployment } from './deployment.js';
  */
 
 export interface RollbackSettings extends ReleaseSettings {
-  readonly mode: 'automatic' | 'notify';
+  readonly mode: 'automatic' | 'approval';
+  /** This environment's Slack command, which asks for a rollback that needs two people. */
+  readonly slashCommand: string;
 }
 
 export interface RollbackPlan {
@@ -24,11 +26,8 @@ export function planRollback(settings: RollbackSettings, deployment: Deployment)
   if (deployment.isRollback) {
     return { action: 'none', reason: `this deployment already went back to an older revision (${deployment.taskDefinition}); it is not rolled back further` };
   }
-  if (settings.mode === 'notify') {
-    return {
-      action: 'none',
-      reason: `rollback is not automatic in ${settings.environment}: a person decides (the two-person approval path for production rollbacks is not in place yet)`,
-    };
+  if (settings.mode === 'approval') {
+    return { action: 'none', reason: `a rollback in ${settings.environment} needs two people: one asks for it, a second approves (below)` };
   }
   return { action: 'roll-back', reason: `roll back to ${deployment.previousTaskDefinition}` };
 }

@@ -20,6 +20,7 @@ import { PostRotation } from '../workflows/post-rotation.js';
 import { RestoreDrill } from '../workflows/restore-drill.js';
 import { AlarmRemediation } from '../workflows/alarm-remediation.js';
 import { FailoverDrill } from '../workflows/failover-drill.js';
+import { Rollback } from '../workflows/rollback.js';
 import { ScalingOverride } from '../workflows/scaling-override.js';
 import { SmokeTest } from '../workflows/smoke-test.js';
 import type { ComputeStack } from './compute-stack.js';
@@ -172,6 +173,7 @@ export class OpsStack extends Stack {
       logsKey: network.logsKey,
     });
 
+    new Rollback(this, 'Rollback', { config, ...opsNetwork, topic, logsKey: network.logsKey, approvalGate });
     new SmokeTest(this, 'SmokeTest', { config, ...opsNetwork, topic, targetGroups: props.edge.targetGroups, logsKey: network.logsKey });
 
     const { compute } = props;

@@ -13,7 +13,8 @@ import type { EnvironmentConfig } from '../config.js';
 import { OpsFunction } from '../constructs/ops-function.js';
 import { OpsLambdaStep, catchTo } from '../constructs/ops-lambda-step.js';
 import { OpsStateMachine } from '../constructs/ops-state-machine.js';
-import { acknowledge, acknowledgeWorkflowFindings } from '../nag/acknowledge.js';
+import { grantReleaseAccess } from '../constructs/release-access.js';
+import { acknowledgeWorkflowFindings } from '../nag/acknowledge.js';
 import { alarmName } from '../stacks/observability-stack.js';
 
 export interface SmokeTestProps {
@@ -99,6 +100,7 @@ export class SmokeTest extends Construct {
         MAX_CONSECUTIVE_FAILURES: String(smoke.maxConsecutiveFailures),
         PROBE_TIMEOUT_SECONDS: String(config.healthProbe.timeoutSeconds),
         ROLLBACK: smoke.rollback,
+        SLACK_COMMAND: config.slack.command,
       },
     });
     this.function.bindTopic(props.topic);
@@ -140,29 +142,9 @@ export class SmokeTest extends Construct {
 
   private grant(): void {
     const { config } = this;
+    grantReleaseAccess(this.function, config, { actions: ['elasticloadbalancing:DescribeTargetHealth'], what: 'reading the targets' });
     const at = `${config.region}:${config.account}`;
-    const fn = this.function;
-    const cluster = config.prefix;
-    fn.addToRolePolicy(
-      new iam.PolicyStatement({ actions: ['ecs:DescribeServices', 'ecs:UpdateService', 'ecs:ListServiceDeployments'], resources: [`arn:aws:ecs:${at}:service/${cluster}/${config.prefix}-*`] }),
-    );
-    fn.addToRolePolicy(
-      new iam.PolicyStatement({
-        actions: ['ecs:DescribeServiceDeployments', 'ecs:DescribeServiceRevisions'],
-        resources: [`arn:aws:ecs:${at}:service-deployment/${cluster}/*`, `arn:aws:ecs:${at}:service-revision/${cluster}/*`],
-      }),
-    );
-    // DescribeTaskDefinition and DescribeTargetHealth have no resource-level permissions.
-    fn.addToRolePolicy(new iam.PolicyStatement({ actions: ['ecs:DescribeTaskDefinition', 'elasticloadbalancing:DescribeTargetHealth'], resources: ['*'] }));
-    fn.addToRolePolicy(new iam.PolicyStatement({ actions: ['cloudwatch:DescribeAlarms'], resources: watchedAlarms(config).map((name) => `arn:aws:cloudwatch:${at}:alarm:${name}`) }));
-    if (fn.role) {
-      acknowledge(fn.role, 'DescribeTaskDefinition and DescribeTargetHealth (reading the release and its targets) have no resource-level permissions.', ['AwsSolutions-IAM5[Resource::*]']);
-      acknowledge(fn.role, 'The environment\'s services are <prefix>-frontend|backend|worker in cluster <prefix>; their deployments and revisions have ids ECS generates.', [
-        `AwsSolutions-IAM5[Resource::arn:aws:ecs:${at}:service/${cluster}/${config.prefix}-*]`,
-        `AwsSolutions-IAM5[Resource::arn:aws:ecs:${at}:service-deployment/${cluster}/*]`,
-        `AwsSolutions-IAM5[Resource::arn:aws:ecs:${at}:service-revision/${cluster}/*]`,
-      ]);
-    }
+    this.function.addToRolePolicy(new iam.PolicyStatement({ actions: ['cloudwatch:DescribeAlarms'], resources: watchedAlarms(config).map((name) => `arn:aws:cloudwatch:${at}:alarm:${name}`) }));
   }
 
   private definition(): sfn.IChainable {

@@ -3,6 +3,7 @@ import { backupVerificationScenarios } from './backup-verification.js';
 import { failoverDrillScenarios } from './failover-drill.js';
 import { postRotationScenarios } from './post-rotation.js';
 import { restoreDrillScenarios } from './restore-drill.js';
+import { rollbackScenarios } from './rollback.js';
 import type { Scenario } from './scenario.js';
 import { scalingOverrideScenarios } from './scaling-override.js';
 import { smokeTestScenarios } from './smoke-test.js';
@@ -16,6 +17,7 @@ export const SCENARIOS: readonly Scenario[] = [
   ...alarmRemediationScenarios,
   ...failoverDrillScenarios,
   ...smokeTestScenarios,
+  ...rollbackScenarios,
 ];
 
 /** The scenario a workflow is rehearsed in by default: its first. */

@@ -25,7 +25,7 @@ describe.each([
     template.hasResourceProperties('AWS::StepFunctions::StateMachine', { StateMachineName: `${prefix}-smoke-test` });
   });
 
-  it('watches ten rounds 30 s apart and rolls back automatically only in staging', () => {
+  it('watches ten rounds 30 s apart and rolls back automatically only in staging (production on approval)', () => {
     // Assess
     template.hasResourceProperties('AWS::Lambda::Function', {
       FunctionName: `${prefix}-smoke-test`,
@@ -33,7 +33,7 @@ describe.each([
         Variables: Match.objectLike({
           ROUNDS: '10',
           POLL_SECONDS: '30',
-          ROLLBACK: env === 'staging' ? 'automatic' : 'notify',
+          ROLLBACK: env === 'staging' ? 'automatic' : 'approval',
           HEALTH_ENDPOINTS: JSON.stringify([
             { name: 'frontend', url: `https://${env === 'staging' ? 'staging.' : ''}financehub.com/health` },
             { name: 'backend', url: `https://${env === 'staging' ? 'staging.' : ''}financehub.com/api/health` },

@@ -7,7 +7,7 @@ import commandSample from '../../events/slack-ops-command.json';
 import { inputHash } from '../../functions/lib/approvals.js';
 import type { AuditEntry } from '../../functions/lib/audit.js';
 import type { AuthorizationPolicy } from '../../functions/slack-ops/authorize.js';
-import { CommandError, parseCommand } from '../../functions/slack-ops/commands.js';
+import { CommandError, needsApproval, parseCommand, workflowFor } from '../../functions/slack-ops/commands.js';
 import { type SlackMessage, type SlackOpsDeps, handleSlackRequest } from '../../functions/slack-ops/slack-ops.js';
 import { slackSignature, verifySlackSignature } from '../../functions/slack-ops/verify-signature.js';
 import { WORKFLOWS } from '../../contracts/workflows.js';
@@ -49,7 +49,7 @@ function deps(environment: 'staging' | 'production'): SlackOpsDeps {
       approvalMinutes: 15,
       approvalUseMinutes: 10,
       approvalRecordDays: 365,
-      fourEyesWorkflows: environment === 'production' ? ['scaling-override', 'failover-drill'] : [],
+      fourEyesWorkflows: environment === 'production' ? ['scaling-override', 'failover-drill', 'rollback'] : [],
     },
     signingSecret: async () => SIGNING_SECRET,
     policy: async () => policy,
@@ -176,6 +176,8 @@ describe('parseCommand', () => {
     ['scale staging database 2 4 60 why', 'service must be frontend, backend or worker'],
     ['scale qa backend 2 4 60 why', 'environment must be staging or production'],
     ['scale staging backend 2 4', 'Not enough arguments'],
+    ['rollback production', 'Not enough arguments. Usage: `/ops rollback <env> <service> [reason]`'],
+    ['rollback production database', 'service must be frontend, backend or worker'],
     ['reboot production', 'Unknown command `reboot`'],
   ])('refuses `%s` with a message that says why', (text, message) => {
     // Act
@@ -184,6 +186,21 @@ describe('parseCommand', () => {
     // Assess
     expect(parse).toThrow(CommandError);
     expect(parse).toThrow(message);
+  });
+});
+
+describe('the rollback command', () => {
+  it('reads the service and the reason, and starts the rollback workflow with exactly that input', () => {
+    // Act
+    const command = parseCommand('rollback production backend smoke test failed', limits);
+
+    // Assess
+    expect(command).toEqual({ name: 'rollback', environment: 'production', service: 'backend', reason: 'smoke test failed' });
+    expect(workflowFor(command, 'U0OPERATOR', 'U0APPROVER')).toEqual({
+      workflow: 'rollback',
+      input: { environment: 'production', service: 'backend', reason: 'smoke test failed', requestedBy: 'U0OPERATOR', approvedBy: 'U0APPROVER' },
+    });
+    expect(needsApproval(command, ['rollback'])).toBe(true);
   });
 });
 
@@ -377,6 +394,30 @@ describe('handleSlackRequest', () => {
     expect(responses[0]?.message.text).toContain('Approved by <@U0APPROVER>');
     expect(audited.map((entry) => entry.what)).toEqual(['approval', 'start']);
     expect(audited[1]?.executionArn).toBe(`arn:aws:states:us-east-1:111111111111:execution:financehub-production-scaling-override:slack-${REQUEST_ID}`);
+  });
+
+  it('asks for a second person before a production rollback, and starts nothing yet', async () => {
+    // Act
+    const response = await handleSlackRequest(signed(slash('rollback production backend smoke test failed')), deps('production'));
+
+    // Assess
+    expect(sfn.commandCalls(StartExecutionCommand)).toHaveLength(0);
+    expect(ddb.commandCalls(PutItemCommand)[0]?.args[0].input.Item?.commandText?.S).toBe('rollback production backend smoke test failed');
+    expect(JSON.parse(response.body).text).toContain('asks to roll backend in production back to the task definition its latest release replaced');
+  });
+
+  it('starts an approved production rollback with the input the approval is bound to', async () => {
+    // Prepare
+    pendingRequest('rollback production backend smoke test failed');
+
+    // Act
+    await handleSlackRequest(signed(click('approve', 'U0APPROVER')), deps('production'));
+
+    // Assess
+    const [input] = startedInputs();
+    expect(input).toEqual({ environment: 'production', service: 'backend', reason: 'smoke test failed', requestedBy: 'U0OPERATOR', approvedBy: 'U0APPROVER', approvalId: REQUEST_ID });
+    expect(grant()).toMatchObject({ workflow: { S: 'rollback' }, inputHash: { S: inputHash(input ?? {}) } });
+    expect(sfn.commandCalls(StartExecutionCommand)[0]?.args[0].input.stateMachineArn).toBe('arn:aws:states:us-east-1:111111111111:stateMachine:financehub-production-rollback');
   });
 
   it('binds an approved production scale-revert to its approver too', async () => {

@@ -12,7 +12,7 @@ import { planRollback } from '../../functions/smoke-test/rollback.js';
 import { startSmokeTest } from '../../functions/smoke-test-start/start.js';
 import { executionName } from '../../functions/lib/workflows.js';
 import { SimulatedAccount } from '../../rehearsal/simulated/account.js';
-import { RELEASE_SHA, simulateRelease } from '../../rehearsal/scenarios/smoke-test.js';
+import { RELEASE_SHA, simulateRelease } from '../../rehearsal/simulated/release.js';
 
 const SETTINGS = { environment: 'staging' as const, region: 'us-east-1', account: '111111111111', clusterName: 'financehub-staging', servicePrefix: 'financehub-staging-' };
 const TD = (revision: number) => `arn:aws:ecs:us-east-1:111111111111:task-definition/financehub-staging-backend:${revision}`;
@@ -165,11 +165,11 @@ describe('one check round', () => {
 });
 
 describe('deciding on a rollback', () => {
-  const staging = { environment: 'staging' as const, clusterName: 'financehub-staging', servicePrefix: 'financehub-staging-', mode: 'automatic' as const };
+  const staging = { environment: 'staging' as const, clusterName: 'financehub-staging', servicePrefix: 'financehub-staging-', mode: 'automatic' as const, slashCommand: '/ops-staging' };
 
   it.each([
     ['a failed release in staging is rolled back', staging, deployment(), 'roll-back', 'roll back to'],
-    ['production only notifies, saying the approval path is not in place', { ...staging, environment: 'production' as const, mode: 'notify' as const }, deployment(), 'none', 'not automatic in production'],
+    ['production rolls back only on a second person’s approval: the verdict says how to ask', { ...staging, environment: 'production' as const, mode: 'approval' as const }, deployment(), 'none', 'needs two people'],
     ['a failed ECS deployment is left to the circuit breaker', staging, deployment({ eventName: 'SERVICE_DEPLOYMENT_FAILED' }), 'none', 'circuit breaker'],
     ['a deployment that is itself a rollback is not rolled back further', staging, deployment({ taskDefinition: TD(7), previousTaskDefinition: TD(8), isRollback: true }), 'none', 'not rolled back further'],
     ['nothing to roll back to without a previous definition', staging, deployment({ previousTaskDefinition: undefined }), 'none', 'nothing to roll back to'],
@@ -223,7 +223,7 @@ describe('rolling back', () => {
 });
 
 describe('the smoke-test result', () => {
-  const settings = { environment: 'staging' as const, clusterName: 'financehub-staging' };
+  const settings = { environment: 'staging' as const, clusterName: 'financehub-staging', slashCommand: '/ops-staging' };
   const execution = { arn: 'arn:aws:states:us-east-1:111111111111:execution:financehub-staging-smoke-test:backend-ecs-svc-4711000000000000042', startedAt: '2026-12-01T14:05:01Z' };
 
   it('names the service, image, commit, deployer and the rollback command when the release passes', () => {
@@ -249,7 +249,7 @@ describe('the smoke-test result', () => {
     expect(result.summary).toBe(`Release passed its smoke test: backend ${RELEASE_SHA} (commit ${RELEASE_SHA}, deployed by alice). 10 of 10 rounds clean, alarms OK.`);
     expect(result.measurements).toContainEqual({ name: 'Probes answered 2xx', value: 20, unit: 'of 20' });
     expect(result.howToUndo).toBe(
-      `To roll back to ${TD(7)}: \`fhops rollback backend --env staging\` (or \`aws ecs update-service --cluster financehub-staging --service financehub-staging-backend --task-definition ${TD(7)}\`).`,
+      `To roll back to ${TD(7)}: \`fhops rollback backend --env staging\` (or \`/ops-staging rollback staging backend\`).`,
     );
   });
 

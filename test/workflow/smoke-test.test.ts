@@ -2,7 +2,8 @@ import { ECSClient, UpdateServiceCommand } from '@aws-sdk/client-ecs';
 import { PublishCommand, SNSClient } from '@aws-sdk/client-sns';
 import type { EnvironmentName } from '../../contracts/environments.js';
 import { SMOKE_TEST_STATES as S } from '../../infra/workflows/smoke-test.js';
-import { smokeTestScenarios, deploymentEvent, simulateRelease, type SimulatedReleaseOptions } from '../../rehearsal/scenarios/smoke-test.js';
+import { deploymentEvent, smokeTestScenarios } from '../../rehearsal/scenarios/smoke-test.js';
+import { type SimulatedReleaseOptions, simulateRelease } from '../../rehearsal/simulated/release.js';
 import { SimulatedAccount, publishedResults } from '../../rehearsal/simulated/account.js';
 import { type WorkflowRun, functionEnvironment, inProcess, loadStateMachine, quietEmptyMetricsWarnings, quietPowertools, runWorkflow } from './support/workflow.js';
 
@@ -13,6 +14,7 @@ beforeAll(async () => {
   quietEmptyMetricsWarnings();
   ({ createHandler } = await import('../../functions/smoke-test/create-handler.js'));
 });
+beforeEach(() => account.mock(SNSClient).on(PublishCommand).resolves({ MessageId: 'm-1' }));
 afterEach(() => account.reset());
 afterAll(() => account.restore());
 
@@ -49,11 +51,11 @@ describe.each(['staging', 'production'] as const)('the smoke test in %s', (envir
     const [result] = publishedResults(account);
     expect(result).toMatchObject({ workflow: 'smoke-test', environment, outcome: 'succeeded', requestedBy: 'alice' });
     expect(result?.summary).toContain('backend 3f9c2d1e8b7a6f5e4d3c2b1a0f9e8d7c6b5a4f3e');
-    expect(result?.howToUndo).toContain(`--task-definition ${TD(7)}`);
-    expect(result?.howToUndo).toContain(environment === 'staging' ? 'fhops rollback backend --env staging' : 'two people');
+    expect(result?.howToUndo).toContain(`To roll back to ${TD(7)}`);
+    expect(result?.howToUndo).toContain(environment === 'staging' ? 'fhops rollback backend --env staging' : '/ops rollback production backend <reason>');
   });
 
-  it(`fails a release whose health check keeps failing and ${environment === 'staging' ? 'rolls it back' : 'only notifies'}`, async () => {
+  it(`fails a release whose health check keeps failing and ${environment === 'staging' ? 'rolls it back' : 'says how to ask for the two-person rollback, changing nothing'}`, async () => {
     // Act
     const { run, current } = await smokeTest(environment, { backendHealth: [503] });
 
@@ -67,8 +69,8 @@ describe.each(['staging', 'production'] as const)('the smoke test in %s', (envir
     expect(run.path.includes(S.rollingBack)).toBe(rolledBack);
     expect(updates()).toEqual(rolledBack ? [{ cluster: 'financehub-staging', service: 'financehub-staging-backend', taskDefinition: TD(7) }] : []);
     expect(current()).toBe(rolledBack ? TD(7) : TD(8));
-    expect(result?.summary).toContain(rolledBack ? `Rolled back to ${TD(7)}.` : 'Not rolled back: rollback is not automatic in production');
-    expect(result?.howToUndo).toContain(rolledBack ? 'release a new commit' : `two people (one runs it, one checks): \`aws ecs update-service --cluster financehub-production --service financehub-production-backend --task-definition ${TD(7)}\``);
+    expect(result?.summary).toContain(rolledBack ? `Rolled back to ${TD(7)}.` : 'Not rolled back: a rollback in production needs two people');
+    expect(result?.howToUndo).toContain(rolledBack ? 'release a new commit' : `ask with \`/ops rollback production backend <reason>\` in the production ops channel; once a second person approves, the rollback workflow rolls back`);
   });
 
   it('fails a release at once when its error-rate alarm goes off', async () => {
@@ -83,9 +85,6 @@ describe.each(['staging', 'production'] as const)('the smoke test in %s', (envir
   });
 
   it('ignores a deployment event of the other environment’s cluster: nothing probed or changed, one line to on-call', async () => {
-    // Prepare
-    account.mock(SNSClient).on(PublishCommand).resolves({ MessageId: 'm-1' });
-
     // Act
     const { run } = await smokeTest(environment, 'other-environment');
 
