@@ -53,6 +53,47 @@ export const SECRET_KINDS = {
 
 export type SecretKind = keyof typeof SECRET_KINDS;
 
+/** The kinds a function mints a value for; the others' new value comes from their owner. */
+export type MintedKind = Exclude<SecretKind, 'api-key' | 'oauth-token'>;
+
+export const isMinted = (kind: SecretKind): kind is MintedKind => SECRET_KINDS[kind].rotatedBy !== 'rotate-owner-secret';
+
+/**
+ * The rotation events the rotation-events ingress receives: every outcome of a minted secret, only the success of an
+ * owner's (its rotation fails on purpose until the owner acts, and rotate-owner-secret reports its own refusals).
+ */
+export const INGRESS_EVENTS = {
+  minted: ['RotationSucceeded', 'RotationFailed', 'RotationAbandoned'],
+  owner: ['RotationSucceeded'],
+} as const;
+
+/**
+ * What is in place after a rotation failed at each step, for each minted kind: true whatever the failed step had done
+ * before it failed (a step may time out after its work). `{pending}` and `{current}` are the version ids read back.
+ */
+export const FAILED_ROTATION_STATE: Record<MintedKind, Record<'setSecret' | 'testSecret' | 'finishSecret', string>> = {
+  'database-app': {
+    setSecret: 'setSecret failed before it confirmed the change: the alternate database user may or may not have the AWSPENDING password yet. Nobody logs in as it until the rotation completes; AWSCURRENT (version {current}) still logs in, and the services were not touched.',
+    testSecret: 'setSecret completed: the alternate database user has the AWSPENDING password, and testSecret refused it. AWSCURRENT (version {current}) still logs in, and the services were not touched.',
+    finishSecret: 'AWSPENDING (version {pending}) holds new credentials that passed testSecret; AWSCURRENT is still version {current}, the previous credentials, which still log in. The services were not touched.',
+  },
+  'database-master': {
+    setSecret: 'setSecret failed before it confirmed the change: the database may or may not use the AWSPENDING master password already. The ops functions log in with whichever of AWSCURRENT (version {current}), AWSPENDING and AWSPREVIOUS works, so the drills and the application user\'s rotation keep working.',
+    testSecret: 'setSecret completed: the database uses the AWSPENDING master password (version {pending}), so AWSCURRENT (version {current}) no longer logs in as the master, and testSecret refused the new one. The ops functions log in with AWSPENDING until the rotation completes. Do not remove AWSPENDING: the database accepts only its password.',
+    finishSecret: 'AWSPENDING (version {pending}) holds the new master password, which the database uses and testSecret verified; AWSCURRENT is still version {current}, whose password no longer logs in. The ops functions log in with AWSPENDING until the rotation completes. Do not remove AWSPENDING: the database accepts only its password.',
+  },
+  'redis-auth': {
+    setSecret: 'setSecret failed before it confirmed the change: ElastiCache may or may not accept the AWSPENDING token beside the current one (ROTATE). The current token (AWSCURRENT, version {current}) stays valid either way; nothing was revoked and the services were not touched.',
+    testSecret: 'setSecret completed: ElastiCache accepts the AWSPENDING token beside the current one (ROTATE), and testSecret refused it. The current token (AWSCURRENT, version {current}) stays valid; nothing was revoked and the services were not touched.',
+    finishSecret: 'AWSPENDING (version {pending}) holds the new token, which ElastiCache accepts beside the current one (testSecret verified it); AWSCURRENT is still version {current}. Both tokens stay valid; nothing was revoked and the services were not touched.',
+  },
+  'django-secret-key': {
+    setSecret: 'Nothing outside Secrets Manager holds the key (setSecret sets nothing): the services still sign with AWSCURRENT (version {current}) and were not touched.',
+    testSecret: 'testSecret refused the AWSPENDING keys (version {pending}); the services still sign with AWSCURRENT (version {current}) and were not touched.',
+    finishSecret: 'AWSPENDING (version {pending}) holds a tested new SECRET_KEY with the current one as a fallback; AWSCURRENT is still version {current}, which the services still sign with. They were not touched.',
+  },
+};
+
 export const secretKindSchema = z.enum(Object.keys(SECRET_KINDS) as [SecretKind, ...SecretKind[]]);
 
 export const rotatedSecretSchema = z.object({

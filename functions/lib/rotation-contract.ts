@@ -5,6 +5,7 @@ import {
   PutSecretValueCommand,
   ResourceNotFoundException,
   type SecretsManagerClient,
+  TagResourceCommand,
   UpdateSecretVersionStageCommand,
 } from '@aws-sdk/client-secrets-manager';
 import * as z from 'zod';
@@ -84,6 +85,18 @@ export async function promotePending(secrets: SecretsManagerClient, secretId: st
   return currentVersion;
 }
 
+/**
+ * The tag a rotation function writes after each step it completed: `<token> <step>`. A RotationFailed event does not
+ * say which step failed; the report reads this back (DescribeSecret) to say what the failed rotation changed.
+ */
+export const ROTATION_PROGRESS_TAG = 'rotation-progress';
+
+/** The step the rotation `token` completed last, read from the secret's tags; undefined when none completed. */
+export function completedStep(tags: readonly { Key?: string; Value?: string }[] | undefined, token: string): Exclude<RotationStep, 'finishSecret'> | undefined {
+  const [tagged, step] = (tags?.find((tag) => tag.Key === ROTATION_PROGRESS_TAG)?.Value ?? '').split(' ');
+  return tagged === token && (step === 'createSecret' || step === 'setSecret' || step === 'testSecret') ? step : undefined;
+}
+
 /** What a rotation function does in the steps that differ between secrets; finishSecret is the same for all. */
 export type RotationSteps = Record<Exclude<RotationStep, 'finishSecret'>, (description: DescribeSecretCommandOutput) => Promise<void>>;
 
@@ -96,6 +109,7 @@ export async function runRotationStep(
   event: RotationEvent,
   log: (message: string, details?: Record<string, unknown>) => void,
   steps: RotationSteps,
+  options: { readonly recordProgress?: boolean } = {},
 ): Promise<void> {
   const { SecretId, ClientRequestToken: token, Step } = event;
   const check = await checkPendingToken(secrets, event);
@@ -103,6 +117,11 @@ export async function runRotationStep(
     log('Version is already AWSCURRENT: nothing to do', { step: Step, secretId: SecretId });
     return;
   }
-  if (Step !== 'finishSecret') return steps[Step](check.description);
+  if (Step !== 'finishSecret') {
+    await steps[Step](check.description);
+    // Written after the work, so it never claims a step that did not complete (a repeat writes the same value).
+    if (options.recordProgress) await secrets.send(new TagResourceCommand({ SecretId, Tags: [{ Key: ROTATION_PROGRESS_TAG, Value: `${token} ${Step}` }] }));
+    return;
+  }
   log('finishSecret: AWSCURRENT moved to the new version', { secretId: SecretId, previousVersion: await promotePending(secrets, SecretId, token, check.description) });
 }

@@ -46,7 +46,7 @@ export async function rotateDatabaseCredentials(event: RotationEvent, deps: Rota
     createSecret: (description) => createPendingVersion(SecretId, token, strategyOf(description), deps),
     setSecret: (description) => (strategyOf(description) === 'single-user' ? setOwnPassword(SecretId, token, deps) : setPendingPassword(SecretId, token, deps)),
     testSecret: (description) => (strategyOf(description) === 'single-user' ? testMasterLogin(SecretId, token, deps) : testPendingLogin(SecretId, token, deps)),
-  });
+  }, { recordProgress: true });
 }
 
 async function createPendingVersion(secretId: string, token: string, strategy: RotationStrategy, deps: RotationDeps): Promise<void> {

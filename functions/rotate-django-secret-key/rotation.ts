@@ -57,7 +57,7 @@ export async function rotateDjangoSecretKey(event: RotationEvent, deps: DjangoKe
     // Nothing outside Secrets Manager holds the key: the services read it when they start (post-rotation restarts them).
     setSecret: async () => deps.log('setSecret: nothing to set; the services read the keys at start', { secretId: SecretId }),
     testSecret: () => testPendingKeys(SecretId, token, deps),
-  });
+  }, { recordProgress: true });
 }
 
 async function createPendingKeys(secretId: string, token: string, deps: DjangoKeyRotationDeps): Promise<void> {

@@ -1,4 +1,4 @@
-import { type DescribeSecretCommandOutput, type SecretsManagerClient, TagResourceCommand, UntagResourceCommand } from '@aws-sdk/client-secrets-manager';
+import { DescribeSecretCommand, type DescribeSecretCommandOutput, type SecretsManagerClient, TagResourceCommand, UntagResourceCommand } from '@aws-sdk/client-secrets-manager';
 import type { EnvironmentName } from '../../contracts/environments.js';
 import type { OpsResultInput } from '../../contracts/ops-result.js';
 import { type OwnerSecret, ROTATION_TAGS, credentialOf, mention, newValueProblem, putCommand } from '../lib/owner-secrets.js';
@@ -48,14 +48,67 @@ export function configuredSecret(ownerSecrets: readonly ConfiguredOwnerSecret[],
  */
 export async function rotateOwnerSecret(event: RotationEvent, deps: OwnerRotationDeps): Promise<void> {
   const secret = configuredSecret(deps.ownerSecrets, event.SecretId);
-  await runRotationStep(deps.secrets, event, deps.log, {
-    createSecret: (description) => awaitOwnerValue(event, secret, description, deps),
-    setSecret: async () => deps.log('setSecret: nothing to set; the issuer made the new value', { secretId: event.SecretId }),
-    testSecret: () => testOwnerValue(event, secret, deps),
-  });
-  if (event.Step === 'finishSecret') {
-    await deps.secrets.send(new UntagResourceCommand({ SecretId: secret.secretArn, TagKeys: [ROTATION_TAGS.requestedAt, ROTATION_TAGS.requestedVersion] }));
-    deps.log('finishSecret: rotation request closed', { secretId: event.SecretId });
+  try {
+    await runRotationStep(deps.secrets, event, deps.log, {
+      createSecret: (description) => awaitOwnerValue(event, secret, description, deps),
+      setSecret: async () => deps.log('setSecret: nothing to set; the issuer made the new value', { secretId: event.SecretId }),
+      testSecret: () => testOwnerValue(event, secret, deps),
+    });
+    if (event.Step === 'finishSecret') {
+      await deps.secrets.send(new UntagResourceCommand({ SecretId: secret.secretArn, TagKeys: [ROTATION_TAGS.requestedAt, ROTATION_TAGS.requestedVersion] }));
+      deps.log('finishSecret: rotation request closed', { secretId: event.SecretId });
+    }
+  } catch (error) {
+    // Waiting for the owner and a refused value are told already; any other failure reaches no one else (the
+    // ingress hears only of succeeded owner rotations), so it is reported here, as read back, before the step fails.
+    if (!(error instanceof OwnerValuePending) && !(error instanceof ValueRefused)) await reportStepFailure(event, secret, error, deps);
+    throw error;
+  }
+}
+
+/** The test step refused the owner's value; the owner was told. */
+export class ValueRefused extends RotationError {
+  constructor(message: string) {
+    super(message);
+    this.name = 'ValueRefused';
+  }
+}
+
+async function reportStepFailure(event: RotationEvent, secret: ConfiguredOwnerSecret, error: unknown, deps: OwnerRotationDeps): Promise<void> {
+  const token = event.ClientRequestToken;
+  const reason = (error instanceof Error ? `${error.name}: ${error.message}` : String(error)).replace(/\.$/, '');
+  let stages: string[] | undefined;
+  try {
+    stages = (await deps.secrets.send(new DescribeSecretCommand({ SecretId: secret.secretArn }))).VersionIdsToStages?.[token];
+  } catch {
+    stages = undefined;
+  }
+  const state =
+    stages === undefined
+      ? `Secrets Manager could not be read back, so whether version ${token} became AWSCURRENT is unknown: check it (aws secretsmanager describe-secret --secret-id ${secret.secretArn}).`
+      : stages.includes('AWSCURRENT')
+        ? `Version ${token} IS AWSCURRENT now (read back), but the rotation did not finish, so the services were not restarted on it: they keep the previous value (still valid at the issuer) until they restart.`
+        : `AWSCURRENT is still the previous value, which the services keep using; version ${token} is ${stages.join(', ') || 'no longer staged'}.`;
+  const recover = stages?.includes('AWSCURRENT')
+    ? `Restart the services (fhops start post-rotation, or aws ecs update-service --force-new-deployment), then revoke the old value at ${secret.issuer}.`
+    : `Fix the cause, then aws secretsmanager rotate-secret --secret-id ${secret.secretArn}: Secrets Manager reattempts this rotation with version ${token}; the value need not be stored again.`;
+  const now = deps.now();
+  try {
+    await deps.publish({
+      kind: 'OpsResult',
+      workflow: WORKFLOW,
+      environment: deps.environment,
+      outcome: 'failed',
+      severity: 'critical',
+      summary: `${mention(secret.owner)}: the rotation of ${deps.environment} ${secret.name} failed at ${event.Step}: ${reason}. ${state}`.slice(0, 1500),
+      startedAt: now.toISOString(),
+      finishedAt: now.toISOString(),
+      durationSeconds: 0,
+      actionsTaken: [`Ran ${event.Step} of version ${token} of ${secret.secretArn}`, `Read back version ${token}: ${stages?.join(', ') || 'unknown'}`],
+      howToUndo: `Nothing to undo. ${recover} Runbook: docs/runbooks/${WORKFLOW}.md`,
+    });
+  } catch (publishError) {
+    deps.log('The failure report could not be published', { error: publishError instanceof Error ? publishError.message : String(publishError) });
   }
 }
 
@@ -116,7 +169,7 @@ async function testOwnerValue(event: RotationEvent, secret: ConfiguredOwnerSecre
   const problem = newValueProblem(value, current, secret) ?? (await checkProblem(secret, value, deps));
   if (problem) {
     await deps.publish(refusedValue(secret, deps.environment, event.ClientRequestToken, problem, deps.now()));
-    throw new RotationError(`testSecret refused the new value of ${secret.name}: ${problem}. AWSCURRENT is unchanged.`);
+    throw new ValueRefused(`testSecret refused the new value of ${secret.name}: ${problem}. AWSCURRENT is unchanged.`);
   }
   deps.log('testSecret: the new value passed its check', { secretId: secret.secretArn, check: secret.check.type });
 }

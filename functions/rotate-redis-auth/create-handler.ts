@@ -24,11 +24,15 @@ const workflowTaskSchema = z.discriminatedUnion('action', [
 ]);
 
 /** The handler with its configuration and clients: Lambda's environment and real clients unless `overrides` gives others. */
-export function createHandler(overrides: HandlerOverrides<{ readonly secrets: SecretsManagerClient; readonly elasticache: ElastiCacheClient }> = {}) {
+export function createHandler(
+  overrides: HandlerOverrides<{ readonly secrets: SecretsManagerClient; readonly elasticache: ElastiCacheClient; readonly sleep: (ms: number) => Promise<void> }> = {},
+) {
   const env = readConfig(environmentSchema, overrides.environment);
-  const { secrets, elasticache } = {
+  // The wait between looks at the group: a rehearsal's simulated clock passes it without waiting.
+  const { secrets, elasticache, sleep } = {
     secrets: tracer.captureAWSv3Client(new SecretsManagerClient({})),
     elasticache: tracer.captureAWSv3Client(new ElastiCacheClient({})),
+    sleep: (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms)),
     ...overrides.clients,
   };
   const dependencies: CacheRotationDeps = {
@@ -38,7 +42,7 @@ export function createHandler(overrides: HandlerOverrides<{ readonly secrets: Se
     tokenLength: env.TOKEN_LENGTH,
     maxWaitMs: env.MAX_WAIT_SECONDS * 1000,
     pollIntervalMs: env.POLL_SECONDS * 1000,
-    sleep: (ms) => new Promise((resolve) => setTimeout(resolve, ms)),
+    sleep,
     log: (message, details) => logger.info(message, details ?? {}),
   };
 

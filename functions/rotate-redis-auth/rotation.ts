@@ -64,7 +64,7 @@ export async function rotateCacheAuthToken(event: RotationEvent, deps: CacheRota
     createSecret: () => createPendingToken(SecretId, token, deps),
     setSecret: () => addPendingToken(SecretId, token, deps),
     testSecret: () => testPendingToken(SecretId, token, deps),
-  });
+  }, { recordProgress: true });
 }
 
 async function createPendingToken(secretId: string, token: string, deps: CacheRotationDeps): Promise<void> {

@@ -1,8 +1,9 @@
-import { DescribeSecretCommand, type SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
+import { DescribeSecretCommand, type DescribeSecretCommandOutput, type SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { type SFNClient, ExecutionAlreadyExists, StartExecutionCommand } from '@aws-sdk/client-sfn';
 import * as z from 'zod';
 import type { OpsResultInput } from '../../contracts/ops-result.js';
-import { type RotatedSecret, SECRET_KINDS } from '../lib/rotated-secrets.js';
+import { FAILED_ROTATION_STATE, type RotatedSecret, SECRET_KINDS, isMinted } from '../lib/rotated-secrets.js';
+import { completedStep } from '../lib/rotation-contract.js';
 import { executionName } from '../lib/workflows.js';
 import type { EnvironmentName } from '../../contracts/environments.js';
 
@@ -53,7 +54,6 @@ export async function handleRotationEvent(notice: RotationNotice, deps: Rotation
   const secretId = notice.detail.additionalEventData?.SecretId;
   const secret = rotatedSecret(deps.config, secretId);
   if (!secret || !secretId) return 'ignored';
-  const kind = SECRET_KINDS[secret.kind];
   if (notice.detail.eventName === 'RotationSucceeded') {
     const current = await currentVersion(secret, deps);
     if (secret.services.length === 0) {
@@ -75,21 +75,51 @@ export async function handleRotationEvent(notice: RotationNotice, deps: Rotation
       throw error;
     }
   }
+  await deps.publish(failureResult(notice, secret, await deps.secrets.send(new DescribeSecretCommand({ SecretId: secret.secretArn })), deps.config));
+  return 'reported';
+}
+
+const STEP_AFTER = { none: 'createSecret', createSecret: 'setSecret', setSecret: 'testSecret', testSecret: 'finishSecret' } as const;
+
+/**
+ * A failed or abandoned rotation as read back from Secrets Manager: the version still AWSCURRENT, the pending one,
+ * and the last step the rotation function recorded for it, so the message says what the failure left in place.
+ */
+function failureResult(notice: RotationNotice, secret: RotatedSecret, description: DescribeSecretCommandOutput, config: RotationEventsConfig): OpsResultInput {
+  const kind = SECRET_KINDS[secret.kind];
+  const secretId = secret.secretArn;
   const reason = notice.detail.errorMessage ?? JSON.stringify(notice.detail.serviceEventDetails ?? {});
-  await deps.publish({
+  const versions = Object.entries(description.VersionIdsToStages ?? {});
+  const current = versions.find(([, stages]) => stages.includes('AWSCURRENT'))?.[0] ?? 'none';
+  const pending = versions.find(([, stages]) => stages.includes('AWSPENDING') && !stages.includes('AWSCURRENT'))?.[0];
+  const failedAt = pending ? STEP_AFTER[completedStep(description.Tags, pending) ?? 'none'] : undefined;
+  const fill = (text: string) => text.replaceAll('{current}', current).replaceAll('{pending}', pending ?? 'none');
+  const state = !pending
+    ? `No rotation is in progress any more (no AWSPENDING version besides AWSCURRENT, version ${current}).`
+    : failedAt === 'createSecret' || !isMinted(secret.kind)
+      ? `The rotation of version ${pending} failed at createSecret, which only stores the new value in Secrets Manager (AWSPENDING) and may or may not have stored it: nothing else was touched, and AWSCURRENT is still version ${current}.`
+      : `The rotation of version ${pending} failed at ${failedAt}. ${fill(FAILED_ROTATION_STATE[secret.kind][failedAt ?? 'setSecret'])}`;
+  // The master's setSecret may have changed the password before it failed: AWSPENDING may be the only one that logs in.
+  const keepPending = secret.kind === 'database-master' && failedAt !== 'createSecret';
+  const giveUp = pending && !keepPending ? ` To give it up instead: aws secretsmanager update-secret-version-stage --secret-id ${secretId} --version-stage AWSPENDING --remove-from-version-id ${pending}.` : '';
+  return {
     kind: 'OpsResult',
     workflow: 'secret-rotation',
-    environment: deps.config.environment,
+    environment: config.environment,
     outcome: 'failed',
     severity: 'critical',
-    summary: `Rotation of ${kind.label} (${secretId}) ${notice.detail.eventName === 'RotationAbandoned' ? 'was abandoned' : 'failed'}: ${reason}`.slice(0, 1500),
+    summary: `Rotation of ${kind.label} (${secretId}) ${notice.detail.eventName === 'RotationAbandoned' ? 'was abandoned' : 'failed'}: ${reason}`.slice(0, 1000) + ` ${state}`.slice(0, 1000),
     startedAt: notice.time,
     finishedAt: notice.time,
     durationSeconds: 0,
-    actionsTaken: ['Nothing restarted: AWSCURRENT still holds the value the services use'],
-    howToUndo: `Nothing to undo. Read the ${kind.rotatedBy} logs, fix the cause, then run: aws secretsmanager rotate-secret --secret-id ${secretId}`,
-  });
-  return 'reported';
+    actionsTaken: [
+      ...(failedAt ? [`Read back ${secretId}: AWSCURRENT version ${current}, AWSPENDING version ${pending}, last completed step ${completedStep(description.Tags, pending ?? '') ?? 'none'}`] : [`Read back ${secretId}: AWSCURRENT version ${current}`]),
+      'Restarted nothing: the services keep the AWSCURRENT value',
+    ],
+    howToUndo: pending
+      ? `Nothing to undo. Read the ${kind.rotatedBy} logs and fix the cause, then run aws secretsmanager rotate-secret --secret-id ${secretId}: Secrets Manager reattempts this rotation with the same version (${pending}), and every step is safe to repeat.${giveUp}`
+      : `Nothing to undo. Read the ${kind.rotatedBy} logs, fix the cause, then run: aws secretsmanager rotate-secret --secret-id ${secretId}`,
+  };
 }
 
 /** The version Secrets Manager holds as AWSCURRENT now, read back rather than assumed. */

@@ -23,7 +23,8 @@ import { grantSecretsKeyDecrypt, shareSecret } from '../constructs/shared-secret
 import { addSdkRetry } from '../constructs/step-retries.js';
 import { acknowledge, acknowledgeWorkflowFindings } from '../nag/acknowledge.js';
 import { ROTATION_TAGS } from '../../functions/lib/owner-secrets.js';
-import type { RotatedSecret } from '../../functions/lib/rotated-secrets.js';
+import { ROTATION_PROGRESS_TAG } from '../../functions/lib/rotation-contract.js';
+import { INGRESS_EVENTS, type RotatedSecret } from '../../functions/lib/rotated-secrets.js';
 
 const pascal = (name: string) => name.replace(/(^|-)([a-z0-9])/g, (_, __: string, c: string) => c.toUpperCase());
 
@@ -161,7 +162,7 @@ export class PostRotation extends Construct {
         source: ['aws.secretsmanager'],
         detailType: ['AWS Service Event via CloudTrail'],
         detail: {
-          eventName: ['RotationSucceeded', 'RotationFailed', 'RotationAbandoned'],
+          eventName: [...INGRESS_EVENTS.minted],
           additionalEventData: { SecretId: mintedArns },
         },
       },
@@ -175,7 +176,7 @@ export class PostRotation extends Construct {
       eventPattern: {
         source: ['aws.secretsmanager'],
         detailType: ['AWS Service Event via CloudTrail'],
-        detail: { eventName: ['RotationSucceeded'], additionalEventData: { SecretId: ownerRotated.map((o) => o.secret.secretArn) } },
+        detail: { eventName: [...INGRESS_EVENTS.owner], additionalEventData: { SecretId: ownerRotated.map((o) => o.secret.secretArn) } },
       },
       targets: [ingressTarget],
     });
@@ -338,6 +339,14 @@ export class PostRotation extends Construct {
       new iam.PolicyStatement({
         actions: ['secretsmanager:DescribeSecret', 'secretsmanager:GetSecretValue', 'secretsmanager:PutSecretValue', 'secretsmanager:UpdateSecretVersionStage', ...extraActions],
         resources: rotated.map((r) => r.secret.secretArn),
+      }),
+    );
+    // Only the progress tag, which the failure report reads back: no other tag of these secrets.
+    fn.addToRolePolicy(
+      new iam.PolicyStatement({
+        actions: ['secretsmanager:TagResource'],
+        resources: rotated.map((r) => r.secret.secretArn),
+        conditions: { 'ForAllValues:StringEquals': { 'aws:TagKeys': [ROTATION_PROGRESS_TAG] } },
       }),
     );
     // GetRandomPassword acts on no resource.

@@ -67,8 +67,12 @@ describe('rotation events', () => {
     expect(outcome).toBe('already-started');
   });
 
-  it('reports a failed rotation as critical, with why and how to retry, and restarts nothing', async () => {
-    // Prepare
+  it('reports a failed rotation as critical, with why, what it left in place as read back, and how to retry, and restarts nothing', async () => {
+    // Prepare: the rotation of v-2 failed after its createSecret
+    secrets.on(DescribeSecretCommand, { SecretId: APP_SECRET }).resolves({
+      VersionIdsToStages: { 'v-1': ['AWSCURRENT'], 'v-2': ['AWSPENDING'] },
+      Tags: [{ Key: 'rotation-progress', Value: 'v-2 createSecret' }],
+    });
     const published: OpsResultInput[] = [];
 
     // Act
@@ -79,7 +83,30 @@ describe('rotation events', () => {
     expect(sfn.calls()).toHaveLength(0);
     expect(published[0]).toMatchObject({ workflow: 'secret-rotation', outcome: 'failed', severity: 'critical' });
     expect(published[0]?.summary).toContain('Cannot connect to financehub-staging-db as financehub_admin');
+    expect(published[0]?.summary).toContain('failed at setSecret');
+    expect(published[0]?.summary).toContain('may or may not have the AWSPENDING password');
+    expect(published[0]?.summary).not.toContain('setSecret completed');
     expect(published[0]?.howToUndo).toContain('aws secretsmanager rotate-secret --secret-id arn:aws:secretsmanager:us-east-1:111111111111:secret:financehub-staging/db/app-AbCdEf');
+    expect(published[0]?.howToUndo).toContain('same version (v-2)');
+  });
+
+  it.each([
+    ['database-app', APP_SECRET, 'AWSPENDING (version v-2) holds new credentials that passed testSecret; AWSCURRENT is still version v-1', 'To give it up instead'],
+    ['database-master', MASTER_SECRET, 'AWSPENDING (version v-2) holds the new master password, which the database uses', 'Do not remove AWSPENDING'],
+  ])('says of a %s rotation that failed at finishSecret that AWSPENDING holds the tested value and AWSCURRENT the old one', async (_kind, secretId, state, advice) => {
+    // Prepare
+    secrets.on(DescribeSecretCommand, { SecretId: secretId }).resolves({
+      VersionIdsToStages: { 'v-1': ['AWSCURRENT'], 'v-2': ['AWSPENDING'] },
+      Tags: [{ Key: 'rotation-progress', Value: 'v-2 testSecret' }],
+    });
+    const published: OpsResultInput[] = [];
+
+    // Act
+    await handleRotationEvent(rotationEventSchema.parse(forSecret({ ...failed, detail: { ...failed.detail, errorMessage: 'finishSecret: InternalServiceError' } } as never, secretId)), deps(published));
+
+    // Assess
+    expect(published[0]?.summary).toContain(state);
+    expect(`${published[0]?.summary} ${published[0]?.howToUndo}`).toContain(advice);
   });
 
   it('reports a rotated master as read back from Secrets Manager and restarts nothing, since no service reads it', async () => {
