@@ -94,20 +94,39 @@ if (reused) {
 const rehearsing = phase(`[2/2] Rehearsing ${SCENARIOS.length} scenarios in ${ENVIRONMENTS.length} environments (real handlers, simulated account)`);
 const rows: string[][] = [];
 const surprises: string[] = [];
+// The rotations' scenarios (success, then a failure at each point) read best as one row per rotation.
+const POINTS = ['rotated', 'createSecret', 'setSecret', 'testSecret', 'finishSecret', 'restart', 'revoke', 'report'] as const;
+const rotations = new Map<string, Map<string, boolean>>();
 for (const environment of ENVIRONMENTS) {
   for (const scenario of SCENARIOS) {
     const { run, calls } = await rehearse(scenario, environment);
     const asExpected = run.status === scenario.expect;
+    if (!asExpected) surprises.push(`${environment} ${scenario.workflow} ${scenario.name}: ${run.error ?? ''} ${run.cause ?? ''}`.trim());
+    if (scenario.rotation) {
+      const key = `${scenario.workflow} (${scenario.rotation.kind})`;
+      const cells = rotations.get(key) ?? new Map<string, boolean>();
+      const point = scenario.rotation.failure ?? 'rotated';
+      cells.set(point, (cells.get(point) ?? true) && asExpected);
+      rotations.set(key, cells);
+      continue;
+    }
     // A scenario that proves a failure is reported ends FAILED on purpose; only a different ending is a problem.
     const outcome = asExpected ? `${run.status}${run.status === 'FAILED' ? ' (expected)' : ''}` : `${run.status} (expected ${scenario.expect})`;
     rows.push([environment, scenario.workflow, scenario.name, outcome, String(run.transitions), String(calls.length)]);
-    if (!asExpected) surprises.push(`${environment} ${scenario.workflow} ${scenario.name}: ${run.error ?? ''} ${run.cause ?? ''}`.trim());
   }
 }
 console.log(rehearsing());
-const header = ['environment', 'workflow', 'scenario', 'outcome', 'transitions', 'AWS calls'];
-const widths = header.map((title, i) => Math.max(title.length, ...rows.map((row) => row[i]?.length ?? 0)));
-for (const row of [header, ...rows]) console.log(`      ${row.map((cell, i) => (i >= 4 ? cell.padStart(widths[i] ?? 0) : cell.padEnd(widths[i] ?? 0))).join('  ')}`);
+const table = (header: readonly string[], body: readonly string[][], rightFrom: number) => {
+  const widths = header.map((title, i) => Math.max(title.length, ...body.map((row) => row[i]?.length ?? 0)));
+  for (const row of [header, ...body]) console.log(`      ${row.map((cell, i) => (i >= rightFrom ? cell.padStart(widths[i] ?? 0) : cell.padEnd(widths[i] ?? 0))).join('  ')}`);
+};
+table(['environment', 'workflow', 'scenario', 'outcome', 'transitions', 'AWS calls'], rows, 4);
+console.log(`      Secret rotations, both environments (ok: ended as expected; -: not a step of this rotation):`);
+table(
+  ['rotation', ...POINTS.map((p) => (p === 'rotated' ? p : `fails at ${p}`))],
+  [...rotations].map(([key, cells]) => [key, ...POINTS.map((p) => (cells.has(p) ? (cells.get(p) ? 'ok' : 'UNEXPECTED') : '-'))]),
+  POINTS.length + 1,
+);
 
 if (surprises.length > 0) {
   for (const surprise of surprises) console.error(`  ${surprise}`);

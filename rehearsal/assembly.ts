@@ -87,6 +87,11 @@ export function loadStateMachineFromAssembly(outdir: string, environment: Enviro
  * deployed, references resolved to the same placeholders as the state machines: run the handler with them.
  */
 export function loadFunctionEnvironment(outdir: string, environment: EnvironmentName, functionName: string): Record<string, string> {
+  return loadFunction(outdir, environment, functionName).environment;
+}
+
+/** One of the environment's functions (by its folder name) as deployed: its variables, resolved, and its timeout. */
+export function loadFunction(outdir: string, environment: EnvironmentName, functionName: string): { environment: Record<string, string>; timeoutSeconds: number } {
   const config = environmentConfig(environment, DEFAULT_CONTEXT);
   const options = { region: config.region, account: config.account };
   const templates = Object.values(readEnvironmentTemplates(outdir, environment));
@@ -97,7 +102,9 @@ export function loadFunctionEnvironment(outdir: string, environment: Environment
       const variables = (resource.Properties?.Environment as { Variables?: Record<string, unknown> } | undefined)?.Variables;
       if (variables?.POWERTOOLS_SERVICE_NAME !== functionName) continue;
       const resolved = resolveTemplateValue(template, variables, { ...options, imports }) as Record<string, unknown>;
-      return Object.fromEntries(Object.entries(resolved).map(([key, value]) => [key, String(value)]));
+      const timeout = resource.Properties?.Timeout;
+      // Lambda's default timeout is 3 seconds.
+      return { environment: Object.fromEntries(Object.entries(resolved).map(([key, value]) => [key, String(value)])), timeoutSeconds: typeof timeout === 'number' ? timeout : 3 };
     }
   }
   throw new Error(`No ${environment} function named ${functionName} in ${outdir}`);

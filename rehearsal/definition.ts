@@ -188,6 +188,9 @@ class Resolver {
       case 'AWS::StepFunctions::StateMachine':
       case 'AWS::SecretsManager::Secret':
         return this.arn(logicalId);
+      // The attachment's Ref is the ARN of the secret it attaches.
+      case 'AWS::SecretsManager::SecretTargetAttachment':
+        return String(this.resolve(resource.Properties?.SecretId));
       case 'AWS::SQS::Queue':
         return `https://sqs.${this.region}.amazonaws.com/${this.account}/${name}`;
       default:

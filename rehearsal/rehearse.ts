@@ -3,13 +3,15 @@ import { fileURLToPath, pathToFileURL } from 'node:url';
 import type { OpsResult } from '../contracts/ops-result.js';
 import type { EnvironmentName } from '../contracts/environments.js';
 import { DEFAULT_CONTEXT, environmentConfig } from '../infra/config.js';
-import { isAssemblyFresh, loadFunctionEnvironment, loadStateMachineFromAssembly, synthesizeAssembly } from './assembly.js';
+import { isAssemblyFresh, loadFunction, loadFunctionEnvironment, loadStateMachineFromAssembly, synthesizeAssembly } from './assembly.js';
 import type { ResolvedStateMachine } from './definition.js';
 import { type DeployedHandler, type LambdaInvoker, type WorkflowRun, inProcess, runWorkflow } from './executor.js';
 import { SimulatedClock } from './simulated/clock.js';
 import { SimulatedStepFunctions } from './simulated/step-functions.js';
 import { SimulatedAccount, type WrittenObject, publishedResults, writtenObjects } from './simulated/account.js';
-import { type RehearsalWorld, type Scenario, lastWednesdayAfternoon, rehearsalExecutionName } from './scenarios/scenario.js';
+import { type RehearsalWorld, type Scenario, type ScriptedAccount, lastWednesdayAfternoon, rehearsalExecutionName } from './scenarios/scenario.js';
+import { type RotationFunction, rotatedSecrets, runRotation } from './rotation.js';
+import type { RotatedSecret } from '../functions/lib/rotated-secrets.js';
 
 const repositoryRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 /** The rehearsals' own assembly (bundling skipped), rebuilt only when a file the app is built from changed. */
@@ -17,6 +19,8 @@ export const REHEARSAL_ASSEMBLY_DIR = path.join(repositoryRoot, 'cdk.out', 'rehe
 
 export interface Rehearsal {
   readonly scenario: Scenario;
+  /** What the scenario scripted, as the rehearsal left it: a rotation's Secrets Manager and databases. */
+  readonly scripted: ScriptedAccount;
   readonly environment: EnvironmentName;
   readonly run: WorkflowRun;
   /** Every call that reached the simulated account, in order: `RDS:DescribeDBInstances {...}`. */
@@ -71,6 +75,11 @@ export interface RehearseOptions {
 
 const definitions = new Map<string, ResolvedStateMachine>();
 
+function scriptedSecretsManager<T>(scenario: Scenario, secretsManager: T | undefined): T {
+  if (!secretsManager) throw new Error(`Rotation scenario ${scenario.workflow} ${scenario.name} must script the Secrets Manager that rotates its secret`);
+  return secretsManager;
+}
+
 /** A workflow's resolved state machine, read from the assembly once per process (the fault harness runs it hundreds of times). */
 async function stateMachineOf(environment: EnvironmentName, workflow: string): Promise<ResolvedStateMachine> {
   const key = `${environment}/${workflow}`;
@@ -83,28 +92,67 @@ async function stateMachineOf(environment: EnvironmentName, workflow: string): P
   return definition;
 }
 
+const rotated = new Map<EnvironmentName, readonly RotatedSecret[]>();
+const timeouts = new Map<string, number>();
+
+/** A function's timeout in an environment, read from the assembly (ready once a state machine was read) once per process. */
+function timeoutOf(environment: EnvironmentName, folder: string): number {
+  const key = `${environment}/${folder}`;
+  const known = timeouts.get(key) ?? loadFunction(REHEARSAL_ASSEMBLY_DIR, environment, folder).timeoutSeconds;
+  timeouts.set(key, known);
+  return known;
+}
+
+/** The secret a rotation scenario rotates, as the environment's ingress names it (the assembly is ready by then). */
+function rotatedSecretOf(environment: EnvironmentName, scenario: Scenario): RotatedSecret | undefined {
+  if (!scenario.rotation) return undefined;
+  let secrets = rotated.get(environment);
+  if (!secrets) {
+    secrets = rotatedSecrets(REHEARSAL_ASSEMBLY_DIR, environment);
+    rotated.set(environment, secrets);
+  }
+  const { kind } = scenario.rotation;
+  const secret = secrets.find((s) => s.kind === kind);
+  if (!secret) throw new Error(`${environment} rotates no ${kind} secret`);
+  return secret;
+}
+
 /**
  * Runs the synthesized state machine of a workflow offline: its Lambda tasks run the real handler code, AWS answers
  * from the scenario's simulated account, and everything reads one simulated clock (Waits and retries move it on).
  */
 export async function rehearse(scenario: Scenario, environment: EnvironmentName, options: RehearseOptions = {}): Promise<Rehearsal & { readonly world: RehearsalWorld; readonly account: SimulatedAccount }> {
-  const definition = await stateMachineOf(environment, scenario.workflow);
+  // A rotation's steps run in Secrets Manager; the workflow that follows them is post-rotation.
+  const definition = await stateMachineOf(environment, scenario.rotation ? 'post-rotation' : scenario.workflow);
   const executionName = rehearsalExecutionName(scenario);
   const account = new SimulatedAccount();
   const clock = new SimulatedClock(options.startAt ?? lastWednesdayAfternoon());
   return clock.during(async () => {
     const input = scenario.input(environment);
-    const world: RehearsalWorld = { clock, stepFunctions: new SimulatedStepFunctions(account) };
-    // The execution itself, as ListExecutions and DescribeExecution see it while it runs.
-    world.stepFunctions.add({ stateMachineArn: definition.stateMachineArn, name: executionName, input: JSON.stringify(input) });
+    const world: RehearsalWorld = { clock, stepFunctions: new SimulatedStepFunctions(account), rotated: rotatedSecretOf(environment, scenario) };
+    // The execution itself, as ListExecutions and DescribeExecution see it while it runs (a rotation's ingress starts its own).
+    if (!scenario.rotation) world.stepFunctions.add({ stateMachineArn: definition.stateMachineArn, name: executionName, input: JSON.stringify(input) });
     const scripted = scenario.script(account, environment, executionName, world);
     try {
       options.prepare?.(account, world);
       // One at a time: jest's ESM linker fails two first imports of shared modules running at once.
       const lambdas: Record<string, ReturnType<typeof inProcess>> = {};
       for (const folder of scenario.functions) lambdas[folder] = inProcess(await buildHandler(environment, folder, scripted.clients ?? {}), folder);
-      const run = await runWorkflow({ definition, input, lambdas, executionName, clock, invoke: options.invoke });
-      return { scenario, environment, run, calls: account.callLog(), published: publishedResults(account), written: writtenObjects(account), world, account };
+      const run = world.rotated
+        ? await runRotation({
+            secretsManager: scriptedSecretsManager(scenario, scripted.secretsManager),
+            secret: world.rotated,
+            rotationFunction: scenario.workflow as RotationFunction,
+            timeoutSeconds: timeoutOf(environment, scenario.workflow),
+            ingressTimeoutSeconds: timeoutOf(environment, 'rotation-events'),
+            lambdas,
+            postRotation: definition,
+            world,
+            invoke: options.invoke,
+            beforeReattempt: scripted.beforeReattempt,
+          })
+        : await runWorkflow({ definition, input, lambdas, executionName, clock, invoke: options.invoke });
+      return { scenario, scripted, environment, run, calls: account.callLog(), published: publishedResults(account), written: writtenObjects(account), world, account };
     } finally {
       scripted.undo?.();
       account.restore();

@@ -4,6 +4,10 @@ import { failoverDrillScenarios } from './failover-drill.js';
 import { postRotationScenarios } from './post-rotation.js';
 import { restoreDrillScenarios } from './restore-drill.js';
 import { rollbackScenarios } from './rollback.js';
+import { rotateDbCredentialsScenarios } from './rotate-db-credentials.js';
+import { rotateDjangoSecretKeyScenarios } from './rotate-django-secret-key.js';
+import { rotateOwnerSecretScenarios } from './rotate-owner-secret.js';
+import { rotateRedisAuthScenarios } from './rotate-redis-auth.js';
 import type { Scenario } from './scenario.js';
 import { scalingOverrideScenarios } from './scaling-override.js';
 import { smokeTestScenarios } from './smoke-test.js';
@@ -13,6 +17,10 @@ export const SCENARIOS: readonly Scenario[] = [
   ...backupVerificationScenarios,
   ...restoreDrillScenarios,
   ...postRotationScenarios,
+  ...rotateDbCredentialsScenarios,
+  ...rotateRedisAuthScenarios,
+  ...rotateDjangoSecretKeyScenarios,
+  ...rotateOwnerSecretScenarios,
   ...scalingOverrideScenarios,
   ...alarmRemediationScenarios,
   ...failoverDrillScenarios,

@@ -1,17 +1,7 @@
-import { DescribeReplicationGroupsCommand, ElastiCacheClient, InvalidParameterValueException, InvalidReplicationGroupStateFault, ModifyReplicationGroupCommand, type ModifyReplicationGroupCommandInput } from '@aws-sdk/client-elasticache';
 import { DescribeSecretCommand, GetSecretValueCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { environmentConfig } from '../../infra/config.js';
-import type { SimulatedAccount } from '../simulated/account.js';
-import { SimulatedEcs, type SimulatedServiceOptions } from '../simulated/ecs.js';
-import type { EnvironmentName } from '../../contracts/environments.js';
-import { type Scenario, published } from './scenario.js';
-
-/** The environment's cluster with its backend and worker (and the frontend, which reads no secret). */
-function simulatedCluster(account: SimulatedAccount, environment: EnvironmentName, services: Partial<Record<'backend' | 'worker', Partial<SimulatedServiceOptions>>> = {}): void {
-  const { prefix, region, account: accountId } = environmentConfig(environment);
-  const service = (name: 'frontend' | 'backend' | 'worker') => ({ ...(name === 'frontend' ? {} : services[name]), name: `${prefix}-${name}` });
-  new SimulatedEcs(account, { region, accountId, clusters: { [prefix]: [service('frontend'), service('backend'), service('worker')] } });
-}
+import { SimulatedReplicationGroup } from '../simulated/elasticache.js';
+import { type Scenario, published, simulatedCluster } from './scenario.js';
 
 /**
  * A rotation whose services restart and nothing else: the database application user, the Django keys, the owners'
@@ -41,32 +31,6 @@ const restartAfterRotation = (
   },
 });
 
-/**
- * The replication group after setSecret's ROTATE: two tokens valid. Like ElastiCache it applies a change over a few
- * looks (`modifying`), refuses a change while one is under way, and refuses SET when no ROTATE left a second token.
- */
-function simulatedReplicationGroup(account: SimulatedAccount, id: string, refuseSet?: Error): void {
-  let tokens = 2;
-  let looksLeft = 0;
-  const elasticache = account.mock(ElastiCacheClient);
-  elasticache.on(DescribeReplicationGroupsCommand).callsFake(async () => {
-    if (looksLeft > 0 && --looksLeft === 0) tokens = 1;
-    return {
-      ReplicationGroups: [{
-        ReplicationGroupId: id, Status: looksLeft > 0 ? 'modifying' : 'available', AuthTokenEnabled: true, TransitEncryptionEnabled: true,
-        AuthTokenLastModifiedDate: new Date(), PendingModifiedValues: looksLeft > 0 ? { AuthTokenStatus: 'SETTING' } : {},
-      }],
-    };
-  });
-  elasticache.on(ModifyReplicationGroupCommand).callsFake(async (input: ModifyReplicationGroupCommandInput) => {
-    if (refuseSet) throw refuseSet;
-    if (looksLeft > 0) throw new InvalidReplicationGroupStateFault({ message: `Replication group ${id} is not in available state`, $metadata: {} });
-    if (input.AuthTokenUpdateStrategy === 'SET' && tokens < 2) throw new InvalidParameterValueException({ message: 'AuthTokenUpdateStrategy SET is allowed only after ROTATE', $metadata: {} });
-    looksLeft = 2;
-    return { ReplicationGroup: { ReplicationGroupId: id, Status: 'modifying' } };
-  });
-}
-
 const redisRotation = (name: string, description: string, expect: Scenario['expect'], refuseSet?: Error): Scenario => ({
   workflow: 'post-rotation',
   name,
@@ -91,7 +55,8 @@ const redisRotation = (name: string, description: string, expect: Scenario['expe
     const secrets = account.mock(SecretsManagerClient);
     secrets.on(DescribeSecretCommand).resolves({ VersionIdsToStages: { 'rehearsal-previous': ['AWSPREVIOUS'], 'rehearsal-version': ['AWSCURRENT'] } });
     secrets.on(GetSecretValueCommand).resolves({ VersionId: 'rehearsal-version', SecretString: 'RehearsalOnlyToken0123456789abcdef' });
-    simulatedReplicationGroup(account, `${prefix}-redis`, refuseSet);
+    // After setSecret's ROTATE: the previous and the new token are both valid.
+    new SimulatedReplicationGroup(account, { id: `${prefix}-redis`, tokens: ['rehearsal-previous-token', 'RehearsalOnlyToken0123456789abcdef'], modifyError: refuseSet });
     published(account);
     return {};
   },

@@ -32,6 +32,8 @@ export interface RecordedCall {
   /** Command name without `Command`: `DescribeDBInstances`. */
   readonly command: string;
   readonly input: unknown;
+  /** The simulated AWS refused it (the script threw): nothing was done. */
+  readonly refused?: boolean;
 }
 
 /** Sits between a caller and the simulated account: `send` forwards the call; not calling it means AWS never saw it. */
@@ -41,6 +43,7 @@ type Send = (this: unknown, command: unknown, ...rest: unknown[]) => Promise<unk
 
 export class SimulatedAccount {
   private readonly stubs = new Map<ClientClass, AnyStub>();
+  private readonly refusedInputs = new WeakSet<object>();
   private interceptor?: CallInterceptor;
   private readonly stubbedSends = new Map<ClientClass, Send>();
 
@@ -81,6 +84,11 @@ export class SimulatedAccount {
     };
   }
 
+  /** Marks a call's input as refused by the script (it answers with an error): the call log says nothing was done. */
+  refuse(input: object): void {
+    this.refusedInputs.add(input);
+  }
+
   /** Every call that reached the simulated account, in the order made, whatever the service. */
   calls(): RecordedCall[] {
     return [...this.stubs.entries()]
@@ -89,7 +97,7 @@ export class SimulatedAccount {
           const command = call.args[0] as { constructor: { name: string }; input: unknown };
           return {
             call,
-            recorded: { service: clientClass.name.replace(/Client$/, ''), command: command.constructor.name.replace(/Command$/, ''), input: command.input },
+            recorded: { service: clientClass.name.replace(/Client$/, ''), command: command.constructor.name.replace(/Command$/, ''), input: command.input, ...(this.refusedInputs.has(command.input as object) ? { refused: true } : {}) },
           };
         }),
       )
@@ -121,7 +129,7 @@ export class SimulatedAccount {
 export function publishedResults(account: SimulatedAccount): OpsResult[] {
   return account
     .calls()
-    .filter((call) => call.service === 'SNS' && call.command === 'Publish')
+    .filter((call) => call.service === 'SNS' && call.command === 'Publish' && !call.refused)
     .map((call) => opsResultSchema.parse(JSON.parse((call.input as { Message?: string }).Message ?? '{}')));
 }
 

@@ -7,8 +7,11 @@ import { SCENARIOS } from '../../rehearsal/scenarios/index.js';
  * each of its AWS calls, each Lambda fault (crash, timeout after the work) at each of its invocations. Every run must
  * keep the rules of rehearsal/fault-checks.ts; a failure lists each broken rule with the fault that broke it.
  */
+// A rotation's step failures are scenarios of their own (test/workflow/secret-rotation.test.ts): Secrets Manager does
+// not retry a failed step within the attempt, so a throttle in a step honestly fails the rotation, which these
+// rules (built for Step Functions' retries) would call a changed outcome.
 describe('fault injection', () => {
-  it.each(SCENARIOS.map((s) => [`${s.workflow} (${s.name})`, s] as const))('keeps %s truthful under every single fault', async (_name, scenario) => {
+  it.each(SCENARIOS.filter((s) => !s.rotation).map((s) => [`${s.workflow} (${s.name})`, s] as const))('keeps %s truthful under every single fault', async (_name, scenario) => {
     // Prepare
     const baseline = await rehearseWithFault(scenario, 'staging');
     const faults = faultsFor(baseline);
