@@ -20,6 +20,7 @@ import {
 } from './drill.js';
 import { type DrillState, type ReportSettings, buildReport, opsResultOf } from './report.js';
 import { ENVIRONMENTS } from '../../contracts/environments.js';
+import { releaseDrillLock } from '../lib/drill-lock.js';
 
 /**
  * The failover drill's task handler: one function, one `action` per step of the state machine. Each action is safe
@@ -48,12 +49,13 @@ const database = object<DatabaseProgress>('requestedAt');
 const cache = object<CacheProgress>('requestedAt');
 
 export const drillEventSchema = z.discriminatedUnion('action', [
-  z.object({ action: z.literal('checkPreconditions'), executionName: z.string().min(1), options: z.unknown() }),
+  z.object({ action: z.literal('checkPreconditions'), executionName: z.string().min(1), executionArn: z.string().min(1), startedAt: z.iso.datetime(), options: z.unknown() }),
   z.object({ action: z.literal('failOverDatabase'), plan }),
   z.object({ action: z.literal('checkDatabase'), plan, previous: database }),
   z.object({ action: z.literal('failOverCache'), plan }),
   z.object({ action: z.literal('checkCache'), plan, previous: cache }),
   z.object({ action: z.literal('probeApplication'), state: z.object({ application: z.custom<ApplicationProgress>().optional() }).loose() }),
+  z.object({ action: z.literal('releaseLock'), executionArn: z.string().min(1) }),
   z.object({ action: z.literal('writeReport'), state: z.record(z.string(), z.unknown()), executionName: z.string().min(1), executionArn: z.string().optional(), startedAt: z.iso.datetime() }),
 ]);
 
@@ -85,7 +87,7 @@ export async function runDrillAction(event: unknown, deps: FailoverDrillDependen
     case 'checkPreconditions': {
       const options = operatorOptions.safeParse(step.options ?? {});
       const given = options.success ? options.data : {};
-      const result = await checkPreconditions(clients, settings, given, step.executionName);
+      const result = await checkPreconditions(clients, settings, given, { arn: step.executionArn, startedAt: new Date(step.startedAt) });
       if (!options.success) {
         result.checks.unshift({ name: 'Input', passed: false, detail: options.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ') });
         return { ...result, passed: false };
@@ -102,6 +104,8 @@ export async function runDrillAction(event: unknown, deps: FailoverDrillDependen
       return checkCache(clients, settings, step.plan, step.previous);
     case 'probeApplication':
       return probeApplication(clients, settings, step.state.application);
+    case 'releaseLock':
+      return releaseDrillLock(clients.dynamodb, settings.lock, step.executionArn);
     case 'writeReport':
       return report(deps, step);
   }

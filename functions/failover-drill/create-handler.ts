@@ -1,8 +1,8 @@
 import { CloudWatchClient } from '@aws-sdk/client-cloudwatch';
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { ElastiCacheClient } from '@aws-sdk/client-elasticache';
 import { RDSClient } from '@aws-sdk/client-rds';
 import { S3Client } from '@aws-sdk/client-s3';
-import { SFNClient } from '@aws-sdk/client-sfn';
 import { SNSClient } from '@aws-sdk/client-sns';
 import * as z from 'zod';
 import { envField, readConfig } from '../lib/env.js';
@@ -19,7 +19,8 @@ const environmentSchema = z.object({
   ALARM_PREFIX: envField.text,
   ERROR_RATE_ALARMS: envField.list,
   ERROR_RATE_ALARM_MAX_MINUTES: envField.positiveInt,
-  DRILL_STATE_MACHINE_ARNS: envField.list,
+  DRILL_LOCK_TABLE: envField.text,
+  DRILL_LOCK_MAX_MINUTES: envField.positiveInt,
   MAINTENANCE_WINDOW: envField.text,
   DRILL_MAX_MINUTES: envField.positiveInt,
   DATABASE_WAIT_CAP_MINUTES: envField.positiveInt,
@@ -42,7 +43,7 @@ export function createHandler(overrides: HandlerOverrides<FailoverDrillDependenc
     rds: tracer.captureAWSv3Client(new RDSClient({})),
     elasticache: tracer.captureAWSv3Client(new ElastiCacheClient({})),
     cloudwatch: tracer.captureAWSv3Client(new CloudWatchClient({})),
-    sfn: tracer.captureAWSv3Client(new SFNClient({})),
+    dynamodb: tracer.captureAWSv3Client(new DynamoDBClient({})),
     s3: tracer.captureAWSv3Client(new S3Client({})),
     sns: tracer.captureAWSv3Client(new SNSClient({})),
     fetch: (url: string, init?: RequestInit) => fetch(url, init),
@@ -59,7 +60,7 @@ export function createHandler(overrides: HandlerOverrides<FailoverDrillDependenc
       alarmPrefix: env.ALARM_PREFIX,
       errorRateAlarms: env.ERROR_RATE_ALARMS,
       errorRateAlarmMaxMinutes: env.ERROR_RATE_ALARM_MAX_MINUTES,
-      drillStateMachineArns: env.DRILL_STATE_MACHINE_ARNS,
+      lock: { tableName: env.DRILL_LOCK_TABLE, maxMinutes: env.DRILL_LOCK_MAX_MINUTES },
       maintenanceWindow: env.MAINTENANCE_WINDOW,
       drillMaxMinutes: env.DRILL_MAX_MINUTES,
       databaseWaitCapMinutes: env.DATABASE_WAIT_CAP_MINUTES,
@@ -83,6 +84,7 @@ export function createHandler(overrides: HandlerOverrides<FailoverDrillDependenc
         applicationHealthySeconds: env.TARGET_APPLICATION_HEALTHY_SECONDS,
       },
       reportsBucket: env.REPORTS_BUCKET,
+      lockTableName: env.DRILL_LOCK_TABLE,
     },
     publish: (result) => publishOpsResult(sns, env.TOPIC_ARN, result),
   };

@@ -8,10 +8,11 @@ import {
   TestFailoverCommand,
 } from '@aws-sdk/client-elasticache';
 import { type DBInstance, DBInstanceNotFoundFault, DescribeDBInstancesCommand, InvalidDBInstanceStateFault, type RDSClient, RebootDBInstanceCommand } from '@aws-sdk/client-rds';
-import { ExecutionStatus, ListExecutionsCommand, type SFNClient } from '@aws-sdk/client-sfn';
+import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import type { DrillCheck } from '../lib/drill-report.js';
 import { type ProbeFetch, type ProbeProgress, probeHealth } from '../lib/health-probe.js';
 import { awsCall } from '../lib/transient-error.js';
+import { type DrillLockSettings, acquireDrillLock } from '../lib/drill-lock.js';
 import type { EnvironmentName } from '../../contracts/environments.js';
 
 /**
@@ -28,8 +29,8 @@ export interface FailoverDrillSettings {
   /** The error-rate alarms whose ALARM state, held too long, stops the drill. */
   readonly errorRateAlarms: readonly string[];
   readonly errorRateAlarmMaxMinutes: number;
-  /** Drills that must not overlap this one: this state machine and the restore drill's. */
-  readonly drillStateMachineArns: readonly string[];
+  /** The environment's drill lock: no other drill (restore, DR simulation) runs while this one does. */
+  readonly lock: DrillLockSettings;
   /** `ddd:hh24:mi-ddd:hh24:mi`, UTC. */
   readonly maintenanceWindow: string;
   /** The longest the drill can run: it must end before the maintenance window starts. */
@@ -43,7 +44,7 @@ export interface DrillClients {
   readonly rds: RDSClient;
   readonly elasticache: ElastiCacheClient;
   readonly cloudwatch: CloudWatchClient;
-  readonly sfn: SFNClient;
+  readonly dynamodb: DynamoDBClient;
   readonly fetch: ProbeFetch;
   readonly now: () => Date;
 }
@@ -60,6 +61,8 @@ export interface DrillPlan {
   readonly checks: DrillCheck[];
   readonly requestedBy?: string;
   readonly approvedBy?: string;
+  /** When the drill lock this execution took expires; absent when another drill holds it. */
+  readonly lockExpiresAt?: string;
   readonly database: { readonly instanceId: string; readonly zone?: string; readonly standbyZone?: string };
   readonly cache: { readonly replicationGroupId: string; readonly nodeGroupId?: string; readonly primary?: string; readonly replicas: string[] };
 }
@@ -160,20 +163,13 @@ export async function errorRateStop(clients: DrillClients, settings: FailoverDri
   return `error rate too high for too long: ${names.join(', ')}; limit ${settings.errorRateAlarmMaxMinutes} min`;
 }
 
-async function runningDrills(clients: DrillClients, settings: FailoverDrillSettings, ownExecutionName: string): Promise<string[]> {
-  const running = await Promise.all(
-    settings.drillStateMachineArns.map(async (stateMachineArn) => {
-      const { executions = [] } = await awsCall('listing running drills', () =>
-        clients.sfn.send(new ListExecutionsCommand({ stateMachineArn, statusFilter: ExecutionStatus.RUNNING, maxResults: 10 })),
-      );
-      return executions.filter((execution) => execution.name !== ownExecutionName).map((execution) => `${stateMachineArn.split(':').at(-1)}/${execution.name}`);
-    }),
-  );
-  return running.flat();
-}
-
 /** Every precondition, each reported; the drill acts only when all pass. */
-export async function checkPreconditions(clients: DrillClients, settings: FailoverDrillSettings, options: DrillOptions, executionName: string): Promise<DrillPlan> {
+export async function checkPreconditions(
+  clients: DrillClients,
+  settings: FailoverDrillSettings,
+  options: DrillOptions,
+  execution: { readonly arn: string; readonly startedAt: Date },
+): Promise<DrillPlan> {
   const checks: DrillCheck[] = [];
   const check = (name: string, passed: boolean, detail: string) => checks.push({ name, passed, detail });
 
@@ -215,8 +211,9 @@ export async function checkPreconditions(clients: DrillClients, settings: Failov
   const alarming = MetricAlarms.map((alarm) => alarm.AlarmName ?? '');
   check('No alarm in ALARM', alarming.length === 0, alarming.length === 0 ? `no ${settings.alarmPrefix}* alarm in ALARM` : `in ALARM: ${alarming.join(', ')}`);
 
-  const others = await runningDrills(clients, settings, executionName);
-  check('No other drill running', others.length === 0, others.length === 0 ? 'no failover or restore drill running' : `running: ${others.join(', ')}`);
+  // A conditional write, not a list of running executions: of two drills started together exactly one gets it.
+  const lock = await acquireDrillLock(clients.dynamodb, settings.lock, { owner: execution.arn, drill: 'failover-drill', startedAt: execution.startedAt }, clients.now());
+  check('No other drill running', lock.acquired, lock.acquired ? `this drill holds the drill lock until ${lock.expiresAt}` : lock.detail);
 
   const window = maintenanceWindowConflict(settings.maintenanceWindow, clients.now(), settings.drillMaxMinutes);
   check(
@@ -235,6 +232,7 @@ export async function checkPreconditions(clients: DrillClients, settings: Failov
     checks,
     requestedBy: options.requestedBy,
     approvedBy: options.approvedBy,
+    lockExpiresAt: lock.acquired ? lock.expiresAt : undefined,
     database: { instanceId: settings.databaseInstanceId, zone: database?.AvailabilityZone, standbyZone: database?.SecondaryAvailabilityZone },
     cache: { replicationGroupId: settings.replicationGroupId, nodeGroupId: roles.nodeGroupId, primary: roles.primary, replicas: roles.replicas },
   };

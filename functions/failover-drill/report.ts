@@ -4,6 +4,7 @@ import { type CaughtError, causeMessage } from '../lib/caught-error.js';
 import type { OpsResultInput } from '../../contracts/ops-result.js';
 import type { ApplicationProgress, CacheProgress, DatabaseProgress, DrillPlan } from './drill.js';
 import type { EnvironmentName } from '../../contracts/environments.js';
+import { type DrillLockRelease, drillLockLine } from '../lib/drill-lock.js';
 
 
 /** The state machine's data when the drill ends, whichever path it took. */
@@ -13,6 +14,8 @@ export interface DrillState {
   readonly cache?: CacheProgress;
   readonly application?: ApplicationProgress;
   readonly failure?: CaughtError;
+  readonly lockRelease?: DrillLockRelease;
+  readonly lockReleaseFailure?: CaughtError;
   readonly requestedBy?: string;
   readonly approvedBy?: string;
 }
@@ -24,6 +27,8 @@ export interface ReportSettings {
   readonly replicationGroupId: string;
   readonly consecutiveSuccesses: number;
   readonly targets: { readonly databaseFailoverSeconds: number; readonly cacheFailoverSeconds: number; readonly applicationHealthySeconds: number };
+  /** Where the drill lock lives (the remediation guardrails table). */
+  readonly lockTableName: string;
 }
 
 /** Where things are now (fresh from AWS when it answered). */
@@ -139,6 +144,10 @@ function timeline(state: DrillState, startedAt: string, finishedAt: string, endi
   return entries.filter((entry): entry is DrillTimelineEntry => Boolean(entry));
 }
 
+/** The drill lock as the release step left it. */
+const lockLine = (state: DrillState, settings: ReportSettings) =>
+  drillLockLine(state.lockRelease, state.lockReleaseFailure, { tableName: settings.lockTableName, region: settings.region, expiresAt: state.plan?.lockExpiresAt });
+
 /** Turns the drill's end state into its report: verdict, figures against targets, where things stand. */
 export function buildReport(
   state: DrillState,
@@ -154,7 +163,8 @@ export function buildReport(
   const failure = causeMessage(state.failure);
   const figures = measurements(state, settings);
   const missed = figures.filter((m) => m.passed === false);
-  const currentState = currentStateLines(state, settings, snapshot);
+  const lock = lockLine(state, settings);
+  const currentState = [...currentStateLines(state, settings, snapshot), lock];
   const phase = phaseOf(state);
 
   let outcome: DrillReport['outcome'];
@@ -186,6 +196,8 @@ export function buildReport(
     severity = 'info';
     summary = `Failover drill passed: ${figures.map((m) => `${m.name.toLowerCase()} ${m.value} ${m.unit} (target ${m.target})`).join(', ')}.`;
   }
+  // A lock left held stops the next drill: on-call reads it in the summary, whatever the outcome.
+  if (!state.lockRelease && !summary.includes(lock)) summary = `${summary} ${lock}`;
 
   return {
     workflow: 'failover-drill',
@@ -232,6 +244,7 @@ export function opsResultOf(report: DrillReport, state: DrillState, settings: Re
         ? [`Requested the test failover of ${settings.replicationGroupId}: read back primary ${snapshot.cache?.primary ?? 'unknown'} (was ${state.plan?.cache.primary ?? 'unknown'})`]
         : []),
     ...(application ? [`Probed ${application.url} ${application.attempts} times`] : []),
+    lockLine(state, settings),
     `Wrote the report to ${reportUrl}`,
   ];
   const nodeGroup = state.plan?.cache.nodeGroupId ?? '0001';
@@ -251,7 +264,7 @@ export function opsResultOf(report: DrillReport, state: DrillState, settings: Re
     durationSeconds: Math.max(0, Math.round((Date.parse(report.finishedAt) - Date.parse(report.startedAt)) / 1000)),
     measurements: [...report.measurements],
     actionsTaken,
-    howToUndo,
+    howToUndo: state.lockRelease ? howToUndo : `${howToUndo} ${lockLine(state, settings)}`,
     reportUrl,
     executionArn: report.executionArn,
     requestedBy: report.requestedBy,

@@ -1,3 +1,4 @@
+import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import type { RDSClient } from '@aws-sdk/client-rds';
 import type { S3Client } from '@aws-sdk/client-s3';
 import type pg from 'pg';
@@ -7,6 +8,7 @@ import { MetricUnit } from '@aws-lambda-powertools/metrics';
 import { logger, metrics } from '../lib/powertools.js';
 import { type DeletionProgress, type DrillConfig, type DrillPlan, type RestoreProgress, checkPreconditions, checkRestore, confirmDeletion, deleteDrillInstance, startRestore } from './drill.js';
 import { isTransient } from '../lib/transient-error.js';
+import { type DrillLockSettings, acquireDrillLock, releaseDrillLock } from '../lib/drill-lock.js';
 import { DrillError, classifyAwsError } from './errors.js';
 import { writeDrillReport } from '../lib/drill-report.js';
 import { type DrillState, type ReportSettings, buildReport, evidenceOf, opsResultOf } from './report.js';
@@ -21,6 +23,8 @@ import { ENVIRONMENTS } from '../../contracts/environments.js';
 export interface DrillDependencies {
   readonly rds: RDSClient;
   readonly s3: S3Client;
+  readonly dynamodb: DynamoDBClient;
+  readonly lock: DrillLockSettings;
   readonly config: DrillConfig;
   readonly report: ReportSettings;
   readonly verification: { readonly schema: string; readonly criticalTables: readonly string[]; readonly rowCountTolerancePercent: number };
@@ -42,12 +46,13 @@ const restoreProgress = z.custom<RestoreProgress>((value) => typeof value === 'o
 const deletionProgress = z.custom<DeletionProgress>((value) => typeof value === 'object' && value !== null && typeof (value as DeletionProgress).requestedAt === 'string');
 
 export const drillEventSchema = z.discriminatedUnion('action', [
-  z.object({ action: z.literal('checkPreconditions'), runningDrills: z.number().int().nonnegative(), executionName: z.string().min(1), startedAt: z.iso.datetime(), options: z.unknown() }),
+  z.object({ action: z.literal('checkPreconditions'), executionName: z.string().min(1), executionArn: z.string().min(1), startedAt: z.iso.datetime(), options: z.unknown() }),
   z.object({ action: z.literal('startRestore'), plan }),
   z.object({ action: z.literal('checkRestore'), plan, previous: restoreProgress }),
   z.object({ action: z.literal('verifyRestore'), plan, restored: restoreProgress }),
   z.object({ action: z.literal('deleteInstance'), instanceId: z.string().min(1), executionName: z.string().min(1) }),
   z.object({ action: z.literal('confirmDeletion'), instanceId: z.string().min(1), previous: deletionProgress }),
+  z.object({ action: z.literal('releaseLock'), executionArn: z.string().min(1) }),
   z.object({ action: z.literal('writeReport'), state: z.record(z.string(), z.unknown()), executionName: z.string().min(1), executionArn: z.string().optional(), startedAt: z.iso.datetime() }),
 ]);
 
@@ -107,8 +112,14 @@ export async function runDrillAction(event: unknown, deps: DrillDependencies): P
       if (options.data.environment && options.data.environment !== deps.config.environment) {
         throw new DrillError('InvalidInput', `This is the ${deps.config.environment} drill; it was asked to run for ${options.data.environment}.`);
       }
-      return checkPreconditions(deps.rds, deps.config, { runningDrills: step.runningDrills, executionName: step.executionName, startedAt: step.startedAt, options: options.data }, now);
+      // One drill at a time in the environment, by a conditional write: the second of two started together stops here.
+      const lock = await acquireDrillLock(deps.dynamodb, deps.lock, { owner: step.executionArn, drill: 'restore-drill', startedAt: new Date(step.startedAt) }, now);
+      if (!lock.acquired) throw new DrillError('PreconditionFailed', `Another drill of ${deps.config.environment} is running: ${lock.heldBy}${lock.heldByDrill ? ` (${lock.heldByDrill})` : ''} holds the drill lock until ${lock.expiresAt ?? 'it ends'}; this drill created nothing`);
+      const plan = await checkPreconditions(deps.rds, deps.config, { executionName: step.executionName, startedAt: step.startedAt, options: options.data }, now);
+      return { ...plan, lockExpiresAt: lock.expiresAt };
     }
+    case 'releaseLock':
+      return releaseDrillLock(deps.dynamodb, deps.lock, step.executionArn);
     case 'startRestore':
       return startRestore(deps.rds, deps.config, step.plan, now);
     case 'checkRestore':

@@ -1,3 +1,4 @@
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DescribeDBInstancesCommand, RDSClient } from '@aws-sdk/client-rds';
 import { S3Client } from '@aws-sdk/client-s3';
 import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
@@ -30,13 +31,16 @@ const environmentSchema = z.object({
   POLL_MAX_SECONDS: envField.positiveInt,
   RESTORE_WAIT_CAP_MINUTES: envField.positiveInt,
   DELETE_WAIT_CAP_MINUTES: envField.positiveInt,
+  DRILL_LOCK_TABLE: envField.text,
+  DRILL_LOCK_MAX_MINUTES: envField.positiveInt,
 });
 
 /** The handler with its configuration and clients: Lambda's environment and real clients unless `overrides` gives others. */
-export function createHandler(overrides: HandlerOverrides<{ readonly rds: RDSClient; readonly s3: S3Client; readonly secrets: SecretsManagerClient; readonly sns: SNSClient; readonly now: () => Date }> = {}) {
+export function createHandler(overrides: HandlerOverrides<{ readonly rds: RDSClient; readonly s3: S3Client; readonly dynamodb: DynamoDBClient; readonly secrets: SecretsManagerClient; readonly sns: SNSClient; readonly now: () => Date }> = {}) {
   const env = readConfig(environmentSchema, overrides.environment);
-  const { rds, s3, secrets, sns, now } = {
+  const { rds, s3, dynamodb, secrets, sns, now } = {
     rds: tracer.captureAWSv3Client(new RDSClient({})),
+    dynamodb: tracer.captureAWSv3Client(new DynamoDBClient({})),
     s3: tracer.captureAWSv3Client(new S3Client({})),
     secrets: tracer.captureAWSv3Client(new SecretsManagerClient({})),
     sns: tracer.captureAWSv3Client(new SNSClient({})),
@@ -54,6 +58,8 @@ export function createHandler(overrides: HandlerOverrides<{ readonly rds: RDSCli
   const dependencies: DrillDependencies = {
     rds,
     s3,
+    dynamodb,
+    lock: { tableName: env.DRILL_LOCK_TABLE, maxMinutes: env.DRILL_LOCK_MAX_MINUTES },
     config: {
       environment: env.ENVIRONMENT,
       region: env.AWS_REGION,
@@ -66,7 +72,7 @@ export function createHandler(overrides: HandlerOverrides<{ readonly rds: RDSCli
       restoreWaitCapMinutes: env.RESTORE_WAIT_CAP_MINUTES,
       deleteWaitCapMinutes: env.DELETE_WAIT_CAP_MINUTES,
     },
-    report: { environment: env.ENVIRONMENT, region: env.AWS_REGION, rtoMinutes: env.RTO_MINUTES, rpoMinutes: env.RPO_MINUTES, rowCountTolerancePercent: env.ROW_COUNT_TOLERANCE_PERCENT, reportsBucket: env.REPORTS_BUCKET },
+    report: { environment: env.ENVIRONMENT, region: env.AWS_REGION, rtoMinutes: env.RTO_MINUTES, rpoMinutes: env.RPO_MINUTES, rowCountTolerancePercent: env.ROW_COUNT_TOLERANCE_PERCENT, reportsBucket: env.REPORTS_BUCKET, lockTableName: env.DRILL_LOCK_TABLE },
     verification: { schema: env.DRILL_SCHEMA, criticalTables: env.CRITICAL_TABLES, rowCountTolerancePercent: env.ROW_COUNT_TOLERANCE_PERCENT },
     // Master credentials are read per connection, and a restored instance may hold the password from before the last
     // rotation: connectAsMaster tries AWSCURRENT, then AWSPENDING and AWSPREVIOUS.

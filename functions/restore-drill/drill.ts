@@ -50,6 +50,8 @@ export interface DrillPlan {
   readonly startedAt: string;
   readonly checkedAt: string;
   readonly requestedBy?: string;
+  /** When the drill lock this execution holds expires. */
+  readonly lockExpiresAt?: string;
 }
 
 /** A polling loop's state: carried from one check to the next through the state machine. */
@@ -124,18 +126,15 @@ function assertDrillInstance(config: DrillConfig, instanceId: string): void {
 }
 
 /**
- * Preconditions: this is the only running drill of the environment and the source is available.
- * Nothing is created here; a failure ends the drill before anything exists.
+ * Preconditions (the drill lock is already taken): the source is available. Nothing is created here; a failure ends
+ * the drill before anything exists.
  */
 export async function checkPreconditions(
   rds: RDSClient,
   config: DrillConfig,
-  input: { runningDrills: number; executionName: string; startedAt: string; options: DrillOptions },
+  input: { executionName: string; startedAt: string; options: DrillOptions },
   now: Date,
 ): Promise<DrillPlan> {
-  if (input.runningDrills > 1) {
-    throw new DrillError('PreconditionFailed', `Another restore drill of ${config.environment} is running (${input.runningDrills} executions running); this one does nothing.`);
-  }
   const source = await describe(rds, config.sourceInstanceId);
   if (!source) throw new DrillError('PreconditionFailed', `The source instance ${config.sourceInstanceId} does not exist.`);
   if (source.DBInstanceStatus !== 'available') {

@@ -4,6 +4,7 @@ import type { DrillMeasurement, DrillReport as Evidence } from '../lib/drill-rep
 import { type DeletionProgress, type DrillPlan, type RestoreProgress, manualDeleteCommand } from './drill.js';
 import type { VerificationOutcome } from './verify.js';
 import type { EnvironmentName } from '../../contracts/environments.js';
+import { type DrillLockRelease, drillLockLine } from '../lib/drill-lock.js';
 
 
 /** The state machine's data when the drill ends, whichever path it took. */
@@ -14,6 +15,8 @@ export interface DrillState {
   readonly deletion?: DeletionProgress;
   readonly failure?: CaughtError;
   readonly cleanupFailure?: CaughtError;
+  readonly lockRelease?: DrillLockRelease;
+  readonly lockReleaseFailure?: CaughtError;
   readonly requestedBy?: string;
 }
 
@@ -25,6 +28,8 @@ export interface ReportSettings {
   /** How far apart the restored and the source row counts may be. */
   readonly rowCountTolerancePercent: number;
   readonly reportsBucket: string;
+  /** Where the drill lock lives (the remediation guardrails table). */
+  readonly lockTableName: string;
 }
 
 export interface TimelineEntry {
@@ -55,6 +60,9 @@ export interface DrillReport {
   readonly manualDeleteCommand?: string;
   /** What the drill created and what became of it. */
   readonly cleanedUp: string[];
+  /** The drill lock, as its release left it. */
+  readonly lock: string;
+  readonly lockReleased: boolean;
   readonly timeline: TimelineEntry[];
 }
 
@@ -168,6 +176,10 @@ export function buildReport(
     summary = `Restored the latest backup to ${instanceId}, verified ${state.verification?.tables.length ?? 0} tables, deleted it. RTO ${rtoMinutes} min (target ${settings.rtoMinutes}), data-loss window ${dataLossMinutes ?? 0} min (target ${settings.rpoMinutes}).`;
   }
 
+  const lock = drillLockLine(state.lockRelease, state.lockReleaseFailure, { tableName: settings.lockTableName, region: settings.region, expiresAt: state.drill?.lockExpiresAt });
+  // A lock left held stops the next drill: on-call reads it in the summary, whatever the outcome.
+  if (!state.lockRelease) summary = `${summary} ${lock}`;
+
   return {
     workflow: 'restore-drill',
     environment: settings.environment,
@@ -189,6 +201,8 @@ export function buildReport(
     orphan,
     manualDeleteCommand: orphan && instanceId ? manualDeleteCommand(instanceId, settings.region) : undefined,
     cleanedUp: cleanupLines(state, instanceId, created, orphan, settings.region),
+    lock,
+    lockReleased: state.lockRelease !== undefined,
     timeline: timeline(state, execution.startedAt, finished, failedAt, failure),
   };
 }
@@ -216,8 +230,12 @@ export function opsResultOf(report: DrillReport, reportUrl: string): OpsResultIn
     ...(created ? [`Restored ${report.sourceInstance} at its latest restorable time to ${report.drillInstance}`] : []),
     ...(report.verification ? ['Verified schema, tables, row counts and newest writes with SQL'] : []),
     ...(created ? [report.orphan ? `Tried to delete ${report.drillInstance}: it still exists` : `Deleted ${report.drillInstance} (no final snapshot, no retained backups)`] : []),
+    report.lock,
     `Wrote the report to ${reportUrl}`,
   ];
+  const undo = report.orphan
+    ? `Delete the orphan by hand: ${report.manualDeleteCommand}`
+    : 'Nothing to undo: the drill changes nothing of the source and deletes what it created. Runbook: docs/runbooks/restore-drill.md';
   return {
     kind: 'OpsResult',
     workflow: 'restore-drill',
@@ -230,9 +248,7 @@ export function opsResultOf(report: DrillReport, reportUrl: string): OpsResultIn
     durationSeconds: Math.max(0, Math.round((Date.parse(report.finishedAt) - Date.parse(report.startedAt)) / 1000)),
     measurements,
     actionsTaken,
-    howToUndo: report.orphan
-      ? `Delete the orphan by hand: ${report.manualDeleteCommand}`
-      : 'Nothing to undo: the drill changes nothing of the source and deletes what it created. Runbook: docs/runbooks/restore-drill.md',
+    howToUndo: report.lockReleased ? undo : `${undo} ${report.lock}`,
     reportUrl,
     executionArn: report.executionArn,
     requestedBy: requestedByOf(report),
@@ -276,6 +292,7 @@ export function evidenceOf(report: DrillReport): Evidence {
           ? `${report.drillInstance} was deleted (no final snapshot, no retained backups)`
           : 'Nothing was created',
       `The source ${report.sourceInstance ?? 'database'} was only read`,
+      report.lock,
     ],
     cleanedUp: report.cleanedUp,
   };

@@ -43,7 +43,16 @@ export class OpsTable extends dynamodb.Table {
 
   /** Single-item actions (`dynamodb:GetItem`, ...) and the key only through DynamoDB: narrower than grantReadWriteData. */
   grantItemActions(grantee: iam.IGrantable, ...actions: string[]): void {
-    grantee.grantPrincipal.addToPrincipalPolicy(new iam.PolicyStatement({ actions, resources: [this.tableArn] }));
+    this.grantActions(grantee, actions);
+  }
+
+  /** Single-item actions on the items of one partition key only (`dynamodb:LeadingKeys`), e.g. the drill lock. */
+  grantKeyActions(grantee: iam.IGrantable, key: string, ...actions: string[]): void {
+    this.grantActions(grantee, actions, { 'ForAllValues:StringEquals': { 'dynamodb:LeadingKeys': [key] } });
+  }
+
+  private grantActions(grantee: iam.IGrantable, actions: string[], conditions?: Record<string, unknown>): void {
+    grantee.grantPrincipal.addToPrincipalPolicy(new iam.PolicyStatement({ actions, resources: [this.tableArn], conditions }));
     const writes = actions.some((action) => action !== 'dynamodb:GetItem');
     grantee.grantPrincipal.addToPrincipalPolicy(
       new iam.PolicyStatement({

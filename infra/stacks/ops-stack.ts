@@ -133,6 +133,17 @@ export class OpsStack extends Stack {
       topic,
       logsKey: network.logsKey,
     });
+    const scalingOverride = new ScalingOverride(this, 'ScalingOverride', { config, ...opsNetwork, topic, logsKey: network.logsKey, approvalGate });
+    const remediation = new AlarmRemediation(this, 'AlarmRemediation', {
+      config,
+      ...opsNetwork,
+      topic,
+      scalingOverride: scalingOverride.stateMachine,
+      encryptionKey: this.opsKey,
+      logsKey: network.logsKey,
+    });
+    // The drills' lock is an item of the remediation guardrails table (locks and cooldowns, TTL, conditional writes).
+    const lockTable = remediation.table;
     new RestoreDrill(this, 'RestoreDrill', {
       config,
       vpc: network.vpc,
@@ -145,6 +156,7 @@ export class OpsStack extends Stack {
       dataKey: data.encryptionKey,
       topic,
       logsKey: network.logsKey,
+      lockTable,
     });
     new DrillSweeper(this, 'DrillSweeper', { config, ...opsNetwork, topic, logsKey: network.logsKey });
     new PostRotation(this, 'PostRotation', {
@@ -162,16 +174,7 @@ export class OpsStack extends Stack {
       topic,
       logsKey: network.logsKey,
     });
-    new FailoverDrill(this, 'FailoverDrill', { config, ...opsNetwork, topic, dataKey: data.encryptionKey, logsKey: network.logsKey, approvalGate });
-    const scalingOverride = new ScalingOverride(this, 'ScalingOverride', { config, ...opsNetwork, topic, logsKey: network.logsKey, approvalGate });
-    new AlarmRemediation(this, 'AlarmRemediation', {
-      config,
-      ...opsNetwork,
-      topic,
-      scalingOverride: scalingOverride.stateMachine,
-      encryptionKey: this.opsKey,
-      logsKey: network.logsKey,
-    });
+    new FailoverDrill(this, 'FailoverDrill', { config, ...opsNetwork, topic, dataKey: data.encryptionKey, logsKey: network.logsKey, approvalGate, lockTable });
 
     new Rollback(this, 'Rollback', { config, ...opsNetwork, topic, logsKey: network.logsKey, approvalGate });
     new SmokeTest(this, 'SmokeTest', { config, ...opsNetwork, topic, targetGroups: props.edge.targetGroups, logsKey: network.logsKey });

@@ -1,5 +1,4 @@
 import { Duration } from 'aws-cdk-lib';
-import * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
 import type * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as events from 'aws-cdk-lib/aws-events';
 import * as targets from 'aws-cdk-lib/aws-events-targets';
@@ -79,7 +78,7 @@ export class AlarmRemediation extends Construct {
   public readonly function: OpsFunction;
   public readonly startFunction: OpsFunction;
   public readonly stateMachine: sfn.StateMachine;
-  public readonly table: dynamodb.Table;
+  public readonly table: OpsTable;
   private readonly config: EnvironmentConfig;
 
   constructor(scope: Construct, id: string, props: AlarmRemediationProps) {

@@ -7,11 +7,12 @@ import * as schedulerTargets from 'aws-cdk-lib/aws-scheduler-targets';
 import type * as sns from 'aws-cdk-lib/aws-sns';
 import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import { Construct } from 'constructs';
-import { stateMachineArn } from '../../functions/lib/workflows.js';
 import { type EnvironmentConfig } from '../config.js';
 import { SERVICES } from '../../contracts/environments.js';
 import { healthProbeUrl } from '../constructs/health-probe.js';
+import { RELEASE_DRILL_LOCK, bindDrillLock, releaseDrillLockStep } from '../constructs/drill-lock.js';
 import { OpsFunction } from '../constructs/ops-function.js';
+import type { OpsTable } from '../constructs/ops-table.js';
 import { OpsLambdaStep, catchTo } from '../constructs/ops-lambda-step.js';
 import { OpsStateMachine } from '../constructs/ops-state-machine.js';
 import { acknowledge, acknowledgeWorkflowFindings } from '../nag/acknowledge.js';
@@ -29,6 +30,8 @@ export interface FailoverDrillProps {
   readonly logsKey: kms.IKey;
   /** Verifies a second person's approval first, where the config says this workflow needs one. */
   readonly approvalGate?: ApprovalGate;
+  /** Holds the environment's drill lock: one drill at a time. */
+  readonly lockTable: OpsTable;
 }
 
 /** Names of the states, as an operator reads them in the console and the tests assert them. */
@@ -44,6 +47,7 @@ export const FAILOVER_DRILL_STATES = {
   checkCache: 'Check the cache',
   cacheFailedOver: 'Cache failed over?',
   probe: 'Probe application health',
+  releaseLock: RELEASE_DRILL_LOCK,
   healthy: 'Application healthy?',
   waitProbe: 'Wait before the next probe',
   report: 'Write drill report',
@@ -95,10 +99,6 @@ export class FailoverDrill extends Construct {
           .map((service) => `${config.prefix}-${service}-high-error-rate`)
           .join(','),
         ERROR_RATE_ALARM_MAX_MINUTES: String(drill.errorRateAlarmMaxMinutes),
-        DRILL_STATE_MACHINE_ARNS: [
-          stateMachineArn(config.region, config.account, config.prefix, 'failover-drill'),
-          stateMachineArn(config.region, config.account, config.prefix, 'restore-drill'),
-        ].join(','),
         MAINTENANCE_WINDOW: config.database.preferredMaintenanceWindow,
         DRILL_MAX_MINUTES: String(drillMaxMinutes(config)),
         DATABASE_WAIT_CAP_MINUTES: String(drill.databaseWaitCapMinutes),
@@ -114,13 +114,16 @@ export class FailoverDrill extends Construct {
       },
     });
     this.grant(props);
+    // Every wait is capped below this; the margin covers retries and the report.
+    const timeout = Duration.minutes(drillMaxMinutes(config) + 20);
+    // The lock lives as long as the drill can: it never outlives the execution that took it.
+    bindDrillLock(this.function, props.lockTable, timeout);
 
     this.stateMachine = new OpsStateMachine(this, 'StateMachine', {
       config,
       workflow: 'failover-drill',
       definition: this.definition(props.approvalGate),
-      // Every wait is capped below this; the margin covers retries and the report.
-      timeout: Duration.minutes(drillMaxMinutes(config) + 20),
+      timeout,
       logsKey: props.logsKey,
     });
 
@@ -151,12 +154,6 @@ export class FailoverDrill extends Construct {
       }),
     );
     fn.addToRolePolicy(new iam.PolicyStatement({ actions: ['cloudwatch:DescribeAlarms'], resources: [`arn:aws:cloudwatch:${at}:alarm:${config.prefix}-*`] }));
-    fn.addToRolePolicy(
-      new iam.PolicyStatement({
-        actions: ['states:ListExecutions'],
-        resources: [stateMachineArn(config.region, config.account, config.prefix, 'failover-drill'), stateMachineArn(config.region, config.account, config.prefix, 'restore-drill')],
-      }),
-    );
     fn.addToRolePolicy(new iam.PolicyStatement({ actions: ['s3:PutObject'], resources: [`arn:aws:s3:::${config.prefix}-backups-${config.account}/drills/failover-drill/*`] }));
     fn.addToRolePolicy(
       new iam.PolicyStatement({
@@ -201,6 +198,8 @@ export class FailoverDrill extends Construct {
     const failed = new sfn.Fail(this, S.failed, { error: 'DrillFailed', causePath: sfn.JsonPath.stringAt('$.report.summary') });
     // No result reached on-call: the execution fails with why, and its alarm tells them.
     catchTo(report, new sfn.Fail(this, S.reportNotWritten, { error: 'DrillReportFailed', causePath: sfn.JsonPath.stringAt('$.reportFailure.Cause') }), '$.reportFailure');
+    // Every path releases the drill lock before it reports.
+    const release = releaseDrillLockStep(this, this.function, report);
     report.next(
       new sfn.Choice(this, S.passed)
         .when(sfn.Condition.stringEquals('$.report.outcome', 'succeeded'), new sfn.Succeed(this, S.succeeded))
@@ -214,8 +213,8 @@ export class FailoverDrill extends Construct {
     waitProbe.next(probe);
     probe.next(
       new sfn.Choice(this, S.healthy)
-        .when(sfn.Condition.booleanEquals('$.application.healthy', true), report)
-        .when(sfn.Condition.isPresent('$.application.stopReason'), report)
+        .when(sfn.Condition.booleanEquals('$.application.healthy', true), release)
+        .when(sfn.Condition.isPresent('$.application.stopReason'), release)
         .otherwise(waitProbe),
     );
 
@@ -229,7 +228,7 @@ export class FailoverDrill extends Construct {
     checkCache.next(
       new sfn.Choice(this, S.cacheFailedOver)
         .when(sfn.Condition.booleanEquals('$.cache.failedOver', true), probe)
-        .when(sfn.Condition.isPresent('$.cache.stopReason'), report)
+        .when(sfn.Condition.isPresent('$.cache.stopReason'), release)
         .otherwise(waitCache),
     );
 
@@ -242,19 +241,25 @@ export class FailoverDrill extends Construct {
     checkDatabase.next(
       new sfn.Choice(this, S.databaseFailedOver)
         .when(sfn.Condition.booleanEquals('$.database.failedOver', true), failOverCache)
-        .when(sfn.Condition.isPresent('$.database.stopReason'), report)
+        .when(sfn.Condition.isPresent('$.database.stopReason'), release)
         .otherwise(waitDatabase),
     );
 
     const preconditions = step(
       S.preconditions,
-      { action: 'checkPreconditions', executionName: sfn.JsonPath.stringAt('$$.Execution.Name'), options: sfn.JsonPath.objectAt('$') },
+      {
+        action: 'checkPreconditions',
+        executionName: sfn.JsonPath.stringAt('$$.Execution.Name'),
+        executionArn: sfn.JsonPath.stringAt('$$.Execution.Id'),
+        startedAt: sfn.JsonPath.stringAt('$$.Execution.StartTime'),
+        options: sfn.JsonPath.objectAt('$'),
+      },
       '$.plan',
     );
     for (const task of [preconditions, failOverDatabase, checkDatabase, failOverCache, checkCache, probe]) {
-      catchTo(task, report, '$.failure');
+      catchTo(task, release, '$.failure');
     }
-    const drillChain = preconditions.next(new sfn.Choice(this, S.preconditionsMet).when(sfn.Condition.booleanEquals('$.plan.passed', true), failOverDatabase).otherwise(report));
+    const drillChain = preconditions.next(new sfn.Choice(this, S.preconditionsMet).when(sfn.Condition.booleanEquals('$.plan.passed', true), failOverDatabase).otherwise(release));
     return approvalGate?.guards('failover-drill') ? approvalGate.firstState(this, 'failover-drill').next(drillChain) : drillChain;
   }
 }

@@ -9,11 +9,11 @@ import * as schedulerTargets from 'aws-cdk-lib/aws-scheduler-targets';
 import type * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import type * as sns from 'aws-cdk-lib/aws-sns';
 import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
-import * as tasks from 'aws-cdk-lib/aws-stepfunctions-tasks';
 import { Construct } from 'constructs';
-import { stateMachineArn } from '../../functions/lib/workflows.js';
 import type { EnvironmentConfig } from '../config.js';
+import { RELEASE_DRILL_LOCK, bindDrillLock, releaseDrillLockStep } from '../constructs/drill-lock.js';
 import { OpsFunction } from '../constructs/ops-function.js';
+import type { OpsTable } from '../constructs/ops-table.js';
 import { OpsLambdaStep, catchTo } from '../constructs/ops-lambda-step.js';
 import { OpsStateMachine } from '../constructs/ops-state-machine.js';
 import { acknowledge, acknowledgeWorkflowFindings } from '../nag/acknowledge.js';
@@ -36,7 +36,12 @@ export interface RestoreDrillProps {
   readonly topic: sns.ITopic;
   /** Encrypts log groups and dead-letter queues. */
   readonly logsKey: kms.IKey;
+  /** Holds the environment's drill lock: one drill at a time. */
+  readonly lockTable: OpsTable;
 }
+
+/** Longer than the longest path (restore cap + deletion retries + deletion cap); the sweeper catches the rest. */
+const TIMEOUT = Duration.hours(12);
 
 /** Polling: first wait, longest wait (the wait grows by half each time in between). */
 const POLL_INITIAL_SECONDS = 60;
@@ -46,7 +51,6 @@ const DELETE_WAIT_CAP_MINUTES = 60;
 
 /** Names of the states, as an operator reads them in the console and the tests assert them. */
 export const RESTORE_DRILL_STATES = {
-  countRunning: 'Count running drills',
   preconditions: 'Check preconditions',
   startRestore: 'Start restore',
   waitRestore: 'Wait for restored instance',
@@ -59,6 +63,7 @@ export const RESTORE_DRILL_STATES = {
   waitDeletion: 'Wait for deletion',
   confirmDeletion: 'Confirm drill instance deleted',
   deletionTooLong: 'Deletion took too long',
+  releaseLock: RELEASE_DRILL_LOCK,
   report: 'Write drill report',
   passed: 'Drill passed?',
   succeeded: 'Drill passed',
@@ -114,13 +119,14 @@ export class RestoreDrill extends Construct {
       },
     });
     this.grant(props, drillPrefix);
+    // The lock lives as long as the drill can: it never outlives the execution that took it.
+    bindDrillLock(this.function, props.lockTable, TIMEOUT);
 
     this.stateMachine = new OpsStateMachine(this, 'StateMachine', {
       config,
       workflow: 'restore-drill',
       definition: this.definition(),
-      // Longer than the longest path (restore cap + deletion retries + deletion cap); the sweeper catches the rest.
-      timeout: Duration.hours(12),
+      timeout: TIMEOUT,
       logsKey: props.logsKey,
     });
 
@@ -199,6 +205,8 @@ export class RestoreDrill extends Construct {
     report.addRetry(OpsLambdaStep.REPORT_RETRY);
     const failed = new sfn.Fail(this, S.failed, { error: 'DrillFailed', causePath: sfn.JsonPath.stringAt('$.report.summary') });
     catchTo(report, new sfn.Fail(this, S.reportNotWritten, { error: 'DrillReportFailed', causePath: sfn.JsonPath.stringAt('$.reportFailure.Cause') }), '$.reportFailure');
+    // Every path releases the drill lock before it reports.
+    const release = releaseDrillLockStep(this, this.function, report);
     report.next(
       new sfn.Choice(this, S.passed)
         .when(sfn.Condition.stringEquals('$.report.outcome', 'succeeded'), new sfn.Succeed(this, S.succeeded))
@@ -213,14 +221,14 @@ export class RestoreDrill extends Construct {
     // 15 min apart), then the report names the orphan and the command that deletes it.
     deleteInstance.addRetry({ errors: ['InstanceNotDeletableYet'], interval: Duration.seconds(60), maxAttempts: 6, backoffRate: 2, maxDelay: Duration.minutes(15), jitterStrategy: sfn.JitterType.FULL });
     const confirm = step(S.confirmDeletion, { action: 'confirmDeletion', instanceId: drillInstance, previous: sfn.JsonPath.objectAt('$.deletion') }, '$.deletion');
-    catchTo([deleteInstance, confirm], report, '$.cleanupFailure');
+    catchTo([deleteInstance, confirm], release, '$.cleanupFailure');
     const deletionTooLong = new sfn.Pass(this, S.deletionTooLong, {
       result: sfn.Result.fromObject({ Error: 'DeletionWaitCapReached', Cause: `The drill instance was still not deleted after ${DELETE_WAIT_CAP_MINUTES} minutes.` }),
       resultPath: '$.cleanupFailure',
-    }).next(report);
+    }).next(release);
     const waitDeletion = new sfn.Wait(this, S.waitDeletion, { time: sfn.WaitTime.secondsPath('$.deletion.nextWaitSeconds') });
     const gone = new sfn.Choice(this, S.gone)
-      .when(sfn.Condition.booleanEquals('$.deletion.gone', true), report)
+      .when(sfn.Condition.booleanEquals('$.deletion.gone', true), release)
       .when(sfn.Condition.booleanEquals('$.deletion.capReached', true), deletionTooLong)
       .otherwise(waitDeletion);
     waitDeletion.next(confirm);
@@ -248,30 +256,19 @@ export class RestoreDrill extends Construct {
     );
     verify.next(deleteInstance);
 
-    const countRunning = new tasks.CallAwsService(this, S.countRunning, {
-      service: 'sfn',
-      action: 'listExecutions',
-      iamAction: 'states:ListExecutions',
-      iamResources: [stateMachineArn(this.config.region, this.config.account, this.config.prefix, 'restore-drill')],
-      parameters: { StateMachineArn: sfn.JsonPath.stringAt('$$.StateMachine.Id'), StatusFilter: 'RUNNING', MaxResults: 10 },
-      resultSelector: { count: sfn.JsonPath.arrayLength(sfn.JsonPath.listAt('$.Executions')) },
-      resultPath: '$.running',
-    });
-    // A read: any failure is worth two more tries.
-    countRunning.addRetry({ errors: ['States.TaskFailed'], interval: Duration.seconds(5), maxAttempts: 2, backoffRate: 2, jitterStrategy: sfn.JitterType.FULL });
     const preconditions = step(
       S.preconditions,
       {
         action: 'checkPreconditions',
-        runningDrills: sfn.JsonPath.numberAt('$.running.count'),
         executionName: sfn.JsonPath.stringAt('$$.Execution.Name'),
+        executionArn: sfn.JsonPath.stringAt('$$.Execution.Id'),
         startedAt: sfn.JsonPath.stringAt('$$.Execution.StartTime'),
         options: sfn.JsonPath.objectAt('$'),
       },
       '$.drill',
     );
-    catchTo([countRunning, preconditions], report, '$.failure');
-    return countRunning.next(preconditions).next(startRestore);
+    catchTo(preconditions, release, '$.failure');
+    return preconditions.next(startRestore);
   }
 
   private acknowledgeFindings(): void {

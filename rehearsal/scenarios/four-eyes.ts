@@ -24,11 +24,18 @@ export function approvedInput(workflow: WorkflowName, environment: EnvironmentNa
  * The approval path's record of that approval in the simulated approvals table (conditional writes evaluated), the
  * roster naming both people, and the audit trail: what the workflow's first state verifies.
  */
-export function recordApproval(account: SimulatedAccount, workflow: WorkflowName, environment: EnvironmentName, input: Record<string, unknown>, at: Date = new Date()): void {
+export function recordApproval(
+  account: SimulatedAccount,
+  workflow: WorkflowName,
+  environment: EnvironmentName,
+  input: Record<string, unknown>,
+  at: Date = new Date(),
+  dynamodb: SimulatedDynamoDb = new SimulatedDynamoDb(account),
+): void {
   if (!needsTwo(workflow, environment)) return;
   const { prefix } = environmentConfig(environment);
   const now = Math.floor(at.getTime() / 1000);
-  new SimulatedDynamoDb(account).seed(`${prefix}-slack-approvals`, {
+  dynamodb.seed(`${prefix}-slack-approvals`, {
     id: { S: `approval#${REHEARSAL_APPROVAL}` },
     status: { S: 'approved' },
     workflow: { S: workflow },

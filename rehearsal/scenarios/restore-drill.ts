@@ -2,6 +2,7 @@ import { PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import { GetSecretValueCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { environmentConfig } from '../../infra/config.js';
 import { SimulatedRds, rdsInstance } from '../simulated/account.js';
+import { SimulatedDynamoDb } from '../simulated/dynamodb.js';
 import { type SimulatedDatabase, simulatePostgres } from '../simulated/postgres.js';
 import { type Scenario, minutesAgo, published } from './scenario.js';
 
@@ -45,6 +46,8 @@ function restoreDrill(name: string, description: string, expect: Scenario['expec
         SecretString: JSON.stringify({ engine: 'postgres', host: host(`${prefix}-db`), port: 5432, username: 'financehub_admin', password: 'rehearsal-only', dbname: 'financehub', ssl: false }),
       });
       account.mock(S3Client).on(PutObjectCommand).resolves({});
+      // The drill lock: a conditional write to the remediation guardrails table.
+      new SimulatedDynamoDb(account);
       published(account);
       return { undo: () => postgres.restore() };
     },
@@ -52,7 +55,7 @@ function restoreDrill(name: string, description: string, expect: Scenario['expec
 }
 
 export const restoreDrillScenarios: readonly Scenario[] = [
-  restoreDrill('passing', 'restore to a temporary instance, verify 3 tables against the replica, delete it', 'SUCCEEDED', applicationData),
+  restoreDrill('passing', 'take the drill lock, restore to a temporary instance, verify 3 tables against the replica, delete it, release the lock', 'SUCCEEDED', applicationData),
   restoreDrill('data-loss', 'the restored ledger is 23 minutes behind the source: the drill fails and still deletes its instance', 'FAILED', () => {
     const data = applicationData();
     return { schemas: { public: { ...data.schemas.public, ledger_transaction: { rows: 50_000, timestamps: { created_at: [minutesAgo(60), minutesAgo(31)] } } } } };

@@ -61,9 +61,9 @@ export class SimulatedAccount {
 
   /**
    * Puts `interceptor` in front of every client of the account, mocked now or later: the fault harness decides there
-   * whether a call reaches the simulated AWS and what the caller sees.
+   * whether a call reaches the simulated AWS and what the caller sees. Without one, calls go straight through again.
    */
-  intercept(interceptor: CallInterceptor): void {
+  intercept(interceptor?: CallInterceptor): void {
     this.interceptor = interceptor;
     for (const clientClass of this.stubs.keys()) this.wrap(clientClass);
   }
@@ -110,9 +110,12 @@ export class SimulatedAccount {
     return this.calls().map((call) => `${call.service}:${call.command} ${JSON.stringify(call.input)}`);
   }
 
-  /** Forgets the script and the recorded calls, keeping the mocks in place. */
+  /** Forgets the script and the recorded calls, keeping the mocks (and an interceptor) in place. */
   reset(): void {
     for (const stub of this.stubs.values()) stub.reset();
+    // aws-sdk-client-mock's reset puts a new stub on each client's send, replacing the interceptor's wrapper.
+    this.stubbedSends.clear();
+    if (this.interceptor) for (const clientClass of this.stubs.keys()) this.wrap(clientClass);
   }
 
   /** Gives the real clients back. */

@@ -1,6 +1,8 @@
 import {
   type AttributeValue,
   ConditionalCheckFailedException,
+  DeleteItemCommand,
+  type DeleteItemCommandInput,
   DynamoDBClient,
   GetItemCommand,
   type GetItemCommandInput,
@@ -10,22 +12,33 @@ import {
   type UpdateItemCommandInput,
 } from '@aws-sdk/client-dynamodb';
 import type { SimulatedAccount } from './account.js';
+import { ENVIRONMENTS } from '../../contracts/environments.js';
+import { environmentConfig } from '../../infra/config.js';
+import { DRILL_LOCK_KEY } from '../../functions/lib/drill-lock.js';
+
+/** Tables of the environments not keyed by `id`: the remediation guardrails (locks, cooldowns, the drill lock), by `pk`. */
+const KEYED_BY_PK = Object.fromEntries(ENVIRONMENTS.map((environment) => [`${environmentConfig(environment).prefix}-remediation-guardrails`, 'pk']));
 
 /**
  * DynamoDB tables as items in memory, refusing what DynamoDB refuses: a ConditionExpression is evaluated against the
  * stored item (ConditionalCheckFailed when it does not hold), expression names and values must be defined and used,
  * and an expression this simulation does not understand is an error rather than a guess.
  * Understood: comparisons (= <> < <= > >=), AND, OR, NOT, parentheses, attribute_exists, attribute_not_exists in
- * conditions; `SET a = :v, #b = :w` in updates. Tables are keyed by a single string partition key named `id`.
+ * conditions; `SET a = :v, #b = :w` in updates. Tables are keyed by a single string partition key, `id` unless
+ * `keys` names another for a table (by default `pk` for the remediation guardrails, where the drill lock lives).
  */
 export class SimulatedDynamoDb {
   private readonly tables = new Map<string, Map<string, Record<string, AttributeValue>>>();
 
-  constructor(account: SimulatedAccount) {
+  constructor(
+    account: SimulatedAccount,
+    private readonly keys: Readonly<Record<string, string>> = KEYED_BY_PK,
+  ) {
     const stub = account.mock(DynamoDBClient);
     stub.on(GetItemCommand).callsFake(async (input: GetItemCommandInput) => this.get(input));
     stub.on(PutItemCommand).callsFake(async (input: PutItemCommandInput) => this.put(input));
     stub.on(UpdateItemCommand).callsFake(async (input: UpdateItemCommandInput) => this.update(input));
+    stub.on(DeleteItemCommand).callsFake(async (input: DeleteItemCommandInput) => this.delete(input));
   }
 
   /** The stored item, as GetItem would return it (for a test's Assess, or to seed a scenario). */
@@ -34,7 +47,14 @@ export class SimulatedDynamoDb {
   }
 
   seed(tableName: string, item: Record<string, AttributeValue>): void {
-    this.table(tableName).set(keyOf({ id: item.id }), structuredClone(item));
+    this.table(tableName).set(this.keyOf(tableName, item), structuredClone(item));
+  }
+
+  private keyOf(tableName: string | undefined, key: Record<string, AttributeValue> | undefined): string {
+    const attribute = (tableName && this.keys[tableName]) ?? 'id';
+    const value = key?.[attribute]?.S;
+    if (!value) throw validation(`One of the required keys was not given a value: ${attribute}`);
+    return value;
   }
 
   private table(name: string | undefined): Map<string, Record<string, AttributeValue>> {
@@ -48,28 +68,37 @@ export class SimulatedDynamoDb {
   }
 
   private get(input: GetItemCommandInput) {
-    const item = this.table(input.TableName).get(keyOf(input.Key));
+    const item = this.table(input.TableName).get(this.keyOf(input.TableName, input.Key));
     return item ? { Item: structuredClone(item) } : {};
   }
 
   private put(input: PutItemCommandInput) {
     const table = this.table(input.TableName);
-    const key = keyOf(input.Item);
-    check(input.ConditionExpression, table.get(key), input.ExpressionAttributeNames, input.ExpressionAttributeValues);
+    const key = this.keyOf(input.TableName, input.Item);
+    check(input.ConditionExpression, table.get(key), input.ExpressionAttributeNames, input.ExpressionAttributeValues, new Set(), input.ReturnValuesOnConditionCheckFailure);
     table.set(key, structuredClone(input.Item ?? {}));
     return {};
   }
 
+  private delete(input: DeleteItemCommandInput) {
+    const table = this.table(input.TableName);
+    const key = this.keyOf(input.TableName, input.Key);
+    const existing = table.get(key);
+    check(input.ConditionExpression, existing, input.ExpressionAttributeNames, input.ExpressionAttributeValues, new Set(), input.ReturnValuesOnConditionCheckFailure);
+    table.delete(key);
+    return input.ReturnValues === 'ALL_OLD' && existing ? { Attributes: structuredClone(existing) } : {};
+  }
+
   private update(input: UpdateItemCommandInput) {
     const table = this.table(input.TableName);
-    const key = keyOf(input.Key);
+    const key = this.keyOf(input.TableName, input.Key);
     const existing = table.get(key);
     const names = input.ExpressionAttributeNames;
     const values = input.ExpressionAttributeValues;
     const used = new Set<string>();
     const assignments = parseSet(input.UpdateExpression ?? '', names, values, used);
-    check(input.ConditionExpression, existing, names, values, used);
-    const updated = { ...(existing ?? { id: input.Key?.id as AttributeValue }) };
+    check(input.ConditionExpression, existing, names, values, used, input.ReturnValuesOnConditionCheckFailure);
+    const updated = { ...(existing ?? (input.Key as Record<string, AttributeValue>)) };
     for (const [attribute, value] of assignments) updated[attribute] = value;
     table.set(key, structuredClone(updated));
     return {};
@@ -80,12 +109,6 @@ function validation(message: string): Error {
   const error = new Error(message);
   error.name = 'ValidationException';
   return error;
-}
-
-function keyOf(key: Record<string, AttributeValue> | undefined): string {
-  const id = key?.id?.S;
-  if (!id) throw validation('One of the required keys was not given a value: id');
-  return id;
 }
 
 type Names = Record<string, string> | undefined;
@@ -116,13 +139,16 @@ function parseSet(expression: string, names: Names, values: Values, used: Set<st
   });
 }
 
-/** Throws ConditionalCheckFailed when the condition does not hold for the stored item; refuses unused names and values. */
-function check(expression: string | undefined, item: Record<string, AttributeValue> | undefined, names: Names, values: Values, used = new Set<string>()): void {
+/**
+ * Throws ConditionalCheckFailed when the condition does not hold for the stored item (with the item when asked for
+ * ALL_OLD, as DynamoDB does); refuses unused names and values.
+ */
+function check(expression: string | undefined, item: Record<string, AttributeValue> | undefined, names: Names, values: Values, used = new Set<string>(), returnOnFailure?: string): void {
   const holds = expression === undefined ? true : new ConditionParser(expression, names, values, used).evaluate(item);
   for (const token of [...Object.keys(names ?? {}), ...Object.keys(values ?? {})]) {
     if (!used.has(token)) throw validation(`Value provided in ExpressionAttribute${token.startsWith('#') ? 'Names' : 'Values'} unused in expressions: keys: {${token}}`);
   }
-  if (!holds) throw new ConditionalCheckFailedException({ message: 'The conditional request failed', $metadata: { httpStatusCode: 400 } });
+  if (!holds) throw new ConditionalCheckFailedException({ message: 'The conditional request failed', $metadata: { httpStatusCode: 400 }, Item: returnOnFailure === 'ALL_OLD' ? item : undefined });
 }
 
 type Operand = { readonly kind: 'path'; readonly name: string } | { readonly kind: 'value'; readonly value: AttributeValue };
@@ -243,4 +269,14 @@ function compare(left: AttributeValue | undefined, comparator: string, right: At
     default:
       return a >= b;
   }
+}
+
+/** The drill lock of an environment, held by another execution until `until`: a drill already running. */
+export function holdDrillLock(dynamodb: SimulatedDynamoDb, environment: (typeof ENVIRONMENTS)[number], owner: string, drill: string, until: Date): void {
+  dynamodb.seed(`${environmentConfig(environment).prefix}-remediation-guardrails`, {
+    pk: { S: DRILL_LOCK_KEY },
+    owner: { S: owner },
+    drill: { S: drill },
+    expiresAt: { N: String(Math.floor(until.getTime() / 1000)) },
+  });
 }

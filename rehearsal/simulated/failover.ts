@@ -8,7 +8,6 @@ import {
   TestFailoverNotAvailableFault,
 } from '@aws-sdk/client-elasticache';
 import { DescribeDBInstancesCommand, InvalidDBInstanceStateFault, RDSClient, RebootDBInstanceCommand } from '@aws-sdk/client-rds';
-import { type ExecutionListItem, ListExecutionsCommand, type ListExecutionsCommandInput, SFNClient } from '@aws-sdk/client-sfn';
 import type { ProbeFetch } from '../../functions/lib/health-probe.js';
 import { type SimulatedAccount, rdsInstance, scriptedHealthEndpoint } from './account.js';
 import { SimulatedClock } from './clock.js';
@@ -56,8 +55,6 @@ export interface SimulatedFailoverOptions {
   readonly alarming?: readonly MetricAlarm[];
   /** The backend error-rate alarm is in ALARM during the drill, since this many minutes. */
   readonly errorRateAlarmMinutes?: number;
-  /** Other drills running besides this execution. */
-  readonly otherDrills?: readonly ExecutionListItem[];
   /** RebootDBInstance rejects with this. */
   readonly rebootError?: Error;
 }
@@ -67,8 +64,8 @@ const TEST_FAILOVERS_PER_DAY = 15;
 
 /**
  * What the failover drill talks to, simulated: a Multi-AZ database whose forced reboot moves it to the standby zone
- * after a few status checks, a Redis group whose test failover promotes the replica, the environment's alarms, the
- * other drills' executions, and the application's health endpoint. Used by the workflow tests and `fhops rehearse`.
+ * after a few status checks, a Redis group whose test failover promotes the replica, the environment's alarms and the
+ * application's health endpoint (the drill lock is the simulated DynamoDB's). Used by the workflow tests and `fhops rehearse`.
  * It refuses what AWS refuses: a reboot while the instance is not available (InvalidDBInstanceState), a forced
  * failover of a single-AZ instance (InvalidParameterCombination), a test failover while the group is modifying
  * (InvalidReplicationGroupState) or beyond its daily quota (TestFailoverNotAvailable).
@@ -79,7 +76,7 @@ export class SimulatedFailover {
   readonly fetch: ProbeFetch;
 
   /** `clock`: the rehearsal's clock, which the drill's Wait states move on. @default a clock at `startAt` */
-  constructor(account: SimulatedAccount, executionName: string, options: SimulatedFailoverOptions, clock = new SimulatedClock(options.startAt)) {
+  constructor(account: SimulatedAccount, options: SimulatedFailoverOptions, clock = new SimulatedClock(options.startAt)) {
     this.clock = clock;
     const env = options.environment;
     const db = `financehub-${env}-db`;
@@ -141,13 +138,6 @@ export class SimulatedFailover {
       if (minutes === undefined) return { MetricAlarms: [] };
       return { MetricAlarms: [{ AlarmName: `financehub-${env}-backend-high-error-rate`, StateValue: 'ALARM', StateUpdatedTimestamp: new Date(this.clock.now().getTime() - minutes * 60_000) }] };
     });
-    account.mock(SFNClient).on(ListExecutionsCommand).callsFake(async (input: ListExecutionsCommandInput) => {
-      const own = input.stateMachineArn?.endsWith('failover-drill')
-        ? [{ executionArn: `${input.stateMachineArn}:${executionName}`, stateMachineArn: input.stateMachineArn, name: executionName, status: 'RUNNING' as const, startDate: this.clock.now() }]
-        : [];
-      return { executions: [...own, ...(options.otherDrills ?? [])] };
-    });
-
     this.fetch = scriptedHealthEndpoint(options.health ?? [200]);
   }
 }

@@ -100,4 +100,30 @@ describe.each(environments)('%s ops stack', (env, stacks) => {
     expect(serviceAlarms).toContain(`${prefix}-backend-high-cpu`);
     for (const name of serviceAlarms) expect(starts(name)).toBe(true);
   });
+
+  it.each(['failover-drill', 'restore-drill'])('lets the %s function write and delete only the drill lock item of this environment, and list no executions', (drill) => {
+    // Prepare
+    const [roleId] = Object.entries(template.findResources('AWS::Lambda::Function')).find(([, f]) => f.Properties.FunctionName === `${prefix}-${drill}`)![1]
+      .Properties.Role['Fn::GetAtt'] as [string];
+    const statements = Object.values(template.findResources('AWS::IAM::Policy'))
+      .filter((p) => JSON.stringify(p.Properties.Roles).includes(roleId))
+      .flatMap((p) => p.Properties.PolicyDocument.Statement as { Action: string | string[]; Resource: unknown; Condition?: unknown }[]);
+    const [tableId] = Object.entries(template.findResources('AWS::DynamoDB::Table')).find(([, t]) => t.Properties.TableName === `${prefix}-remediation-guardrails`)!;
+
+    // Act
+    const dynamodb = statements.filter((s) => [s.Action].flat().some((action) => action.startsWith('dynamodb:')));
+
+    // Assess
+    expect(dynamodb).toEqual([
+      {
+        Effect: 'Allow',
+        Action: ['dynamodb:DeleteItem', 'dynamodb:PutItem'],
+        Resource: { 'Fn::GetAtt': [tableId, 'Arn'] },
+        Condition: { 'ForAllValues:StringEquals': { 'dynamodb:LeadingKeys': ['lock#drill'] } },
+      },
+    ]);
+    expect(statements.flatMap((s) => [s.Action].flat())).not.toContain('states:ListExecutions');
+    const lambda = Object.values(template.findResources('AWS::Lambda::Function')).find((f) => f.Properties.FunctionName === `${prefix}-${drill}`)!;
+    expect(lambda.Properties.Environment.Variables).toMatchObject({ DRILL_LOCK_TABLE: { Ref: tableId }, DRILL_LOCK_MAX_MINUTES: expect.stringMatching(/^\d+$/) });
+  });
 });

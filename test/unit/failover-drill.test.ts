@@ -3,7 +3,7 @@ import { CloudWatchClient, DescribeAlarmsCommand } from '@aws-sdk/client-cloudwa
 import { DescribeReplicationGroupsCommand, ElastiCacheClient, InvalidReplicationGroupStateFault, ReplicationGroupNotFoundFault, TestFailoverCommand } from '@aws-sdk/client-elasticache';
 import { DBInstanceNotFoundFault, DescribeDBInstancesCommand, InvalidDBInstanceStateFault, RDSClient, RebootDBInstanceCommand } from '@aws-sdk/client-rds';
 import { PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
-import { ListExecutionsCommand, SFNClient } from '@aws-sdk/client-sfn';
+import { DynamoDBClient, PutItemCommand } from '@aws-sdk/client-dynamodb';
 import { mockClient } from 'aws-sdk-client-mock';
 import { rdsInstance } from '../../rehearsal/simulated/account.js';
 import { type DrillClients, type DrillPlan, type FailoverDrillSettings, checkPreconditions, failOverCache, failOverDatabase, maintenanceWindowConflict } from '../../functions/failover-drill/drill.js';
@@ -14,9 +14,10 @@ import { type ProbeFetch, probeHealth, probeOnce } from '../../functions/lib/hea
 const rds = mockClient(RDSClient);
 const elasticache = mockClient(ElastiCacheClient);
 const cloudwatch = mockClient(CloudWatchClient);
-const sfn = mockClient(SFNClient);
+const dynamodb = mockClient(DynamoDBClient);
 const s3 = mockClient(S3Client);
 const WEDNESDAY = new Date('2027-01-13T14:00:00Z');
+const RUN_1 = 'arn:aws:states:us-east-1:222222222222:execution:financehub-production-failover-drill:run-1';
 
 const settings: FailoverDrillSettings = {
   environment: 'production',
@@ -25,7 +26,7 @@ const settings: FailoverDrillSettings = {
   alarmPrefix: 'financehub-production-',
   errorRateAlarms: ['financehub-production-backend-high-error-rate'],
   errorRateAlarmMaxMinutes: 5,
-  drillStateMachineArns: ['arn:aws:states:us-east-1:222222222222:stateMachine:financehub-production-failover-drill'],
+  lock: { tableName: 'financehub-production-remediation-guardrails', maxMinutes: 70 },
   maintenanceWindow: 'sun:03:00-sun:04:00',
   drillMaxMinutes: 50,
   databaseWaitCapMinutes: 15,
@@ -34,7 +35,7 @@ const settings: FailoverDrillSettings = {
 };
 
 function clients(): DrillClients {
-  return { rds: new RDSClient({}), elasticache: new ElastiCacheClient({}), cloudwatch: new CloudWatchClient({}), sfn: new SFNClient({}), fetch: async () => ({ status: 200 }), now: () => WEDNESDAY };
+  return { rds: new RDSClient({}), elasticache: new ElastiCacheClient({}), cloudwatch: new CloudWatchClient({}), dynamodb: new DynamoDBClient({}), fetch: async () => ({ status: 200 }), now: () => WEDNESDAY };
 }
 
 const plan: DrillPlan = {
@@ -46,7 +47,7 @@ const plan: DrillPlan = {
 };
 
 beforeEach(() => {
-  for (const mock of [rds, elasticache, cloudwatch, sfn, s3]) mock.reset();
+  for (const mock of [rds, elasticache, cloudwatch, dynamodb, s3]) mock.reset();
 });
 
 describe('the maintenance window', () => {
@@ -95,7 +96,7 @@ describe('the preconditions', () => {
       ],
     });
     cloudwatch.on(DescribeAlarmsCommand).resolves({ MetricAlarms: [] });
-    sfn.on(ListExecutionsCommand).resolves({ executions: [] });
+    dynamodb.on(PutItemCommand).resolves({});
   });
 
   it.each([
@@ -104,7 +105,7 @@ describe('the preconditions', () => {
     ['a second person approving', { requestedBy: 'alice', approvedBy: 'bob' }, true, 'approved by bob'],
   ])('in production, with %s, reports the approval check', async (_case, options, passed, detail) => {
     // Act
-    const result = await checkPreconditions(clients(), settings, options, 'run-1');
+    const result = await checkPreconditions(clients(), settings, options, { arn: RUN_1, startedAt: WEDNESDAY });
 
     // Assess
     expect(result.passed).toBe(passed);
@@ -121,7 +122,7 @@ describe('the preconditions', () => {
 
   it('records where the primaries are, for the failovers to compare against', async () => {
     // Act
-    const result = await checkPreconditions(clients(), settings, { approvedBy: 'bob' }, 'run-1');
+    const result = await checkPreconditions(clients(), settings, { approvedBy: 'bob' }, { arn: RUN_1, startedAt: WEDNESDAY });
 
     // Assess
     expect(result.database).toEqual({ instanceId: 'financehub-production-db', zone: 'us-east-1a', standbyZone: 'us-east-1b' });
@@ -135,7 +136,7 @@ describe('the preconditions', () => {
     elasticache.on(DescribeReplicationGroupsCommand).rejects(new ReplicationGroupNotFoundFault({ message: 'Replication group not found', $metadata: {} }));
 
     // Act
-    const result = await checkPreconditions(clients(), settings, { approvedBy: 'bob' }, 'run-1');
+    const result = await checkPreconditions(clients(), settings, { approvedBy: 'bob' }, { arn: RUN_1, startedAt: WEDNESDAY });
 
     // Assess
     expect(result.passed).toBe(false);
@@ -144,7 +145,7 @@ describe('the preconditions', () => {
 
   it('refuses to drill another environment than its own', async () => {
     // Act
-    const result = await checkPreconditions(clients(), settings, { environment: 'staging', approvedBy: 'bob' }, 'run-1');
+    const result = await checkPreconditions(clients(), settings, { environment: 'staging', approvedBy: 'bob' }, { arn: RUN_1, startedAt: WEDNESDAY });
 
     // Assess
     expect(result.passed).toBe(false);
@@ -247,12 +248,13 @@ describe('the drill report', () => {
     replicationGroupId: 'financehub-staging-redis',
     consecutiveSuccesses: 3,
     targets: { databaseFailoverSeconds: 120, cacheFailoverSeconds: 60, applicationHealthySeconds: 300 },
+    lockTableName: 'financehub-staging-remediation-guardrails',
   };
   const execution = { name: 'drill-1', arn: 'arn:aws:states:us-east-1:111111111111:execution:financehub-staging-failover-drill:drill-1', startedAt: '2027-01-13T14:00:00.000Z' };
 
   it('reports a failure before any action as a warning with nothing changed', () => {
     // Prepare
-    const state: DrillState = { failure: { Error: 'AccessDeniedException', Cause: JSON.stringify({ errorMessage: 'not authorized to perform rds:DescribeDBInstances' }) } };
+    const state: DrillState = { lockRelease: { state: 'not-held', detail: 'This drill held no drill lock: nothing to release.' }, failure: { Error: 'AccessDeniedException', Cause: JSON.stringify({ errorMessage: 'not authorized to perform rds:DescribeDBInstances' }) } };
 
     // Act
     const report = buildReport(state, reportSettings, execution, {}, WEDNESDAY);

@@ -6,7 +6,8 @@ import { renderDrillReportHtml, sinceStart, writeDrillReport } from '../../funct
 import { type DrillState, type ReportSettings, buildReport, evidenceOf, opsResultOf } from '../../functions/restore-drill/report.js';
 import type { VerificationOutcome } from '../../functions/restore-drill/verify.js';
 
-const settings: ReportSettings = { environment: 'production', region: 'us-east-1', rtoMinutes: 240, rpoMinutes: 15, rowCountTolerancePercent: 2, reportsBucket: 'financehub-production-backups-222222222222' };
+const settings: ReportSettings = { environment: 'production', region: 'us-east-1', rtoMinutes: 240, rpoMinutes: 15, rowCountTolerancePercent: 2, reportsBucket: 'financehub-production-backups-222222222222', lockTableName: 'financehub-production-remediation-guardrails' };
+const released = { state: 'released', detail: 'The drill lock is released.' } as const;
 const execution = { name: 'scheduled-run', arn: 'arn:aws:states:us-east-1:222222222222:execution:financehub-production-restore-drill:scheduled-run', startedAt: '2026-11-10T06:00:00.000Z' };
 const finishedAt = new Date('2026-11-10T06:52:00.000Z');
 const plan = { ...checkRestoreEvent.plan, instanceId: 'financehub-production-drill-20261110-0600', sourceInstanceId: 'financehub-production-db' };
@@ -27,7 +28,7 @@ const deleted = { requestedAt: '2026-11-10T06:42:00.000Z', status: 'deleted', at
 describe('the drill report', () => {
   it('passes a drill that verified within RTO and RPO and says nothing is left to undo', () => {
     // Prepare
-    const state: DrillState = { drill: plan, restored, verification: verified, deletion: deleted };
+    const state: DrillState = { lockRelease: released, drill: plan, restored, verification: verified, deletion: deleted };
 
     // Act
     const report = buildReport(state, settings, execution, finishedAt);
@@ -51,7 +52,7 @@ describe('the drill report', () => {
 
   it('fails a drill whose RTO exceeded four hours even though the data verified', () => {
     // Prepare
-    const state: DrillState = { drill: plan, restored, verification: { ...verified, verifiedAt: '2026-11-10T10:30:00.000Z' }, deletion: deleted };
+    const state: DrillState = { lockRelease: released, drill: plan, restored, verification: { ...verified, verifiedAt: '2026-11-10T10:30:00.000Z' }, deletion: deleted };
 
     // Act
     const report = buildReport(state, settings, execution, finishedAt);
@@ -63,7 +64,7 @@ describe('the drill report', () => {
 
   it('names the step a drill failed at and the error that stopped it', () => {
     // Prepare
-    const state: DrillState = { drill: plan, restored: { ...restored, available: false }, deletion: deleted, failure: { Error: 'RestoreFailed', Cause: lambdaCause('RestoreFailed', 'storage-full') } };
+    const state: DrillState = { lockRelease: released, drill: plan, restored: { ...restored, available: false }, deletion: deleted, failure: { Error: 'RestoreFailed', Cause: lambdaCause('RestoreFailed', 'storage-full') } };
 
     // Act
     const report = buildReport(state, settings, execution, finishedAt);
@@ -75,7 +76,7 @@ describe('the drill report', () => {
 
   it('reports a critical orphan with the command to delete it when the cleanup failed', () => {
     // Prepare
-    const state: DrillState = { drill: plan, restored, verification: verified, cleanupFailure: { Error: 'AccessDenied', Cause: lambdaCause('AccessDenied', 'not authorized') } };
+    const state: DrillState = { lockRelease: released, drill: plan, restored, verification: verified, cleanupFailure: { Error: 'AccessDenied', Cause: lambdaCause('AccessDenied', 'not authorized') } };
 
     // Act
     const report = buildReport(state, settings, execution, finishedAt);
@@ -91,7 +92,7 @@ describe('the drill report', () => {
 
   it('says in the report that an orphan was NOT cleaned up, and how to delete it', () => {
     // Prepare
-    const state: DrillState = { drill: plan, restored, verification: verified, cleanupFailure: { Error: 'AccessDenied', Cause: lambdaCause('AccessDenied', 'not authorized') } };
+    const state: DrillState = { lockRelease: released, drill: plan, restored, verification: verified, cleanupFailure: { Error: 'AccessDenied', Cause: lambdaCause('AccessDenied', 'not authorized') } };
 
     // Act
     const html = renderDrillReportHtml(evidenceOf(buildReport(state, settings, execution, finishedAt)));
@@ -115,7 +116,7 @@ describe('the drill report', () => {
 
   it('skips a drill stopped by its preconditions, which created nothing', () => {
     // Prepare
-    const state: DrillState = { failure: { Error: 'PreconditionFailed', Cause: lambdaCause('PreconditionFailed', 'Another restore drill of production is running') } };
+    const state: DrillState = { lockRelease: released, failure: { Error: 'PreconditionFailed', Cause: lambdaCause('PreconditionFailed', 'Another restore drill of production is running') } };
 
     // Act
     const report = buildReport(state, settings, execution, finishedAt);
@@ -129,7 +130,7 @@ describe('the drill report', () => {
     // Prepare
     const s3 = mockClient(S3Client);
     s3.on(PutObjectCommand).resolves({});
-    const state: DrillState = { drill: plan, restored, verification: { ...verified, passed: false, problems: ['table <script>alert(1)</script> is missing'] }, deletion: deleted };
+    const state: DrillState = { lockRelease: released, drill: plan, restored, verification: { ...verified, passed: false, problems: ['table <script>alert(1)</script> is missing'] }, deletion: deleted };
     const report = buildReport(state, settings, execution, finishedAt);
 
     // Act

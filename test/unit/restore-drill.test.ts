@@ -85,7 +85,7 @@ describe('preconditions', () => {
     rds.on(DescribeDBInstancesCommand).resolves({ DBInstances: [rdsInstance(config.sourceInstanceId, { DBParameterGroups: [{ DBParameterGroupName: 'pg-15' }] })] });
 
     // Act
-    const planned = await checkPreconditions(client, config, { runningDrills: 1, executionName: 'run-1', startedAt: '2026-11-03T06:00:00.000Z', options: {} }, now);
+    const planned = await checkPreconditions(client, config, { executionName: 'run-1', startedAt: '2026-11-03T06:00:00.000Z', options: {} }, now);
 
     // Assess
     expect(planned).toMatchObject({
@@ -97,18 +97,15 @@ describe('preconditions', () => {
     });
   });
 
-  it.each([
-    ['another drill is running', 2, rdsInstance(config.sourceInstanceId), 'Another restore drill'],
-    ['the source is being modified', 1, rdsInstance(config.sourceInstanceId, { DBInstanceStatus: 'modifying' }), 'is modifying, not available'],
-  ])('fails before creating anything when %s', async (_case, runningDrills, source, message) => {
+  it('fails before creating anything when the source is not available', async () => {
     // Prepare
-    rds.on(DescribeDBInstancesCommand).resolves({ DBInstances: [source] });
+    rds.on(DescribeDBInstancesCommand).resolves({ DBInstances: [rdsInstance(config.sourceInstanceId, { DBInstanceStatus: 'modifying' })] });
 
     // Act
-    const checking = checkPreconditions(client, config, { runningDrills, executionName: 'run-1', startedAt: now.toISOString(), options: {} }, now);
+    const checking = checkPreconditions(client, config, { executionName: 'run-1', startedAt: now.toISOString(), options: {} }, now);
 
     // Assess
-    await expect(checking).rejects.toMatchObject({ name: 'PreconditionFailed', message: expect.stringContaining(message) });
+    await expect(checking).rejects.toMatchObject({ name: 'PreconditionFailed', message: expect.stringContaining('is modifying, not available') });
     expect(rds.commandCalls(RestoreDBInstanceToPointInTimeCommand)).toHaveLength(0);
   });
 });
@@ -277,7 +274,7 @@ describe('the task handler', () => {
   it.each([
     ['an unknown action', { action: 'dropDatabase' }],
     ['a check without the previous poll', { action: 'checkRestore', plan }],
-    ['an instance class that is not one', { action: 'checkPreconditions', runningDrills: 1, executionName: 'x', startedAt: now.toISOString(), options: { instanceClass: 'huge' } }],
+    ['an instance class that is not one', { action: 'checkPreconditions', executionName: 'x', executionArn: 'arn:x', startedAt: now.toISOString(), options: { instanceClass: 'huge' } }],
   ])('rejects %s with a clear error and calls nothing', async (_case, event) => {
     // Act
     const running = runDrillAction(event, deps);

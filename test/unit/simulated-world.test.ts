@@ -38,14 +38,14 @@ describe('the simulated RDS', () => {
 
   it('refuses a second reboot while the first one is under way, and a forced failover of a single-AZ instance', async () => {
     // Prepare
-    new SimulatedFailover(account, 'drill-1', { environment: 'staging', startAt: START });
+    new SimulatedFailover(account, { environment: 'staging', startAt: START });
     const reboot = () => rds.send(new RebootDBInstanceCommand({ DBInstanceIdentifier: 'financehub-staging-db', ForceFailover: true }));
 
     // Act
     const first = await reboot();
     const second = await reboot().catch((error: unknown) => error);
     account.reset();
-    new SimulatedFailover(account, 'drill-2', { environment: 'staging', startAt: START, multiAz: false });
+    new SimulatedFailover(account, { environment: 'staging', startAt: START, multiAz: false });
     const singleAz = await reboot().catch((error: unknown) => error);
 
     // Assess
@@ -58,7 +58,7 @@ describe('the simulated RDS', () => {
 describe('the simulated ElastiCache', () => {
   it('refuses a test failover while the group is modifying, and accepts the next once the first is done', async () => {
     // Prepare
-    new SimulatedFailover(account, 'drill-1', { environment: 'staging', startAt: START, cachePolls: 1 });
+    new SimulatedFailover(account, { environment: 'staging', startAt: START, cachePolls: 1 });
     const failOver = () => elasticache.send(new TestFailoverCommand({ ReplicationGroupId: 'financehub-staging-redis', NodeGroupId: '0001' }));
     const status = async () => (await elasticache.send(new DescribeReplicationGroupsCommand({ ReplicationGroupId: 'financehub-staging-redis' }))).ReplicationGroups?.[0]?.Status;
 
@@ -76,7 +76,7 @@ describe('the simulated ElastiCache', () => {
 
   it('refuses test failovers beyond 15 node groups in a rolling 24 hours', async () => {
     // Prepare
-    new SimulatedFailover(account, 'drill-1', { environment: 'staging', startAt: START, cachePolls: 0 });
+    new SimulatedFailover(account, { environment: 'staging', startAt: START, cachePolls: 0 });
     const failOver = () => elasticache.send(new TestFailoverCommand({ ReplicationGroupId: 'financehub-staging-redis', NodeGroupId: '0001' }));
     const settle = () => elasticache.send(new DescribeReplicationGroupsCommand({ ReplicationGroupId: 'financehub-staging-redis' }));
 

@@ -6,7 +6,8 @@ import { PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import { SFNClient } from '@aws-sdk/client-sfn';
 import { PublishCommand, SNSClient } from '@aws-sdk/client-sns';
 import { SimulatedAccount, publishedResults } from '../../rehearsal/simulated/account.js';
-import { SimulatedDynamoDb } from '../../rehearsal/simulated/dynamodb.js';
+import { SimulatedDynamoDb, holdDrillLock } from '../../rehearsal/simulated/dynamodb.js';
+import { DRILL_LOCK_KEY } from '../../functions/lib/drill-lock.js';
 import { SimulatedFailover, type SimulatedFailoverOptions } from '../../rehearsal/simulated/failover.js';
 import productionApproved from '../../events/failover-drill-production-approved.json';
 import productionUnapproved from '../../events/failover-drill-production-unapproved.json';
@@ -24,6 +25,8 @@ import { type DeployedHandler, type WorkflowRun, functionEnvironment, inProcess,
 const EXECUTION = 'drill-2027-q1';
 /** A Wednesday afternoon: far from the Sunday 03:00 maintenance window. */
 const START = Date.parse('2027-01-13T14:00:00Z');
+const LOCK_TABLE = 'financehub-staging-remediation-guardrails';
+const RESTORE_DRILL = 'arn:aws:states:us-east-1:111111111111:execution:financehub-staging-restore-drill:monthly';
 
 const account = new SimulatedAccount();
 const rds = account.mock(RDSClient);
@@ -43,7 +46,7 @@ type Scenario = Omit<SimulatedFailoverOptions, 'environment' | 'startAt'> & { re
 /** The simulated account of one scenario: a Multi-AZ database, a Redis group with a replica, alarms, drills, health. */
 function scenario(options: Scenario = {}): void {
   account.reset();
-  simulation = new SimulatedFailover(account, EXECUTION, { ...options, environment: options.environment ?? 'staging', startAt: options.startAt ?? START });
+  simulation = new SimulatedFailover(account, { ...options, environment: options.environment ?? 'staging', startAt: options.startAt ?? START });
   approvals = new SimulatedDynamoDb(account);
   fetchProbe.mockClear().mockImplementation(simulation.fetch);
   s3.on(PutObjectCommand).resolves({});
@@ -139,9 +142,9 @@ describe('the failover drill', () => {
       S.failOverDatabase, ...DATABASE_POLL, ...DATABASE_POLL, ...DATABASE_POLL,
       S.failOverCache, ...CACHE_POLL, ...CACHE_POLL,
       ...PROBE, ...NEXT_PROBE, ...NEXT_PROBE,
-      S.report, S.passed, S.succeeded,
+      S.releaseLock, S.report, S.passed, S.succeeded,
     ]);
-    expect(run.transitions).toBe(30);
+    expect(run.transitions).toBe(31);
     expect(rds.commandCalls(RebootDBInstanceCommand).map((call) => call.args[0].input)).toEqual([{ DBInstanceIdentifier: 'financehub-staging-db', ForceFailover: true }]);
     expect(elasticache.commandCalls(TestFailoverCommand).map((call) => call.args[0].input)).toEqual([{ ReplicationGroupId: 'financehub-staging-redis', NodeGroupId: '0001' }]);
     expect(fetchProbe).toHaveBeenCalledWith('https://origin.staging.financehub.com/api/health', expect.objectContaining({ method: 'GET' }));
@@ -175,7 +178,7 @@ describe('the failover drill', () => {
 
     // Assess
     expect(run).toMatchObject({ status: 'FAILED', error: 'DrillFailed' });
-    expect(run.path.slice(-3)).toEqual([S.report, S.passed, S.failed]);
+    expect(run.path.slice(-4)).toEqual([S.releaseLock, S.report, S.passed, S.failed]);
     expect(published()[0]).toMatchObject({ outcome: 'failed', severity: 'warning', summary: expect.stringContaining('Database failover 150 s (target 120 s)') });
   });
 
@@ -218,11 +221,6 @@ describe('the failover drill', () => {
     ['the database is single-AZ', { multiAz: false }, 'Database Multi-AZ and available'],
     ['the cache has no replica', { replicas: 0 }, 'Cache automatic failover with a replica'],
     ['an alarm is in ALARM', { alarming: [{ AlarmName: 'financehub-staging-worker-high-memory', StateValue: 'ALARM' as const }] }, 'in ALARM: financehub-staging-worker-high-memory'],
-    [
-      'a restore drill is running',
-      { otherDrills: [{ executionArn: 'arn:aws:states:us-east-1:111111111111:execution:financehub-staging-restore-drill:monthly', stateMachineArn: 'arn:x', name: 'monthly', status: 'RUNNING' as const, startDate: new Date() }] },
-      'No other drill running',
-    ],
     ['it is inside the maintenance window', { startAt: Date.parse('2027-01-17T03:20:00Z') }, 'inside the maintenance window sun:03:00-sun:04:00'],
     ['the maintenance window starts before the drill could end', { startAt: Date.parse('2027-01-17T02:30:00Z') }, 'starts in 30 min'],
   ])('does nothing and reports each precondition when %s', async (_case, options, reported) => {
@@ -233,12 +231,49 @@ describe('the failover drill', () => {
     const run = await drill();
 
     // Assess
-    expect(run.path).toEqual([...PRECONDITIONS, S.report, S.passed, S.skipped]);
+    expect(run.path).toEqual([...PRECONDITIONS, S.releaseLock, S.report, S.passed, S.skipped]);
     nothingFailedOver();
     const [result] = published();
     expect(result).toMatchObject({ outcome: 'skipped', severity: 'warning' });
     expect(result?.summary).toContain(reported);
     expect(result?.actionsTaken[0]).toBe('Checked 6 preconditions');
+  });
+
+  it('does nothing while a restore drill holds the drill lock, names it, and leaves its lock held', async () => {
+    // Prepare
+    scenario();
+    holdDrillLock(approvals, 'staging', RESTORE_DRILL, 'restore-drill', new Date(START + 3_600_000));
+
+    // Act
+    const run = await drill();
+
+    // Assess
+    expect(run.path).toEqual([...PRECONDITIONS, S.releaseLock, S.report, S.passed, S.skipped]);
+    nothingFailedOver();
+    const [result] = published();
+    expect(result).toMatchObject({ outcome: 'skipped', severity: 'warning' });
+    expect(result?.summary).toContain(`No other drill running (another drill is running: ${RESTORE_DRILL} (restore-drill) holds the drill lock until 2027-01-13T15:00:00.000Z)`);
+    expect(result?.actionsTaken).toContain(`The drill lock is held by ${RESTORE_DRILL}, not by this drill: left as it is.`);
+    expect(approvals.item(LOCK_TABLE, DRILL_LOCK_KEY)?.owner?.S).toBe(RESTORE_DRILL);
+  });
+
+  it('holds the drill lock while it fails things over and releases it before it reports', async () => {
+    // Prepare
+    scenario();
+    const owners: (string | undefined)[] = [];
+    rds.on(RebootDBInstanceCommand).callsFake(async () => {
+      owners.push(approvals.item(LOCK_TABLE, DRILL_LOCK_KEY)?.owner?.S);
+      throw new InvalidDBInstanceStateFault({ message: 'DB instance is not in available state', $metadata: { httpStatusCode: 400 } });
+    });
+
+    // Act
+    const run = await drill();
+
+    // Assess
+    expect(owners).toEqual([`arn:aws:states:us-east-1:111111111111:execution:financehub-staging-failover-drill:${EXECUTION}`]);
+    expect(run.path.slice(-4)).toEqual([S.releaseLock, S.report, S.passed, S.failed]);
+    expect(approvals.item(LOCK_TABLE, DRILL_LOCK_KEY)).toBeUndefined();
+    expect(published()[0]?.actionsTaken).toContain('The drill lock is released.');
   });
 
   it('stops during the database failover when the error-rate alarm stays in ALARM too long, and tells on-call where things stand', async () => {
@@ -250,7 +285,7 @@ describe('the failover drill', () => {
 
     // Assess
     expect(run).toMatchObject({ status: 'FAILED', error: 'DrillFailed' });
-    expect(run.path).toEqual([...PRECONDITIONS, S.failOverDatabase, ...DATABASE_POLL, S.report, S.passed, S.failed]);
+    expect(run.path).toEqual([...PRECONDITIONS, S.failOverDatabase, ...DATABASE_POLL, S.releaseLock, S.report, S.passed, S.failed]);
     expect(elasticache.commandCalls(TestFailoverCommand)).toHaveLength(0);
     const [result] = published();
     expect(result).toMatchObject({ outcome: 'failed', severity: 'critical' });
@@ -281,7 +316,7 @@ describe('the failover drill', () => {
     // A check every 15 s on the simulated clock, for the 15-minute cap.
     const polls = run.path.filter((state) => state === S.checkDatabase).length;
     expect(polls).toBe(60);
-    expect(run.path.slice(-4)).toEqual([S.databaseFailedOver, S.report, S.passed, S.failed]);
+    expect(run.path.slice(-5)).toEqual([S.databaseFailedOver, S.releaseLock, S.report, S.passed, S.failed]);
     expect(elasticache.commandCalls(TestFailoverCommand)).toHaveLength(0);
     expect(published()[0]?.summary).toContain('the database was not available in another zone within 15 min');
   });
@@ -296,7 +331,7 @@ describe('the failover drill', () => {
     // Assess
     expect(run.path).toContain(S.failOverCache);
     expect(run.path).not.toContain(S.probe);
-    expect(run.path.slice(-4)).toEqual([S.cacheFailedOver, S.report, S.passed, S.failed]);
+    expect(run.path.slice(-5)).toEqual([S.cacheFailedOver, S.releaseLock, S.report, S.passed, S.failed]);
     const [result] = published();
     expect(result).toMatchObject({ outcome: 'failed', severity: 'critical' });
     expect(result?.summary).toContain('the cache had no new primary within 15 min');
@@ -329,7 +364,7 @@ describe('the failover drill', () => {
 
     // Assess
     expect(run).toMatchObject({ status: 'FAILED', error: 'DrillFailed' });
-    expect(run.path).toEqual([...PRECONDITIONS, S.failOverDatabase, S.report, S.passed, S.failed]);
+    expect(run.path).toEqual([...PRECONDITIONS, S.failOverDatabase, S.releaseLock, S.report, S.passed, S.failed]);
     expect(elasticache.commandCalls(TestFailoverCommand)).toHaveLength(0);
     expect(published()[0]).toMatchObject({ outcome: 'failed', severity: 'warning', summary: expect.stringContaining('InvalidDBInstanceStateFault: Database instance is not in available state.') });
   });

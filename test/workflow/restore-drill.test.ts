@@ -1,9 +1,10 @@
 import { DeleteDBInstanceCommand, DescribeDBInstancesCommand, RDSClient, RestoreDBInstanceToPointInTimeCommand, StorageQuotaExceededFault } from '@aws-sdk/client-rds';
 import { PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import { GetSecretValueCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
-import { ListExecutionsCommand, SFNClient } from '@aws-sdk/client-sfn';
 import { PublishCommand, SNSClient } from '@aws-sdk/client-sns';
 import { SimulatedAccount, SimulatedRds, type SimulatedRdsOptions, publishedResults, rdsInstance } from '../../rehearsal/simulated/account.js';
+import { SimulatedDynamoDb, holdDrillLock } from '../../rehearsal/simulated/dynamodb.js';
+import { DRILL_LOCK_KEY } from '../../functions/lib/drill-lock.js';
 import { type SimulatedDatabase, type SimulatedPostgres, simulatePostgres } from '../../rehearsal/simulated/postgres.js';
 import manualStart from '../../events/restore-drill-manual.json';
 import scheduledStart from '../../events/restore-drill-scheduled.json';
@@ -22,10 +23,12 @@ const account = new SimulatedAccount();
 const rds = account.mock(RDSClient);
 const s3 = account.mock(S3Client);
 const sns = account.mock(SNSClient);
-const stepFunctions = account.mock(SFNClient);
 const secrets = account.mock(SecretsManagerClient);
 let handler: DeployedHandler;
 let postgres: SimulatedPostgres | undefined;
+let lockTable: SimulatedDynamoDb;
+const LOCK_TABLE = 'financehub-staging-remediation-guardrails';
+const FAILOVER_DRILL = 'arn:aws:states:us-east-1:111111111111:execution:financehub-staging-failover-drill:quarterly';
 
 /** The application's data as the source holds it: the newest ledger write 3 minutes before the restore point. */
 function sourceDatabase(): SimulatedDatabase {
@@ -42,7 +45,7 @@ function sourceDatabase(): SimulatedDatabase {
 }
 
 /** The simulated account of one scenario: RDS instances, the database(s) behind them, and what the drill writes to. */
-function scenario(options: { rds?: Partial<SimulatedRdsOptions>; restored?: SimulatedDatabase; runningDrills?: number } = {}): SimulatedRds {
+function scenario(options: { rds?: Partial<SimulatedRdsOptions>; restored?: SimulatedDatabase; lockHeldBy?: string } = {}): SimulatedRds {
   account.reset();
   postgres?.restore();
   const simulated = new SimulatedRds(account, {
@@ -60,15 +63,9 @@ function scenario(options: { rds?: Partial<SimulatedRdsOptions>; restored?: Simu
     // The restored instance's name carries the drill's start time: any drill host answers with the restored data.
     '-drill-': options.restored ?? sourceDatabase(),
   });
-  stepFunctions.on(ListExecutionsCommand).resolves({
-    executions: Array.from({ length: options.runningDrills ?? 1 }, (_, i) => ({
-      executionArn: `arn:aws:states:us-east-1:111111111111:execution:financehub-staging-restore-drill:run-${i}`,
-      stateMachineArn: 'arn:aws:states:us-east-1:111111111111:stateMachine:financehub-staging-restore-drill',
-      name: `run-${i}`,
-      status: 'RUNNING',
-      startDate: new Date(),
-    })),
-  });
+  // The drill lock: conditional writes against the remediation guardrails table; another drill may hold it.
+  lockTable = new SimulatedDynamoDb(account);
+  if (options.lockHeldBy) holdDrillLock(lockTable, 'staging', options.lockHeldBy, 'failover-drill', new Date(Date.now() + 3_600_000));
   secrets.on(GetSecretValueCommand).resolves({
     SecretString: JSON.stringify({ engine: 'postgres', host: SOURCE_HOST, port: 5432, username: 'financehub_admin', password: 'not-a-real-password', dbname: 'financehub', ssl: false }),
   });
@@ -77,8 +74,8 @@ function scenario(options: { rds?: Partial<SimulatedRdsOptions>; restored?: Simu
   return simulated;
 }
 
-async function drill(input: unknown = scheduledStart): Promise<WorkflowRun> {
-  return runWorkflow({ definition: loadStateMachine('staging', 'restore-drill'), input, lambdas: { 'restore-drill': inProcess(handler, 'restore-drill') } });
+async function drill(input: unknown = scheduledStart, executionName?: string): Promise<WorkflowRun> {
+  return runWorkflow({ definition: loadStateMachine('staging', 'restore-drill'), input, executionName, lambdas: { 'restore-drill': inProcess(handler, 'restore-drill') } });
 }
 
 function published(): OpsResult[] {
@@ -97,6 +94,8 @@ beforeAll(async () => {
   handler = createHandler({ environment: functionEnvironment('staging', 'restore-drill') });
 });
 
+afterEach(() => account.intercept());
+
 afterAll(() => {
   postgres?.restore();
   account.restore();
@@ -113,14 +112,14 @@ describe('the restore drill', () => {
     // Assess
     expect(run.status).toBe('SUCCEEDED');
     expect(run.path).toEqual([
-      S.countRunning, S.preconditions, S.startRestore,
+      S.preconditions, S.startRestore,
       S.waitRestore, S.checkRestore, S.restoreAvailable,
       S.waitRestore, S.checkRestore, S.restoreAvailable,
       S.waitRestore, S.checkRestore, S.restoreAvailable,
       S.verify, S.delete, S.gone,
       S.waitDeletion, S.confirmDeletion, S.gone,
       S.waitDeletion, S.confirmDeletion, S.gone,
-      S.report, S.passed, S.succeeded,
+      S.releaseLock, S.report, S.passed, S.succeeded,
     ]);
     const [restore] = rds.commandCalls(RestoreDBInstanceToPointInTimeCommand);
     expect(restore?.args[0].input).toMatchObject({
@@ -179,18 +178,73 @@ describe('the restore drill', () => {
     expect(published()[0]?.requestedBy).toBe(manualStart.requestedBy);
   });
 
-  it('does nothing and reports a skipped drill when another drill of the environment is running', async () => {
+  it('does nothing and reports a skipped drill naming the running one when another drill of the environment holds the drill lock', async () => {
     // Prepare
-    scenario({ runningDrills: 2 });
+    scenario({ lockHeldBy: FAILOVER_DRILL });
 
     // Act
     const run = await drill();
 
     // Assess
     expect(run.status).toBe('SUCCEEDED');
-    expect(run.path).toEqual([S.countRunning, S.preconditions, S.report, S.passed, S.skipped]);
+    expect(run.path).toEqual([S.preconditions, S.releaseLock, S.report, S.passed, S.skipped]);
     expect(rds.commandCalls(RestoreDBInstanceToPointInTimeCommand)).toHaveLength(0);
-    expect(published()[0]).toMatchObject({ outcome: 'skipped', severity: 'warning', summary: expect.stringContaining('Another restore drill') });
+    const [result] = published();
+    expect(result).toMatchObject({ outcome: 'skipped', severity: 'warning', summary: expect.stringContaining(`Another drill of staging is running: ${FAILOVER_DRILL} (failover-drill) holds the drill lock`) });
+    expect(result?.summary).toContain('Nothing was created');
+    expect(result?.actionsTaken).toContain(`The drill lock is held by ${FAILOVER_DRILL}, not by this drill: left as it is.`);
+    expect(lockTable.item(LOCK_TABLE, DRILL_LOCK_KEY)?.owner?.S).toBe(FAILOVER_DRILL);
+  });
+
+  it('refuses the second of two drills started together: it names the running execution and creates nothing', async () => {
+    // Prepare
+    scenario();
+
+    // Act
+    const runs = await Promise.all([drill(scheduledStart, 'monthly-a'), drill(manualStart, 'monthly-b')]);
+
+    // Assess
+    const [winner, loser] = runs[0]!.path.includes(S.startRestore) ? [runs[0]!, runs[1]!] : [runs[1]!, runs[0]!];
+    expect(winner.path).toEqual(expect.arrayContaining([S.startRestore, S.verify, S.delete, S.releaseLock]));
+    expect(loser.path).toEqual([S.preconditions, S.releaseLock, S.report, S.passed, S.skipped]);
+    expect(rds.commandCalls(RestoreDBInstanceToPointInTimeCommand)).toHaveLength(1);
+    const refused = published().find((result) => result.outcome === 'skipped');
+    const winnerArn = `arn:aws:states:us-east-1:111111111111:execution:financehub-staging-restore-drill:${winner === runs[0] ? 'monthly-a' : 'monthly-b'}`;
+    expect(refused?.summary).toContain(`Another drill of staging is running: ${winnerArn} (restore-drill) holds the drill lock until`);
+    expect(refused?.summary).toContain('Nothing was created');
+    expect(published().find((result) => result.outcome === 'succeeded')?.actionsTaken).toContain('The drill lock is released.');
+    expect(lockTable.item(LOCK_TABLE, DRILL_LOCK_KEY)).toBeUndefined();
+  });
+
+  it('releases the lock on a failure path, and says so', async () => {
+    // Prepare
+    scenario({ rds: { restoreError: new StorageQuotaExceededFault({ message: 'The request would exceed the allocated storage quota', $metadata: {} }) } });
+
+    // Act
+    await drill();
+
+    // Assess
+    expect(lockTable.item(LOCK_TABLE, DRILL_LOCK_KEY)).toBeUndefined();
+    expect(published()[0]?.actionsTaken).toContain('The drill lock is released.');
+  });
+
+  it('says the lock is still held, until when and how to release it, when its release is denied', async () => {
+    // Prepare
+    scenario();
+    account.intercept(async (call, send) => {
+      if (call.command === 'DeleteItem') throw Object.assign(new Error('User is not authorized to perform: dynamodb:DeleteItem'), { name: 'AccessDeniedException', $metadata: { httpStatusCode: 400 } });
+      return send();
+    });
+
+    // Act
+    const run = await drill();
+
+    // Assess
+    expect(run.status).toBe('SUCCEEDED');
+    expect(lockTable.item(LOCK_TABLE, DRILL_LOCK_KEY)?.owner?.S).toMatch(/:execution:financehub-staging-restore-drill:/);
+    const [result] = published();
+    expect(result?.summary).toMatch(/The drill lock could NOT be released \(AccessDeniedException: .*\); it is still held, so no other drill can start until it expires at \d{4}-/);
+    expect(result?.howToUndo).toContain(`aws dynamodb delete-item --table-name ${LOCK_TABLE} --key '{"pk":{"S":"lock#drill"}}' --region us-east-1`);
   });
 
   it('refuses to run for another environment than its own, creating nothing', async () => {
@@ -201,7 +255,7 @@ describe('the restore drill', () => {
     const run = await drill({ ...manualStart, environment: 'production' });
 
     // Assess
-    expect(run.path).toEqual([S.countRunning, S.preconditions, S.report, S.passed, S.skipped]);
+    expect(run.path).toEqual([S.preconditions, S.releaseLock, S.report, S.passed, S.skipped]);
     expect(rds.commandCalls(RestoreDBInstanceToPointInTimeCommand)).toHaveLength(0);
     expect(published()[0]?.summary).toContain('asked to run for production');
   });
@@ -215,7 +269,7 @@ describe('the restore drill', () => {
 
     // Assess
     expect(run).toMatchObject({ status: 'FAILED', error: 'DrillFailed' });
-    expect(run.path).toEqual([S.countRunning, S.preconditions, S.startRestore, S.delete, S.gone, S.report, S.passed, S.failed]);
+    expect(run.path).toEqual([S.preconditions, S.startRestore, S.delete, S.gone, S.releaseLock, S.report, S.passed, S.failed]);
     expect(drillDescriptions()).toHaveLength(1);
     expect(published()[0]).toMatchObject({ outcome: 'failed', severity: 'critical', summary: expect.stringContaining('failed at restore') });
   });
@@ -232,7 +286,7 @@ describe('the restore drill', () => {
     const polls = run.path.filter((state) => state === S.checkRestore).length;
     expect(polls).toBeGreaterThan(10);
     expect(polls).toBeLessThan(60);
-    expect(run.path.slice(run.path.indexOf(S.restoreTooLong))).toEqual([S.restoreTooLong, S.delete, S.report, S.passed, S.failed]);
+    expect(run.path.slice(run.path.indexOf(S.restoreTooLong))).toEqual([S.restoreTooLong, S.delete, S.releaseLock, S.report, S.passed, S.failed]);
     // Seven tries in all: the first, then six more 60 s apart, doubling, at most 15 min apart (45 min).
     expect(run.retries).toBe(6);
     // It read the instance before each request: RDS was never asked what it refuses.
@@ -264,7 +318,7 @@ describe('the restore drill', () => {
 
     // Assess
     expect(run).toMatchObject({ status: 'FAILED', error: 'DrillFailed' });
-    expect(run.path.slice(run.path.indexOf(S.checkRestore))).toEqual([S.checkRestore, S.delete, S.gone, ...Array(2).fill([S.waitDeletion, S.confirmDeletion, S.gone]).flat(), S.report, S.passed, S.failed]);
+    expect(run.path.slice(run.path.indexOf(S.checkRestore))).toEqual([S.checkRestore, S.delete, S.gone, ...Array(2).fill([S.waitDeletion, S.confirmDeletion, S.gone]).flat(), S.releaseLock, S.report, S.passed, S.failed]);
     // Still creating at the first three tries (read, so not asked), deleted at the fourth once available.
     expect(run.retries).toBe(3);
     expect(drillDeletions()).toHaveLength(1);
@@ -297,7 +351,7 @@ describe('the restore drill', () => {
     // Assess
     expect(run).toMatchObject({ status: 'FAILED', error: 'DrillFailed' });
     expect(run.path.indexOf(S.delete)).toBe(run.path.indexOf(S.verify) + 1);
-    expect(run.path.slice(-3)).toEqual([S.report, S.passed, S.failed]);
+    expect(run.path.slice(-4)).toEqual([S.releaseLock, S.report, S.passed, S.failed]);
     expect(drillDeletions()).toHaveLength(1);
     expect(published()[0]).toMatchObject({ outcome: 'failed', severity: 'critical', summary: expect.stringContaining(problem) });
   });
@@ -328,7 +382,7 @@ describe('the restore drill', () => {
 
     // Assess
     expect(run).toMatchObject({ status: 'FAILED', error: 'DrillFailed' });
-    expect(run.path.slice(-5)).toEqual([S.verify, S.delete, S.report, S.passed, S.failed]);
+    expect(run.path.slice(-6)).toEqual([S.verify, S.delete, S.releaseLock, S.report, S.passed, S.failed]);
     const orphan = [...simulated.instances.keys()].find((id) => DRILL_PATTERN.test(id));
     expect(orphan).toBeDefined();
     const [result] = published();
