@@ -154,6 +154,16 @@ export class PostRotation extends Construct {
     ingress.bindTopic(props.topic);
     // Reads back the version a rotation made current, for the report of a secret no service reads.
     ingress.addToRolePolicy(new iam.PolicyStatement({ actions: ['secretsmanager:DescribeSecret'], resources: rotated.map((s) => s.secretArn) }));
+    // The ingress is the only one to report a failed rotation and a rotated master: its own failure must reach on-call.
+    new cloudwatch.Alarm(this, 'RotationEventsErrors', {
+      alarmName: `${config.prefix}-rotation-events-errors`,
+      alarmDescription: 'The rotation-events ingress failed: a rotation outcome may not have been reported, or its restart not started. Runbook: docs/runbooks/post-rotation.md',
+      metric: ingress.metricErrors({ period: Duration.minutes(5), statistic: 'Sum' }),
+      threshold: 0,
+      evaluationPeriods: 1,
+      comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_THRESHOLD,
+      treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
+    }).addAlarmAction(new cwactions.SnsAction(props.topic));
     const ingressTarget = new targets.LambdaFunction(ingress, { retryAttempts: 4, maxEventAge: Duration.hours(2) });
     new events.Rule(this, 'RotationOutcome', {
       ruleName: `${config.prefix}-db-secret-rotation`,

@@ -94,9 +94,9 @@ describe.each([
     expect(statementsOf('rotate-django-secret-key').some((s) => [s.Action].flat().some((a) => a.startsWith('elasticache:')))).toBe(false);
   });
 
-  it('raises an alarm of its own when any rotation function fails a step', () => {
+  it('raises an alarm of its own when any rotation function fails a step, and when the ingress that reports the outcome fails', () => {
     // Assess
-    for (const name of ['rotate-db-credentials', 'rotate-redis-auth', 'rotate-django-secret-key']) {
+    for (const name of ['rotate-db-credentials', 'rotate-redis-auth', 'rotate-django-secret-key', 'rotation-events']) {
       template.hasResourceProperties('AWS::CloudWatch::Alarm', { AlarmName: `${prefix}-${name}-errors`, Threshold: 0 });
     }
   });
@@ -144,6 +144,17 @@ describe.each([
     expect(statements.find((s) => [s.Action].flat().includes('secretsmanager:TagResource'))?.Condition).toEqual({
       'ForAllValues:StringEquals': { 'aws:TagKeys': ['rotation-requested-at', 'rotation-requested-version'] },
     });
+  });
+
+  it('lets each minted rotation function tag its own secrets with the rotation progress only', () => {
+    // Act
+    const tagging = ['rotate-db-credentials', 'rotate-redis-auth', 'rotate-django-secret-key'].map((name) => statementsOf(name).filter((s) => [s.Action].flat().includes('secretsmanager:TagResource')));
+
+    // Assess
+    for (const statements of tagging) {
+      expect(statements).toHaveLength(1);
+      expect(statements[0]?.Condition).toEqual({ 'ForAllValues:StringEquals': { 'aws:TagKeys': ['rotation-progress'] } });
+    }
   });
 
   it('lets Secrets Manager invoke each rotation function for its own secrets only, in this account', () => {
