@@ -121,7 +121,7 @@ const table = (header: readonly string[], body: readonly string[][], rightFrom: 
   for (const row of [header, ...body]) console.log(`      ${row.map((cell, i) => (i >= rightFrom ? cell.padStart(widths[i] ?? 0) : cell.padEnd(widths[i] ?? 0))).join('  ')}`);
 };
 table(['environment', 'workflow', 'scenario', 'outcome', 'transitions', 'AWS calls'], rows, 4);
-console.log(`      Secret rotations, both environments (ok: ended as expected; -: not a step of this rotation):`);
+console.log('      Secret rotations, both environments (ok: ended as expected; -: no scenario of its own: the owner\'s createSecret waits for the owner within "rotated", the master restarts nothing):');
 table(
   ['rotation', ...POINTS.map((p) => (p === 'rotated' ? p : `fails at ${p}`))],
   [...rotations].map(([key, cells]) => [key, ...POINTS.map((p) => (cells.has(p) ? (cells.get(p) ? 'ok' : 'UNEXPECTED') : '-'))]),

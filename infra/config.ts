@@ -684,8 +684,10 @@ export function environmentConfig(name: EnvironmentName, context: DeploymentCont
       cacheAuth: { tokenLength: 64, maxWaitSeconds: 780, pollSeconds: 15, revocationCheckSeconds: 30, revocationMaxChecks: 40 },
       // Django's default session age (two weeks).
       djangoKey: { keyLength: 64, sessionMaxAgeDays: 14 },
-      // The architecture document names no provider: the payment provider's key is probed where it answers 200 only to
-      // a valid secret key; OAuth client secrets need a provider-specific token exchange, so their owner tests them.
+      // The architecture document names no provider and no owner: these are guesses (docs/deviations.md #19). The payment
+      // provider's key is probed where it answers 200 only to a valid secret key; OAuth client secrets need a
+      // provider-specific token exchange, so their owner tests them. The owners are handles, which Slack shows but does
+      // not notify: put the owners' member ids (U...) here.
       ownerRotated: [
         {
           name: 'api-keys',
