@@ -114,7 +114,7 @@ function failureResult(notice: RotationNotice, secret: RotatedSecret, descriptio
     durationSeconds: 0,
     actionsTaken: [
       ...(failedAt ? [`Read back ${secretId}: AWSCURRENT version ${current}, AWSPENDING version ${pending}, last completed step ${completedStep(description.Tags, pending ?? '') ?? 'none'}`] : [`Read back ${secretId}: AWSCURRENT version ${current}`]),
-      'Restarted nothing: the services keep the AWSCURRENT value',
+      secret.services.length > 0 ? `Restarted nothing: ${secret.services.join(' and ')} keep the AWSCURRENT value` : 'Restarted nothing: no service reads it',
     ],
     howToUndo: pending
       ? `Nothing to undo. Read the ${kind.rotatedBy} logs and fix the cause, then run aws secretsmanager rotate-secret --secret-id ${secretId}: Secrets Manager reattempts this rotation with the same version (${pending}), and every step is safe to repeat.${giveUp}`
