@@ -3,7 +3,8 @@
  * Staging and production differ only where this file says so.
  */
 
-import type { EnvironmentName, ServiceName } from '../contracts/environments.js';
+import { type EnvironmentName, SERVICES, type ServiceName } from '../contracts/environments.js';
+import type { ScalingLimits } from '../contracts/scaling.js';
 import type { WorkflowName } from '../contracts/workflows.js';
 import type { OwnerSecretInput } from '../functions/lib/owner-secrets.js';
 
@@ -764,4 +765,15 @@ export function environmentConfig(name: EnvironmentName, context: DeploymentCont
     // Ten rounds 30 s apart: five minutes, long enough for the alarms' 3-of-5-minute evaluation to see a regression.
     smokeTest: { rounds: 10, pollSeconds: 30, maxConsecutiveFailures: 3, rollback: production ? 'approval' : 'automatic' },
   };
+}
+
+/** The scaling figures every scaling path checks (contracts/scaling.ts), as the functions receive them in `SCALING_LIMITS`. */
+export function scalingLimits(config: EnvironmentConfig): ScalingLimits {
+  const services = Object.fromEntries(
+    SERVICES.map((service) => {
+      const { minCapacity, maxCapacity, overrideMaxCeiling } = config.services[service];
+      return [service, { minCapacity, maxCapacity, overrideMaxCeiling }];
+    }),
+  ) as ScalingLimits['services'];
+  return { services, maxDurationMinutes: config.remediation.maxOverrideMinutes };
 }

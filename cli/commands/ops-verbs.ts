@@ -3,20 +3,12 @@ import { SSMClient } from '@aws-sdk/client-ssm';
 import { STSClient } from '@aws-sdk/client-sts';
 import { Option } from 'commander';
 import { CommandError, type OpsCommand, describeCommand, needsApproval, parseCommand, workflowFor } from '../../functions/slack-ops/commands.js';
-import { type EnvironmentName, SERVICES } from '../../contracts/environments.js';
-import { environmentConfig } from '../../infra/config.js';
+import type { EnvironmentName } from '../../contracts/environments.js';
+import { environmentConfig, scalingLimits } from '../../infra/config.js';
 import { ApprovalWaitEnded, requestApprovalFromCli, unstartedMessage } from '../approval-request.js';
 import { describeStart, requestExecutionName, startWorkflow } from '../aws-workflows.js';
 import { UsageError } from '../errors.js';
 import { type CliContext, type RegisterCommand, environment, follow, requester } from './context.js';
-
-function limitsFor(env: EnvironmentName) {
-  const config = environmentConfig(env);
-  return {
-    maxCeiling: Object.fromEntries(SERVICES.map((s) => [s, config.services[s].overrideMaxCeiling])) as Record<(typeof SERVICES)[number], number>,
-    maxDurationMinutes: config.remediation.maxOverrideMinutes,
-  };
-}
 
 /**
  * A command that needs two people: asked for as the caller's AWS identity, waited for, and once the approval path has
@@ -52,7 +44,7 @@ interface VerbOptions {
 /** Runs an /ops-style command on AWS: validated, approved where the environment needs two people, started, followed (`fhops rollback` shares it). */
 export async function runOpsCommand(context: CliContext, text: string, options: VerbOptions): Promise<void> {
   const env = environment(text.split(/\s+/)[1] ?? '');
-  const command = parseCommand(text, limitsFor(env));
+  const command = parseCommand(text, scalingLimits(environmentConfig(env)));
   const twoPeople = needsApproval(command, environmentConfig(env).fourEyes.workflows);
   if (options.approvedBy !== undefined) {
     throw new UsageError(

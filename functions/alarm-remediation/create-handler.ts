@@ -9,7 +9,6 @@ import { type HandlerOverrides, opsHandler } from '../lib/handler.js';
 import { tracer } from '../lib/tracer.js';
 import { publishOpsResult } from '../lib/publish-result.js';
 import { type RemediationDependencies, runRemediationAction } from './actions.js';
-import { SERVICES } from '../../contracts/environments.js';
 
 const environmentSchema = z.object({
   ENVIRONMENT: envField.environment,
@@ -24,15 +23,7 @@ const environmentSchema = z.object({
   COOLDOWN_MINUTES: envField.positiveInt,
   SCALE_OUT_STEP: envField.positiveInt,
   SCALE_OUT_DURATION_MINUTES: envField.positiveInt,
-  /** JSON `{ "<service>": <override max ceiling> }`. */
-  OVERRIDE_MAX_CEILING: z.string().transform((value, ctx) => {
-    try {
-      return z.record(z.enum(SERVICES), z.number().int().positive()).parse(JSON.parse(value));
-    } catch {
-      ctx.addIssue({ code: 'custom', message: 'OVERRIDE_MAX_CEILING must be JSON { service: number }' });
-      return z.NEVER;
-    }
-  }),
+  SCALING_LIMITS: envField.scalingLimits,
   ALLOW_AUTOMATIC_ROLLBACK: envField.bool,
   DEPLOYMENT_RECENT_MINUTES: envField.positiveInt,
   HEALTH_URL: z.url({ protocol: /^https$/ }),
@@ -69,7 +60,7 @@ export function createHandler(overrides: HandlerOverrides<RemediationDependencie
       servicePrefix,
       scaleOutStep: env.SCALE_OUT_STEP,
       scaleOutDurationMinutes: env.SCALE_OUT_DURATION_MINUTES,
-      overrideMaxCeiling: env.OVERRIDE_MAX_CEILING,
+      serviceLimits: env.SCALING_LIMITS.services,
       allowAutomaticRollback: env.ALLOW_AUTOMATIC_ROLLBACK,
       deploymentRecentMinutes: env.DEPLOYMENT_RECENT_MINUTES,
     },

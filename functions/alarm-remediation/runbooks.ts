@@ -9,6 +9,7 @@ import {
 } from '@aws-sdk/client-ecs';
 import { awsCall } from '../lib/transient-error.js';
 import type { EnvironmentName, ServiceName } from '../../contracts/environments.js';
+import type { ScalingLimits, ScalingOverrideStart } from '../../contracts/scaling.js';
 
 /**
  * The runbooks: each plans first by reading (so a dry run shows the same decision) and acts in a separate step.
@@ -22,8 +23,8 @@ export interface RunbookSettings {
   readonly servicePrefix: string;
   readonly scaleOutStep: number;
   readonly scaleOutDurationMinutes: number;
-  /** Highest max capacity an override may set, per service. */
-  readonly overrideMaxCeiling: Readonly<Record<ServiceName, number>>;
+  /** Per service, the highest max capacity an override may set (`overrideMaxCeiling`). */
+  readonly serviceLimits: ScalingLimits['services'];
   readonly allowAutomaticRollback: boolean;
   readonly deploymentRecentMinutes: number;
 }
@@ -32,17 +33,6 @@ export interface RunbookClients {
   readonly ecs: ECSClient;
   readonly autoscaling: ApplicationAutoScalingClient;
   readonly now: () => Date;
-}
-
-/** The scaling-override input the remediation starts (the override validates it again). */
-export interface OverrideStart {
-  readonly environment: EnvironmentName;
-  readonly service: ServiceName;
-  readonly min: number;
-  readonly max: number;
-  readonly durationMinutes: number;
-  readonly reason: string;
-  readonly requestedBy: string;
 }
 
 export interface DeploymentFacts {
@@ -60,7 +50,7 @@ export interface DeploymentFacts {
 
 export type Plan =
   | { readonly action: 'none'; readonly reason: string; readonly deployment?: DeploymentFacts }
-  | { readonly action: 'scale-out'; readonly reason: string; readonly override: OverrideStart; readonly from: { readonly min: number; readonly max: number; readonly desired: number } }
+  | { readonly action: 'scale-out'; readonly reason: string; readonly override: ScalingOverrideStart; readonly from: { readonly min: number; readonly max: number; readonly desired: number } }
   | { readonly action: 'restart'; readonly reason: string; readonly taskDefinition?: string; readonly runningCount?: number }
   | { readonly action: 'roll-back'; readonly reason: string; readonly deployment: DeploymentFacts; readonly toTaskDefinition: string; readonly fromTaskDefinition: string };
 
@@ -87,7 +77,7 @@ export async function planScaleOut(clients: RunbookClients, settings: RunbookSet
   const desired = ecsService.desiredCount ?? 0;
   const { MinCapacity: min, MaxCapacity: max } = target;
   if (desired < max) return { action: 'none', reason: `autoscaling still has room: ${desired} tasks of max ${max}` };
-  const ceiling = settings.overrideMaxCeiling[service];
+  const ceiling = settings.serviceLimits[service].overrideMaxCeiling;
   if (max >= ceiling) return { action: 'none', reason: `already at the override ceiling (max ${max}, ceiling ${ceiling}): a person decides what next` };
   const newMax = Math.min(max + settings.scaleOutStep, ceiling);
   return {

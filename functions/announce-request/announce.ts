@@ -3,7 +3,8 @@ import type { EnvironmentName } from '../../contracts/environments.js';
 import type { AuditEntry } from '../lib/audit.js';
 import { logger } from '../lib/powertools.js';
 import { type AuthorizationPolicy, NotAuthorized, authorizeCommand, personForAwsIdentity } from '../slack-ops/authorize.js';
-import { CommandError, type ScalingLimits, describeCommand, needsApproval, parseCommand } from '../slack-ops/commands.js';
+import type { ScalingLimits } from '../../contracts/scaling.js';
+import { CommandError, describeCommand, needsApproval, parseCommand } from '../slack-ops/commands.js';
 import { type SlackMessage, approvalMessage } from '../slack-ops/slack-ops.js';
 
 export interface AnnounceSettings {

@@ -9,7 +9,6 @@ import { type HandlerOverrides, opsHandler } from '../lib/handler.js';
 import { tracer } from '../lib/tracer.js';
 import { postToResponseUrl } from '../lib/slack-response.js';
 import { parsePolicy } from '../slack-ops/authorize.js';
-import { scalingLimitsVariable } from '../slack-ops/commands.js';
 import { type AnnounceOutcome, announceRequest } from './announce.js';
 
 const environmentSchema = z.object({
@@ -17,7 +16,7 @@ const environmentSchema = z.object({
   SLACK_SECRET_ARN: envField.arn,
   AUDIT_BUCKET: envField.text,
   AUTHORIZATION_PARAMETER: envField.text,
-  SCALING_LIMITS: scalingLimitsVariable,
+  SCALING_LIMITS: envField.scalingLimits,
   FOUR_EYES_WORKFLOWS: envField.list,
 });
 

@@ -1,5 +1,6 @@
 import * as z from 'zod';
 import { ENVIRONMENTS } from '../../contracts/environments.js';
+import { scalingLimitsSchema } from '../../contracts/scaling.js';
 
 /** Thrown at init when the environment does not match what a function needs: names every bad variable. */
 export class ConfigError extends Error {
@@ -25,17 +26,21 @@ export function readConfig<S extends z.ZodObject>(schema: S, env: NodeJS.Process
   return parsed.data;
 }
 
+/** A JSON document (the ops stack writes structured settings so); `.pipe()` a schema to check its shape. */
+const json = z.string().transform((value, ctx) => {
+  try {
+    return JSON.parse(value) as unknown;
+  } catch {
+    ctx.addIssue({ code: 'custom', message: 'not JSON' });
+    return z.NEVER;
+  }
+});
+
 /** Common field types for `readConfig` schemas. */
 export const envField = {
-  /** A JSON document (the ops stack writes structured settings so); `.pipe()` a schema to check its shape. */
-  json: z.string().transform((value, ctx) => {
-    try {
-      return JSON.parse(value) as unknown;
-    } catch {
-      ctx.addIssue({ code: 'custom', message: 'not JSON' });
-      return z.NEVER;
-    }
-  }),
+  json,
+  /** `SCALING_LIMITS`: the one shape of contracts/scaling.ts, set from infra/config.ts. */
+  scalingLimits: json.pipe(scalingLimitsSchema),
   arn: z.string().startsWith('arn:'),
   text: z.string().min(1),
   int: z.coerce.number().int(),

@@ -7,28 +7,13 @@ import { type HandlerOverrides, opsHandler } from '../lib/handler.js';
 import { tracer } from '../lib/tracer.js';
 import { publishOpsResult } from '../lib/publish-result.js';
 import { type OverrideDependencies, runOverrideAction } from './actions.js';
-import { SERVICES } from '../../contracts/environments.js';
-
-const limitsSchema = z.record(
-  z.enum(SERVICES),
-  z.object({ minCapacity: z.number().int().positive(), maxCapacity: z.number().int().positive(), overrideMaxCeiling: z.number().int().positive() }),
-);
 
 const environmentSchema = z.object({
   ENVIRONMENT: envField.environment,
   CLUSTER_NAME: envField.text,
   SERVICE_PREFIX: envField.text,
   STATE_MACHINE_ARN: envField.arn,
-  /** JSON: `{ "<service>": { minCapacity, maxCapacity, overrideMaxCeiling } }`. */
-  SERVICE_LIMITS: z.string().transform((value, ctx) => {
-    try {
-      return limitsSchema.parse(JSON.parse(value));
-    } catch {
-      ctx.addIssue({ code: 'custom', message: 'SERVICE_LIMITS must be JSON { service: { minCapacity, maxCapacity, overrideMaxCeiling } }' });
-      return z.NEVER;
-    }
-  }),
-  MAX_OVERRIDE_MINUTES: envField.positiveInt,
+  SCALING_LIMITS: envField.scalingLimits,
   TOPIC_ARN: envField.arn,
 });
 
@@ -47,7 +32,7 @@ export function createHandler(overrides: HandlerOverrides<OverrideDependencies['
   const dependencies: OverrideDependencies = {
     clients,
     settings,
-    limits: { environment: env.ENVIRONMENT, services: env.SERVICE_LIMITS, maxDurationMinutes: env.MAX_OVERRIDE_MINUTES },
+    limits: { environment: env.ENVIRONMENT, ...env.SCALING_LIMITS },
     report: { ...settings, environment: env.ENVIRONMENT },
     publish: (result) => publishOpsResult(sns, env.TOPIC_ARN, result),
   };

@@ -1,34 +1,19 @@
 import * as z from 'zod';
 import { type EnvironmentName, ENVIRONMENTS, type ServiceName } from '../../contracts/environments.js';
+import type { ScalingLimits, ScalingOverrideStart } from '../../contracts/scaling.js';
 
 /**
  * What an override request may ask for: checked against the environment's figures before anything changes, with a
  * message that says every problem at once.
  */
 
-export interface ServiceLimits {
-  /** The baseline a revert restores (the architecture document's figures). */
-  readonly minCapacity: number;
-  readonly maxCapacity: number;
-  /** Highest max capacity an override may set. */
-  readonly overrideMaxCeiling: number;
-}
-
-export interface OverrideLimits {
+export interface OverrideLimits extends ScalingLimits {
   readonly environment: EnvironmentName;
-  readonly services: Readonly<Record<ServiceName, ServiceLimits>>;
-  readonly maxDurationMinutes: number;
 }
 
-export interface ApplyRequest {
+/** A checked start input (contracts/scaling.ts) with the baseline a revert restores. */
+export interface ApplyRequest extends Omit<ScalingOverrideStart, 'environment'> {
   readonly action: 'apply';
-  readonly service: ServiceName;
-  readonly min: number;
-  readonly max: number;
-  readonly durationMinutes: number;
-  readonly reason: string;
-  readonly requestedBy: string;
-  readonly approvedBy?: string;
   readonly baseline: { readonly min: number; readonly max: number };
 }
 

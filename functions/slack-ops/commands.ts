@@ -1,4 +1,5 @@
 import * as z from 'zod';
+import type { ScalingLimits } from '../../contracts/scaling.js';
 import type { WorkflowName } from '../../contracts/workflows.js';
 import { ENVIRONMENTS, SERVICES } from '../../contracts/environments.js';
 
@@ -6,12 +7,6 @@ const environment = z.enum(ENVIRONMENTS, { error: 'environment must be staging o
 const service = z.enum(SERVICES, { error: 'service must be frontend, backend or worker' });
 const count = (name: string) =>
   z.coerce.number({ error: `${name} must be a whole number` }).int(`${name} must be a whole number`);
-
-export interface ScalingLimits {
-  /** Highest max capacity an override may set, per service. */
-  readonly maxCeiling: Readonly<Record<z.infer<typeof service>, number>>;
-  readonly maxDurationMinutes: number;
-}
 
 export type OpsCommand =
   | { readonly name: 'help' }
@@ -38,18 +33,6 @@ export type OpsCommand =
       readonly reason: string;
     }
   | { readonly name: 'verify-backups' | 'restore-drill' | 'failover-drill'; readonly environment: z.infer<typeof environment> };
-
-/** `SCALING_LIMITS`, the JSON the template sets from infra/config.ts, as a `readConfig` field. */
-export const scalingLimitsVariable = z.string().transform((value, ctx): ScalingLimits => {
-  const parsed = z
-    .object({ maxCeiling: z.object({ frontend: z.number(), backend: z.number(), worker: z.number() }), maxDurationMinutes: z.number() })
-    .safeParse(JSON.parse(value));
-  if (!parsed.success) {
-    ctx.addIssue({ code: 'custom', message: 'must be JSON { maxCeiling: {frontend, backend, worker}, maxDurationMinutes }' });
-    return z.NEVER;
-  }
-  return parsed.data;
-});
 
 /** An operator typed something we cannot act on; the message says how to type it. Nothing was changed. */
 export class CommandError extends Error {
@@ -121,7 +104,7 @@ export function parseCommand(text: string, limits: ScalingLimits, slash = '/ops'
     case 'scale': {
       expectArgs(args, 6, `\`${slash} scale <env> <service> <min> <max> <minutes> <reason>\``);
       const svc = parse(service, args[1]);
-      const ceiling = limits.maxCeiling[svc];
+      const ceiling = limits.services[svc].overrideMaxCeiling;
       const min = parse(count('min').min(1, 'min must be at least 1'), args[2]);
       const max = parse(count('max').max(ceiling, `max must be at most ${ceiling} for ${svc}`), args[3]);
       if (min > max) throw new CommandError(`min (${min}) must not exceed max (${max})`);

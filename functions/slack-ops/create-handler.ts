@@ -11,7 +11,6 @@ import { type HandlerOverrides, opsHandler } from '../lib/handler.js';
 import { logger } from '../lib/powertools.js';
 import { postToResponseUrl } from '../lib/slack-response.js';
 import { parsePolicy } from './authorize.js';
-import { scalingLimitsVariable } from './commands.js';
 import { type HttpResponse, type SlackOpsDeps, handleSlackRequest } from './slack-ops.js';
 
 const environmentSchema = z.object({
@@ -24,7 +23,7 @@ const environmentSchema = z.object({
   SLACK_SIGNING_SECRET_ARN: envField.arn,
   AUDIT_BUCKET: envField.text,
   AUTHORIZATION_PARAMETER: envField.text,
-  SCALING_LIMITS: scalingLimitsVariable,
+  SCALING_LIMITS: envField.scalingLimits,
   APPROVAL_MINUTES: envField.positiveInt,
   APPROVAL_USE_MINUTES: envField.positiveInt,
   APPROVAL_RECORD_DAYS: envField.positiveInt,

@@ -8,7 +8,8 @@ import type { AuditEntry } from '../lib/audit.js';
 import { executionName, stateMachineArn } from '../lib/workflows.js';
 import { rememberFollowUp } from './approvals.js';
 import { type AuthorizationPolicy, NotAuthorized, authorizeApproval, authorizeCommand, authorizeOrigin, personForAwsIdentity } from './authorize.js';
-import { CommandError, type OpsCommand, type ScalingLimits, describeCommand, needsApproval, parseCommand, usage, workflowFor } from './commands.js';
+import type { ScalingLimits } from '../../contracts/scaling.js';
+import { CommandError, type OpsCommand, describeCommand, needsApproval, parseCommand, usage, workflowFor } from './commands.js';
 import { SlackRequestRejected, verifySlackSignature } from './verify-signature.js';
 import type { EnvironmentName } from '../../contracts/environments.js';
 

@@ -13,8 +13,7 @@ import { Construct } from 'constructs';
 import { stateMachineName } from '../../functions/lib/workflows.js';
 import { SLACK_WORKFLOWS } from '../../functions/slack-ops/commands.js';
 import { WORKFLOWS } from '../../contracts/workflows.js';
-import { type EnvironmentConfig } from '../config.js';
-import { SERVICES } from '../../contracts/environments.js';
+import { type EnvironmentConfig, scalingLimits } from '../config.js';
 import { acknowledge } from '../nag/acknowledge.js';
 import type { AuditTrail } from './audit-trail.js';
 import { OpsFunction } from './ops-function.js';
@@ -77,10 +76,7 @@ export class SlackOpsCommand extends Construct {
       encryptionKey: props.logsKey,
     };
 
-    const scalingLimits = JSON.stringify({
-      maxCeiling: Object.fromEntries(SERVICES.map((service) => [service, config.services[service].overrideMaxCeiling])),
-      maxDurationMinutes: config.remediation.maxOverrideMinutes,
-    });
+    const limits = JSON.stringify(scalingLimits(config));
     const command = new OpsFunction(this, 'Command', {
       ...functionDefaults,
       functionName: 'slack-ops',
@@ -94,7 +90,7 @@ export class SlackOpsCommand extends Construct {
         SLACK_COMMAND: config.slack.command,
         AUDIT_BUCKET: props.auditTrail.bucket.bucketName,
         AUTHORIZATION_PARAMETER: this.authorizationParameter.parameterName,
-        SCALING_LIMITS: scalingLimits,
+        SCALING_LIMITS: limits,
         APPROVAL_MINUTES: String(config.slack.approvalMinutes),
         APPROVAL_USE_MINUTES: String(config.fourEyes.approvalUseMinutes),
         APPROVAL_RECORD_DAYS: String(config.audit.retentionDays),
@@ -125,7 +121,7 @@ export class SlackOpsCommand extends Construct {
       environment: {
         AUDIT_BUCKET: props.auditTrail.bucket.bucketName,
         AUTHORIZATION_PARAMETER: this.authorizationParameter.parameterName,
-        SCALING_LIMITS: scalingLimits,
+        SCALING_LIMITS: limits,
         FOUR_EYES_WORKFLOWS: config.fourEyes.workflows.join(','),
       },
     });

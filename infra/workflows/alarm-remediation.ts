@@ -11,8 +11,7 @@ import * as tasks from 'aws-cdk-lib/aws-stepfunctions-tasks';
 import { Construct } from 'constructs';
 import { RDS_FAILOVER_EVENT_IDS } from '../../functions/alarm-remediation/events.js';
 import { stateMachineName } from '../../functions/lib/workflows.js';
-import { type EnvironmentConfig } from '../config.js';
-import { SERVICES } from '../../contracts/environments.js';
+import { type EnvironmentConfig, scalingLimits } from '../config.js';
 import { healthProbeUrl } from '../constructs/health-probe.js';
 import { OpsFunction } from '../constructs/ops-function.js';
 import { OpsLambdaStep, catchTo } from '../constructs/ops-lambda-step.js';
@@ -122,7 +121,7 @@ export class AlarmRemediation extends Construct {
         COOLDOWN_MINUTES: String(remediation.cooldownMinutes),
         SCALE_OUT_STEP: String(remediation.scaleOutStep),
         SCALE_OUT_DURATION_MINUTES: String(remediation.scaleOutDurationMinutes),
-        OVERRIDE_MAX_CEILING: JSON.stringify(Object.fromEntries(SERVICES.map((service) => [service, config.services[service].overrideMaxCeiling]))),
+        SCALING_LIMITS: JSON.stringify(scalingLimits(config)),
         ALLOW_AUTOMATIC_ROLLBACK: String(remediation.allowAutomaticRollback),
         DEPLOYMENT_RECENT_MINUTES: String(remediation.deploymentRecentMinutes),
         HEALTH_URL: healthProbeUrl(config),

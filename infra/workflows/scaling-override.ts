@@ -6,7 +6,7 @@ import type * as sns from 'aws-cdk-lib/aws-sns';
 import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import { Construct } from 'constructs';
 import { stateMachineArn, stateMachineName } from '../../functions/lib/workflows.js';
-import { type EnvironmentConfig } from '../config.js';
+import { type EnvironmentConfig, scalingLimits } from '../config.js';
 import { SERVICES } from '../../contracts/environments.js';
 import { SCALABLE_SERVICE_TAG } from '../constructs/app-service.js';
 import { OpsFunction } from '../constructs/ops-function.js';
@@ -71,15 +71,7 @@ export class ScalingOverride extends Construct {
         CLUSTER_NAME: config.prefix,
         SERVICE_PREFIX: `${config.prefix}-`,
         STATE_MACHINE_ARN: ownArn,
-        SERVICE_LIMITS: JSON.stringify(
-          Object.fromEntries(
-            SERVICES.map((service) => {
-              const { minCapacity, maxCapacity, overrideMaxCeiling } = config.services[service];
-              return [service, { minCapacity, maxCapacity, overrideMaxCeiling }];
-            }),
-          ),
-        ),
-        MAX_OVERRIDE_MINUTES: String(config.remediation.maxOverrideMinutes),
+        SCALING_LIMITS: JSON.stringify(scalingLimits(config)),
       },
     });
     this.grant(props, ownArn);

@@ -9,6 +9,7 @@ import type { APIGatewayProxyEventV2, Context } from 'aws-lambda';
 import { mockClient } from 'aws-sdk-client-mock';
 import commandSample from '../../events/slack-ops-command.json';
 import { slackSignature } from '../../functions/slack-ops/verify-signature.js';
+import { environmentConfig, scalingLimits } from '../../infra/config.js';
 
 const SIGNING_SECRET = 'integration-signing-secret';
 const sfn = mockClient(SFNClient);
@@ -41,7 +42,7 @@ beforeAll(async () => {
     SLACK_SIGNING_SECRET_ARN: 'arn:aws:secretsmanager:us-east-1:111111111111:secret:financehub-staging/slack-signing-AbCdEf',
     AUDIT_BUCKET: 'financehub-staging-audit-111111111111',
     AUTHORIZATION_PARAMETER: '/financehub-staging/slack/authorization',
-    SCALING_LIMITS: JSON.stringify({ maxCeiling: { frontend: 20, backend: 20, worker: 10 }, maxDurationMinutes: 1440 }),
+    SCALING_LIMITS: JSON.stringify(scalingLimits(environmentConfig('production'))),
     APPROVAL_MINUTES: '15',
     APPROVAL_USE_MINUTES: '10',
     APPROVAL_RECORD_DAYS: '30',

@@ -3,6 +3,7 @@ import { type AnnounceDependencies, announceRequest } from '../../functions/anno
 import type { AuditEntry } from '../../functions/lib/audit.js';
 import type { AuthorizationPolicy } from '../../functions/slack-ops/authorize.js';
 import type { SlackMessage } from '../../functions/slack-ops/slack-ops.js';
+import { environmentConfig, scalingLimits } from '../../infra/config.js';
 
 const NOW = new Date('2026-12-01T20:00:00Z');
 const ARN = 'arn:aws:sts::222222222222:assumed-role/Ops/alice';
@@ -20,7 +21,7 @@ let audited: AuditEntry[];
 let policy: AuthorizationPolicy;
 
 const deps: AnnounceDependencies = {
-  settings: { environment: 'production', limits: { maxCeiling: { frontend: 20, backend: 20, worker: 10 }, maxDurationMinutes: 1440 }, fourEyesWorkflows: ['scaling-override', 'failover-drill'] },
+  settings: { environment: 'production', limits: scalingLimits(environmentConfig('production')), fourEyesWorkflows: ['scaling-override', 'failover-drill'] },
   policy: async () => policy,
   post: async (message) => void posted.push(message),
   audit: async (entries) => void audited.push(...entries),

@@ -15,7 +15,7 @@ import { executionName } from '../../functions/lib/workflows.js';
 import type { AuthorizationPolicy } from '../../functions/slack-ops/authorize.js';
 import { type SlackMessage, handleSlackRequest } from '../../functions/slack-ops/slack-ops.js';
 import { slackSignature } from '../../functions/slack-ops/verify-signature.js';
-import { environmentConfig } from '../../infra/config.js';
+import { environmentConfig, scalingLimits } from '../../infra/config.js';
 import { SimulatedAccount } from '../../rehearsal/simulated/account.js';
 import { SimulatedDynamoDb } from '../../rehearsal/simulated/dynamodb.js';
 
@@ -89,7 +89,7 @@ async function click(action: 'approve' | 'deny', user: string): Promise<void> {
         prefix: config.prefix,
         tableName: TABLE,
         slashCommand: config.slack.command,
-        limits: { maxCeiling: { frontend: 20, backend: 20, worker: 10 }, maxDurationMinutes: 1440 },
+        limits: scalingLimits(environmentConfig('production')),
         approvalMinutes: config.slack.approvalMinutes,
         approvalUseMinutes: config.fourEyes.approvalUseMinutes,
         approvalRecordDays: config.audit.retentionDays,

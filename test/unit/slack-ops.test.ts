@@ -11,11 +11,12 @@ import { CommandError, needsApproval, parseCommand, workflowFor } from '../../fu
 import { type SlackMessage, type SlackOpsDeps, handleSlackRequest } from '../../functions/slack-ops/slack-ops.js';
 import { slackSignature, verifySlackSignature } from '../../functions/slack-ops/verify-signature.js';
 import { WORKFLOWS } from '../../contracts/workflows.js';
+import { environmentConfig, scalingLimits } from '../../infra/config.js';
 
 const SIGNING_SECRET = 'slack-signing-secret-for-tests';
 const NOW = new Date('2026-11-24T03:00:00Z');
 const NOW_SECONDS = String(Math.floor(NOW.getTime() / 1000));
-const limits = { maxCeiling: { frontend: 20, backend: 20, worker: 10 }, maxDurationMinutes: 1440 };
+const limits = scalingLimits(environmentConfig('production'));
 
 const account = new SimulatedAccount();
 const sfn = account.mock(SFNClient);

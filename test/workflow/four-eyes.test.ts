@@ -22,7 +22,7 @@ import { parsePolicy } from '../../functions/slack-ops/authorize.js';
 import { parseCommand } from '../../functions/slack-ops/commands.js';
 import { type SlackMessage, handleSlackRequest } from '../../functions/slack-ops/slack-ops.js';
 import { slackSignature } from '../../functions/slack-ops/verify-signature.js';
-import { environmentConfig } from '../../infra/config.js';
+import { environmentConfig, scalingLimits } from '../../infra/config.js';
 import { APPROVAL_GATE_STATES as G } from '../../infra/constructs/approval-gate.js';
 import { SCALING_OVERRIDE_STATES as S } from '../../infra/workflows/scaling-override.js';
 import { type DeployedHandler, type WorkflowRun, functionEnvironment, inProcess, loadStateMachine, quietEmptyMetricsWarnings, runWorkflow } from './support/workflow.js';
@@ -67,7 +67,7 @@ const APPROVED = {
   approvedBy: 'U0BOB',
 };
 
-const LIMITS = { maxCeiling: { frontend: 20, backend: 20, worker: 10 }, maxDurationMinutes: 1440 };
+const LIMITS = scalingLimits(environmentConfig('production'));
 const SIGNING_SECRET = 'signing-secret-for-tests';
 
 /** The real Slack ingress on the simulated table: a person clicks a button in the ops channel. */
