@@ -39,6 +39,15 @@ export const CREDENTIAL_FALLBACKS_NEVER_LOADED_IN_LAMBDA = [
   '@smithy/credential-provider-imds',
 ];
 
+/**
+ * Node gives a bundle's `import ... from 'node:http'` an ES module facade built by reading every export, and three
+ * of node:http's exports (WebSocket, CloseEvent, MessageEvent) are getters that load undici: about 20 ms of CPU in
+ * the cold /ops acknowledgement (npm run bench), which never opens a WebSocket. The bundles take node:http as
+ * CommonJS instead (functions/lib/node-builtins/http.cts), which builds no facade and reads no getter.
+ */
+const HTTP_WITHOUT_FACADE = path.join(repositoryRoot, 'functions', 'lib', 'node-builtins', 'http.cts');
+const ALIASES: Readonly<Record<string, string>> = { http: HTTP_WITHOUT_FACADE, 'node:http': HTTP_WITHOUT_FACADE };
+
 /** esbuild settings shared by the CDK app and the benchmark, so the bench measures what ships. */
 export const BUNDLING: nodejs.BundlingOptions = {
   format: nodejs.OutputFormat.ESM,
@@ -53,6 +62,7 @@ export const BUNDLING: nodejs.BundlingOptions = {
   banner: "import { createRequire as __cr } from 'module'; const require = __cr(import.meta.url);",
   // Warnings and errors only: esbuild's per-bundle size summary was most of the main job's output.
   logLevel: nodejs.LogLevel.WARNING,
+  esbuildArgs: { '--alias': Object.entries(ALIASES).map(([name, target]) => `${name}=${target}`) },
 };
 
 /** The same bundle built by the local esbuild directly: for the benchmark and the bundle tests. */
@@ -69,6 +79,7 @@ export function localBuildOptions(functionName: string): BuildOptions {
     mainFields: BUNDLING.mainFields,
     external: BUNDLING.externalModules,
     banner: { js: BUNDLING.banner ?? '' },
+    alias: { ...ALIASES },
     logLevel: 'error',
   };
 }
