@@ -1,4 +1,4 @@
-import * as z from 'zod';
+import * as z from 'zod/mini';
 import { type EnvironmentName, SERVICES, type ServiceName } from './environments.js';
 
 /**
@@ -6,7 +6,7 @@ import { type EnvironmentName, SERVICES, type ServiceName } from './environments
  * the longest override), the scaling override (the baseline a revert restores) and the alarm remediation (the
  * ceiling of its scale-out). Set once from infra/config.ts as the `SCALING_LIMITS` JSON.
  */
-const count = z.number().int().positive();
+const count = z.number().check(z.int(), z.positive());
 
 export const serviceLimitsSchema = z.object({
   /** The baseline a revert restores (the architecture document's figures). */

@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
-import * as z from 'zod';
+import * as z from 'zod/mini';
 
 /**
  * One line of the audit trail: who did what, when, from where, and which execution it concerns. Written by the
@@ -13,15 +13,15 @@ export const auditEntrySchema = z.object({
   /** command, request, approval, denial, refusal, start, result */
   what: z.enum(['command', 'request', 'approval', 'denial', 'refusal', 'start', 'result']),
   /** The person (Slack user id, or the AWS identity the CLI caller maps to) or the automation acting. */
-  who: z.string().min(1),
+  who: z.string().check(z.minLength(1)),
   /** Where it came from: `slack:<team>/<channel>`, `cli:<AWS caller ARN>`, `workflow:<state machine>`. */
-  from: z.string().min(1),
+  from: z.string().check(z.minLength(1)),
   /** What was asked or done, in one line an auditor reads. */
-  action: z.string().min(1),
-  executionArn: z.string().optional(),
-  approvalId: z.string().optional(),
+  action: z.string().check(z.minLength(1)),
+  executionArn: z.optional(z.string()),
+  approvalId: z.optional(z.string()),
   /** Why a refusal or denial happened, or how an execution ended. */
-  detail: z.string().optional(),
+  detail: z.optional(z.string()),
 });
 
 export type AuditEntry = z.infer<typeof auditEntrySchema>;

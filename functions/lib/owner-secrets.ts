@@ -47,7 +47,7 @@ export type OwnerSecret = z.infer<typeof ownerSecretSchema>;
 export type OwnerSecretInput = z.input<typeof ownerSecretSchema>;
 
 /** `OWNER_SECRETS` as the ops stack writes it: a JSON array of OwnerSecret with each secret's ARN. */
-export const ownerSecretsField = envField.json.pipe(z.array(ownerSecretSchema.extend({ secretArn: z.string().startsWith('arn:') })).min(1));
+export const ownerSecretsField = z.pipe(envField.json, z.array(ownerSecretSchema.extend({ secretArn: z.string().startsWith('arn:') })).min(1));
 
 /** Tags the rotation function keeps on a secret while it waits for its owner; the age audit reads them. */
 export const ROTATION_TAGS = {

@@ -106,4 +106,4 @@ export const rotatedSecretSchema = z.object({
 export type RotatedSecret = z.infer<typeof rotatedSecretSchema>;
 
 /** `ROTATED_SECRETS` as the ops stack writes it: a JSON array of RotatedSecret. */
-export const rotatedSecretsField = envField.json.pipe(z.array(rotatedSecretSchema).min(1));
+export const rotatedSecretsField = z.pipe(envField.json, z.array(rotatedSecretSchema).min(1));

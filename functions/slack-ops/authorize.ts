@@ -1,4 +1,4 @@
-import * as z from 'zod';
+import * as z from 'zod/mini';
 
 /**
  * Who may do what in one environment, and from where, kept in that environment's SSM parameter so the on-call
@@ -7,15 +7,15 @@ import * as z from 'zod';
  */
 export const authorizationPolicySchema = z.object({
   /** The Slack workspace (team_id) whose commands this environment accepts. */
-  teamId: z.string().default(''),
+  teamId: z._default(z.string(), ''),
   /** Channel ids this environment's commands and approvals are accepted from (its ops channel). */
-  channels: z.array(z.string()).default([]),
-  operators: z.array(z.string()).default([]),
-  approvers: z.array(z.string()).default([]),
+  channels: z._default(z.array(z.string()), []),
+  operators: z._default(z.array(z.string()), []),
+  approvers: z._default(z.array(z.string()), []),
   /** Narrows a command to these users; a command not listed is open to operators and approvers. */
-  commands: z.record(z.string(), z.array(z.string())).default({}),
+  commands: z._default(z.record(z.string(), z.array(z.string())), {}),
   /** AWS user ids (`UserId` of `aws sts get-caller-identity`) of CLI callers, mapped to the Slack user they are. */
-  awsIdentities: z.record(z.string(), z.string()).default({}),
+  awsIdentities: z._default(z.record(z.string(), z.string()), {}),
 });
 
 export type AuthorizationPolicy = z.infer<typeof authorizationPolicySchema>;

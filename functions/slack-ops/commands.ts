@@ -1,12 +1,12 @@
-import * as z from 'zod';
+import * as z from 'zod/mini';
 import type { ScalingLimits } from '../../contracts/scaling.js';
 import type { WorkflowName } from '../../contracts/workflows.js';
 import { ENVIRONMENTS, SERVICES } from '../../contracts/environments.js';
 
 const environment = z.enum(ENVIRONMENTS, { error: 'environment must be staging or production' });
 const service = z.enum(SERVICES, { error: 'service must be frontend, backend or worker' });
-const count = (name: string) =>
-  z.coerce.number({ error: `${name} must be a whole number` }).int(`${name} must be a whole number`);
+const count = (name: string, ...bounds: z.core.$ZodCheck<number>[]) =>
+  z.coerce.number({ error: `${name} must be a whole number` }).check(z.int({ error: `${name} must be a whole number` }), ...bounds);
 
 export type OpsCommand =
   | { readonly name: 'help' }
@@ -57,7 +57,7 @@ export function usage(slash = '/ops'): string {
   ].join('\n');
 }
 
-function parse<T>(schema: z.ZodType<T>, value: unknown): T {
+function parse<T>(schema: z.ZodMiniType<T>, value: unknown): T {
   const result = schema.safeParse(value);
   if (!result.success) throw new CommandError(result.error.issues.map((issue) => issue.message).join('; '));
   return result.data;
@@ -105,13 +105,11 @@ export function parseCommand(text: string, limits: ScalingLimits, slash = '/ops'
       expectArgs(args, 6, `\`${slash} scale <env> <service> <min> <max> <minutes> <reason>\``);
       const svc = parse(service, args[1]);
       const ceiling = limits.services[svc].overrideMaxCeiling;
-      const min = parse(count('min').min(1, 'min must be at least 1'), args[2]);
-      const max = parse(count('max').max(ceiling, `max must be at most ${ceiling} for ${svc}`), args[3]);
+      const min = parse(count('min', z.gte(1, 'min must be at least 1')), args[2]);
+      const max = parse(count('max', z.lte(ceiling, `max must be at most ${ceiling} for ${svc}`)), args[3]);
       if (min > max) throw new CommandError(`min (${min}) must not exceed max (${max})`);
       const durationMinutes = parse(
-        count('minutes')
-          .min(1, 'minutes must be at least 1')
-          .max(limits.maxDurationMinutes, `minutes must be at most ${limits.maxDurationMinutes}`),
+        count('minutes', z.gte(1, 'minutes must be at least 1'), z.lte(limits.maxDurationMinutes, `minutes must be at most ${limits.maxDurationMinutes}`)),
         args[4],
       );
       return {

@@ -4,7 +4,7 @@ import { SFNClient } from '@aws-sdk/client-sfn';
 import { getSecret } from '@aws-lambda-powertools/parameters/secrets';
 import { getParameter } from '@aws-lambda-powertools/parameters/ssm';
 import type { APIGatewayProxyEventV2 } from 'aws-lambda';
-import * as z from 'zod';
+import * as z from 'zod/mini';
 import { writeAudit } from '../lib/audit.js';
 import { envField, readConfig } from '../lib/env.js';
 import { type HandlerOverrides, opsHandler } from '../lib/handler.js';
@@ -15,7 +15,7 @@ import { type HttpResponse, type SlackOpsDeps, handleSlackRequest } from './slac
 
 const environmentSchema = z.object({
   ENVIRONMENT: envField.environment,
-  SLACK_COMMAND: z.string().regex(/^\/[a-z0-9_-]{1,31}$/, 'must be a Slack slash command such as /ops'),
+  SLACK_COMMAND: z.string().check(z.regex(/^\/[a-z0-9_-]{1,31}$/, 'must be a Slack slash command such as /ops')),
   AWS_REGION: envField.text,
   ACCOUNT_ID: envField.text,
   NAME_PREFIX: envField.text,

@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { ExecutionAlreadyExists, ListExecutionsCommand, type SFNClient, StartExecutionCommand } from '@aws-sdk/client-sfn';
-import * as z from 'zod';
+import * as z from 'zod/mini';
 import { type WorkflowName, WORKFLOWS } from '../../contracts/workflows.js';
 import { ApprovalError, type RequestRecord, decideRequest, inputHash, noteExecution, readRequest, recordGrant, recordRequest } from '../lib/approvals.js';
 import type { AuditEntry } from '../lib/audit.js';
@@ -66,21 +66,21 @@ export interface SlackMessage {
 
 const slashCommandSchema = z.object({
   command: z.string(),
-  text: z.string().default(''),
-  user_id: z.string().min(1),
-  team_id: z.string().optional(),
-  channel_id: z.string().optional(),
-  response_url: z.string().url(),
+  text: z._default(z.string(), ''),
+  user_id: z.string().check(z.minLength(1)),
+  team_id: z.optional(z.string()),
+  channel_id: z.optional(z.string()),
+  response_url: z.url(),
 });
 
 const blockActionSchema = z.object({
   type: z.literal('block_actions'),
-  user: z.object({ id: z.string().min(1) }),
-  team: z.object({ id: z.string() }).nullish(),
-  channel: z.object({ id: z.string() }).nullish(),
-  container: z.object({ message_ts: z.string().optional() }).nullish(),
-  response_url: z.string().url(),
-  actions: z.array(z.object({ action_id: z.string(), value: z.string().optional() })).min(1),
+  user: z.object({ id: z.string().check(z.minLength(1)) }),
+  team: z.nullish(z.object({ id: z.string() })),
+  channel: z.nullish(z.object({ id: z.string() })),
+  container: z.nullish(z.object({ message_ts: z.optional(z.string()) })),
+  response_url: z.url(),
+  actions: z.array(z.object({ action_id: z.string(), value: z.optional(z.string()) })).check(z.minLength(1)),
 });
 
 /** Who, from where: what every audit entry of one Slack request shares. */
