@@ -24,8 +24,10 @@ export function readConfig<S extends core.$ZodObject>(schema: S, env: NodeJS.Pro
   const parsed = z.safeParse(schema, env);
   if (!parsed.success) {
     const problems = parsed.error.issues.map((issue) => {
-      const name = issue.path.join('.');
-      return env[name] === undefined ? `${name} is not set` : `${name} is malformed: ${issue.message}`;
+      // A JSON variable's issue sits inside it (ROTATED_SECRETS, item 0, secretArn): name the variable, then where.
+      const [name = '', ...inside] = issue.path.map(String);
+      const where = inside.length > 0 ? ` at ${inside.join('.')}` : '';
+      return env[name] === undefined ? `${name} is not set` : `${name} is malformed${where}: ${issue.message}`;
     });
     throw new ConfigError(`Invalid function configuration: ${problems.join('; ')}`);
   }
