@@ -1,6 +1,7 @@
 import { violations } from '../../rehearsal/fault-checks.js';
 import { type FaultRun, faultsFor, rehearseWithFault } from '../../rehearsal/faults.js';
 import { SCENARIOS } from '../../rehearsal/scenarios/index.js';
+import { ENVIRONMENTS } from '../../contracts/environments.js';
 
 /**
  * Every rehearsal scenario with one fault at a time: each AWS-call fault (throttle, 5xx, denied, applied-then-5xx) at
@@ -10,19 +11,30 @@ import { SCENARIOS } from '../../rehearsal/scenarios/index.js';
 // A rotation's step failures are scenarios of their own (test/workflow/secret-rotation.test.ts): Secrets Manager does
 // not retry a failed step within the attempt, so a throttle in a step honestly fails the rotation, which these
 // rules (built for Step Functions' retries) would call a changed outcome.
+/**
+ * Production runs the same scenarios with every third of their faults (3 is prime to the 4 call faults and 2 Lambda
+ * faults, so each kind meets the calls in turn), from an offset that moves with the scenario. Measured on the shared
+ * 2-core machine: staging's 1144 faults take 81 s, production's 390 of 1238 take 21 s; all of production would add
+ * about 65 s more and take the suite past 3 minutes.
+ */
+const PRODUCTION_EVERY = 3;
+const checked = SCENARIOS.filter((s) => !s.rotation);
+const runsOf = ENVIRONMENTS.flatMap((environment) => checked.map((scenario, index) => [`${scenario.workflow} (${scenario.name}) in ${environment}`, scenario, environment, index] as const));
+
 describe('fault injection', () => {
-  it.each(SCENARIOS.filter((s) => !s.rotation).map((s) => [`${s.workflow} (${s.name})`, s] as const))('keeps %s truthful under every single fault', async (_name, scenario) => {
+  it.each(runsOf)('keeps %s truthful under every single fault', async (_name, scenario, environment, index) => {
     // Prepare
-    const baseline = await rehearseWithFault(scenario, 'staging');
-    const faults = faultsFor(baseline);
+    const baseline = await rehearseWithFault(scenario, environment);
+    const all = faultsFor(baseline);
+    const faults = environment === 'production' ? all.filter((_, i) => (i + index) % PRODUCTION_EVERY === 0) : all;
 
     // Act
     const runs: FaultRun[] = [];
-    for (const fault of faults) runs.push(await rehearseWithFault(scenario, 'staging', fault, baseline));
+    for (const fault of faults) runs.push(await rehearseWithFault(scenario, environment, fault, baseline));
 
     // Assess
     expect(baseline.violations).toEqual([]);
-    expect(faults.length).toBe(baseline.calls.length * 4 + baseline.invocations * 2);
+    expect(all.length).toBe(baseline.calls.length * 4 + baseline.invocations * 2);
     expect(runs.every((run) => run.injected !== undefined)).toBe(true);
     expect(runs.filter((run) => run.violations.length > 0).map((run) => `${run.injected}: ${run.violations.join('; ')}`)).toEqual([]);
   }, 900_000);
