@@ -3,7 +3,7 @@ import { fileURLToPath, pathToFileURL } from 'node:url';
 import type { OpsResult } from '../contracts/ops-result.js';
 import type { EnvironmentName } from '../contracts/environments.js';
 import { DEFAULT_CONTEXT, environmentConfig } from '../infra/config.js';
-import { isAssemblyFresh, loadFunction, loadFunctionEnvironment, loadStateMachineFromAssembly, synthesizeAssembly } from './assembly.js';
+import { isAssemblyFresh, loadFunction, loadStateMachineFromAssembly, synthesizeAssembly } from './assembly.js';
 import type { ResolvedStateMachine } from './definition.js';
 import { type DeployedHandler, type LambdaInvoker, type WorkflowRun, inProcess, runWorkflow } from './executor.js';
 import { SimulatedClock } from './simulated/clock.js';
@@ -59,7 +59,7 @@ Object.assign(process.env, { POWERTOOLS_LOG_LEVEL: 'SILENT', POWERTOOLS_TRACE_DI
  */
 async function buildHandler(environment: EnvironmentName, folder: string, clients: Readonly<Record<string, unknown>>): Promise<DeployedHandler> {
   const { createHandler } = (await import(pathToFileURL(path.join(repositoryRoot, 'functions', folder, 'create-handler.ts')).href)) as HandlerFactory;
-  const variables = { ...loadFunctionEnvironment(REHEARSAL_ASSEMBLY_DIR, environment, folder), AWS_REGION: environmentConfig(environment, DEFAULT_CONTEXT).region };
+  const variables = { ...deployedFunction(environment, folder).environment, AWS_REGION: environmentConfig(environment, DEFAULT_CONTEXT).region };
   return createHandler({ environment: variables, clients });
 }
 
@@ -93,15 +93,23 @@ async function stateMachineOf(environment: EnvironmentName, workflow: string): P
 }
 
 const rotated = new Map<EnvironmentName, readonly RotatedSecret[]>();
-const timeouts = new Map<string, number>();
+const functions = new Map<string, ReturnType<typeof loadFunction>>();
 
-/** A function's timeout in an environment, read from the assembly (ready once a state machine was read) once per process. */
-function timeoutOf(environment: EnvironmentName, folder: string): number {
+/**
+ * A function as deployed in an environment (its variables and timeout), read from the assembly (ready once a state
+ * machine was read) once per process: reading it parses every template of the environment.
+ */
+function deployedFunction(environment: EnvironmentName, folder: string): ReturnType<typeof loadFunction> {
   const key = `${environment}/${folder}`;
-  const known = timeouts.get(key) ?? loadFunction(REHEARSAL_ASSEMBLY_DIR, environment, folder).timeoutSeconds;
-  timeouts.set(key, known);
+  let known = functions.get(key);
+  if (!known) {
+    known = loadFunction(REHEARSAL_ASSEMBLY_DIR, environment, folder);
+    functions.set(key, known);
+  }
   return known;
 }
+
+const timeoutOf = (environment: EnvironmentName, folder: string) => deployedFunction(environment, folder).timeoutSeconds;
 
 /** The secret a rotation scenario rotates, as the environment's ingress names it (the assembly is ready by then). */
 function rotatedSecretOf(environment: EnvironmentName, scenario: Scenario): RotatedSecret | undefined {
