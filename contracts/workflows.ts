@@ -11,6 +11,7 @@ export const WORKFLOWS = [
   'post-rotation',
   'smoke-test',
   'rollback',
+  'dr-simulation',
 ] as const;
 
 export type WorkflowName = (typeof WORKFLOWS)[number];

@@ -344,6 +344,33 @@ export interface DrConfig {
   readonly efsCopyRetentionDays: number;
   /** SSM parameter (in the DR region) holding the DR key's ARN, read by the primary region's data stack. */
   readonly keyArnParameter: string;
+  readonly simulation: DrSimulationConfig;
+}
+
+/**
+ * The annual DR simulation (workflow dr-simulation): its schedule and its bounds. Prices are us-west-2 on-demand list
+ * prices, for the estimate the cost bound is checked against (the bill is what AWS charges).
+ */
+export interface DrSimulationConfig {
+  /** EventBridge Scheduler expression, UTC; undefined: started by hand only (production, with a second person). */
+  readonly schedule?: string;
+  /** The time bound: past it the simulation stops waiting and tears down (above the RTO, so a slow restore is measured). */
+  readonly maxMinutes: number;
+  /** The cost bound, against the running estimate. */
+  readonly maxCostUsd: number;
+  readonly prices: {
+    /** PostgreSQL single-AZ, the production instance class. */
+    readonly databaseInstanceHourUsd: number;
+    readonly databaseStorageGbMonthUsd: number;
+    readonly fargateVcpuHourUsd: number;
+    readonly fargateGbHourUsd: number;
+    readonly efsGbMonthUsd: number;
+  };
+  /** Polling of the restores: first wait, longest wait (each grows by half). */
+  readonly pollInitialSeconds: number;
+  readonly pollMaxSeconds: number;
+  /** How long the teardown may take before the simulation reports what is left. */
+  readonly teardownWaitCapMinutes: number;
 }
 
 export interface EnvironmentConfig {
@@ -729,7 +756,7 @@ export function environmentConfig(name: EnvironmentName, context: DeploymentCont
       runbooksUrl: `https://github.com/${context.githubOwner}/financehub-ops/blob/main/docs/runbooks`,
     },
     fourEyes: {
-      workflows: production ? ['scaling-override', 'failover-drill', 'rollback'] : [],
+      workflows: production ? ['scaling-override', 'failover-drill', 'rollback', 'dr-simulation'] : [],
       approvalUseMinutes: 10,
       automatedStarters: ['alarm-remediation'],
     },
@@ -761,6 +788,16 @@ export function environmentConfig(name: EnvironmentName, context: DeploymentCont
       databaseBackupRetentionDays: 7,
       efsCopyRetentionDays: 7,
       keyArnParameter: `/financehub-${name}/dr/key-arn`,
+      simulation: {
+        // Staging once a year (second Wednesday of March, 14:00 UTC); production by hand with a second person.
+        schedule: production ? undefined : 'cron(0 14 ? 3 WED#2 *)',
+        maxMinutes: 300,
+        maxCostUsd: 25,
+        prices: { databaseInstanceHourUsd: 0.145, databaseStorageGbMonthUsd: 0.115, fargateVcpuHourUsd: 0.04048, fargateGbHourUsd: 0.004445, efsGbMonthUsd: 0.3 },
+        pollInitialSeconds: 60,
+        pollMaxSeconds: 300,
+        teardownWaitCapMinutes: 60,
+      },
     },
     // Ten rounds 30 s apart: five minutes, long enough for the alarms' 3-of-5-minute evaluation to see a regression.
     smokeTest: { rounds: 10, pollSeconds: 30, maxConsecutiveFailures: 3, rollback: production ? 'approval' : 'automatic' },

@@ -66,7 +66,7 @@ function buildEnvironment(app: App, config: EnvironmentConfig, imageTag: string,
   const registry = registryStack(app, config);
   const dns = new DnsStack(app, `${prefix}-Dns`, { config, env });
   if (parentDns) dns.addStackDependency(parentDns, 'the staging zone is delegated through the production delegation role');
-  const dr = new DrStack(app, `${prefix}-DR`, { config, env: { account: config.account, region: config.drRegion } });
+  const dr = new DrStack(app, `${prefix}-DR`, { config, env: { account: config.account, region: config.drRegion }, imageTag });
   const network = new NetworkStack(app, `${prefix}-Network`, { config, env });
   const data = new DataStack(app, `${prefix}-Data`, { config, env, network, dr });
   const edge = new EdgeStack(app, `${prefix}-Edge`, { config, env, network, data, zone: dns.zone });

@@ -137,7 +137,12 @@ export async function rehearse(scenario: Scenario, environment: EnvironmentName,
   const clock = new SimulatedClock(options.startAt ?? lastWednesdayAfternoon());
   return clock.during(async () => {
     const input = scenario.input(environment);
-    const world: RehearsalWorld = { clock, stepFunctions: new SimulatedStepFunctions(account), rotated: rotatedSecretOf(environment, scenario) };
+    const world: RehearsalWorld = {
+      clock,
+      stepFunctions: new SimulatedStepFunctions(account),
+      rotated: rotatedSecretOf(environment, scenario),
+      functionEnvironment: (service, region) => ({ ...loadFunctionEnvironment(REHEARSAL_ASSEMBLY_DIR, environment, service), AWS_REGION: region }),
+    };
     // The execution itself, as ListExecutions and DescribeExecution see it while it runs (a rotation's ingress starts its own).
     if (!scenario.rotation) world.stepFunctions.add({ stateMachineArn: definition.stateMachineArn, name: executionName, input: JSON.stringify(input) });
     const scripted = scenario.script(account, environment, executionName, world);

@@ -92,7 +92,7 @@ export function drillInstanceId(prefix: string, startedAt: Date, executionName: 
 }
 
 /** Next wait of a polling loop: grows by half each time up to the longest wait; the cap counts what was waited. */
-export function nextPoll(previous: PollState | undefined, config: DrillConfig, capMinutes: number, status: string, now: Date): PollState {
+export function nextPoll(previous: PollState | undefined, config: Pick<DrillConfig, 'pollInitialSeconds' | 'pollMaxSeconds'>, capMinutes: number, status: string, now: Date): PollState {
   const waited = previous ? previous.waitedSeconds + previous.nextWaitSeconds : 0;
   const next = previous ? Math.min(config.pollMaxSeconds, Math.round(previous.nextWaitSeconds * 1.5)) : config.pollInitialSeconds;
   return {

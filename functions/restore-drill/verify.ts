@@ -159,3 +159,56 @@ export async function verifyRestoredDatabase(restored: Queryable, source: Querya
     .at(-1);
   return { schemaExists: true, tables, dataLossSeconds, newestWrite: newest, passed: problems.length === 0, problems };
 }
+
+export interface InspectionSettings {
+  readonly schema: string;
+  readonly criticalTables: readonly string[];
+}
+
+export interface InspectedTable {
+  readonly table: string;
+  readonly exists: boolean;
+  readonly rows?: number;
+  readonly timestampColumn?: string;
+  readonly newestWrite?: string;
+}
+
+export interface InspectionOutcome {
+  readonly passed: boolean;
+  readonly problems: string[];
+  readonly tables: InspectedTable[];
+  /** Newest write found in any critical table. */
+  readonly newestWrite?: string;
+}
+
+/**
+ * The verification SQL on a restored database alone, where no source can be reached to compare with (the DR region
+ * during a regional outage): the schema and every critical table exist, their rows are counted and their newest write
+ * read. The same queries as `verifyRestoredDatabase`.
+ */
+export async function inspectRestoredDatabase(restored: Queryable, settings: InspectionSettings): Promise<InspectionOutcome> {
+  for (const name of [settings.schema, ...settings.criticalTables]) {
+    if (!IDENTIFIER.test(name)) throw new Error(`"${name}" is not a plain lower-case SQL identifier; refusing to build a query with it`);
+  }
+  if (!(await schemaExists(restored, settings.schema))) return { passed: false, problems: [`schema ${settings.schema} is missing from the restored database`], tables: [] };
+  const present = await existingTables(restored, settings.schema, settings.criticalTables);
+  const tables: InspectedTable[] = [];
+  const problems: string[] = [];
+  for (const table of settings.criticalTables) {
+    if (!present.has(table)) {
+      problems.push(`table ${settings.schema}.${table} is missing from the restored database`);
+      tables.push({ table, exists: false });
+      continue;
+    }
+    const qualified = `${restored.escapeIdentifier(settings.schema)}.${restored.escapeIdentifier(table)}`;
+    const [rows, column] = await Promise.all([countRows(restored, qualified), timestampColumn(restored, settings.schema, table)]);
+    const newest = column ? await newestWrite(restored, qualified, column) : undefined;
+    tables.push({ table, exists: true, rows, timestampColumn: column, newestWrite: newest?.toISOString() });
+  }
+  const newestWriteAny = tables
+    .map((t) => t.newestWrite)
+    .filter((value): value is string => value !== undefined)
+    .sort()
+    .at(-1);
+  return { passed: problems.length === 0, problems, tables, newestWrite: newestWriteAny };
+}

@@ -95,8 +95,15 @@ export interface OpsFunctionProps {
   readonly timeout?: Duration;
   /** @default 256 */
   readonly memorySize?: number;
+  /**
+   * The handler file under `functions/`, for a second function built from one workflow's folder (its DR agent).
+   * @default `<functionName>/handler.ts`
+   */
+  readonly handlerFile?: string;
   /** Puts the function in the VPC's private subnets with this security group. @default outside the VPC */
   readonly vpc?: ec2.IVpc;
+  /** Where in the VPC. @default the private subnets with egress */
+  readonly vpcSubnets?: ec2.SubnetSelection;
   readonly securityGroups?: ec2.ISecurityGroup[];
   /**
    * Caps concurrency so a runaway (a remediation loop, a flood of Slack calls) cannot starve the account.
@@ -150,7 +157,7 @@ export class OpsFunction extends nodejs.NodejsFunction {
       functionName: physicalName,
       role,
       description: props.description,
-      entry: handlerEntry(props.functionName),
+      entry: props.handlerFile ? path.join(repositoryRoot, 'functions', props.handlerFile) : handlerEntry(props.functionName),
       handler: 'handler',
       runtime: lambda.Runtime.NODEJS_22_X,
       architecture: lambda.Architecture.ARM_64,
@@ -162,7 +169,7 @@ export class OpsFunction extends nodejs.NodejsFunction {
       deadLetterQueue,
       reservedConcurrentExecutions: props.reservedConcurrentExecutions ?? 5,
       vpc: props.vpc,
-      vpcSubnets: props.vpc ? { subnetType: ec2.SubnetType.PRIVATE_WITH_EGRESS } : undefined,
+      vpcSubnets: props.vpc ? (props.vpcSubnets ?? { subnetType: ec2.SubnetType.PRIVATE_WITH_EGRESS }) : undefined,
       securityGroups: props.securityGroups,
       bundling: BUNDLING,
       environment: {

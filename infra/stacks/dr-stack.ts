@@ -5,6 +5,7 @@ import * as s3 from 'aws-cdk-lib/aws-s3';
 import * as ssm from 'aws-cdk-lib/aws-ssm';
 import type { Construct } from 'constructs';
 import type { EnvironmentConfig } from '../config.js';
+import { DrRecoveryCompute } from '../constructs/dr-recovery-compute.js';
 import { EnvironmentKey } from '../constructs/environment-key.js';
 import { PilotLightNetwork } from '../constructs/pilot-light-network.js';
 import { SecureBucket } from '../constructs/secure-bucket.js';
@@ -12,11 +13,14 @@ import { acknowledge } from '../nag/acknowledge.js';
 
 export interface DrStackProps extends StackProps {
   readonly config: EnvironmentConfig;
+  /** The tag the primary services run: the recovered backend's task definition names it in the replicated registry. */
+  readonly imageTag: string;
 }
 
 /**
  * What recovery needs in the DR region: the backups bucket's replica, a key for the replicated database backups,
- * EFS copies and secrets, the vault the EFS copies land in, the pilot-light network and the DR reports bucket.
+ * EFS copies and secrets, the vault the EFS copies land in, the pilot-light network, the recovery compute (cluster,
+ * backend task definition, restore role, DR agent; nothing running) and the DR reports bucket.
  *
  * The primary region refers to this stack by deterministic names and ARNs (bucket, vault, key alias) or, where AWS
  * needs a key ARN whose id is random (RDS backup replication), through the SSM parameter `config.dr.keyArnParameter`.
@@ -34,6 +38,7 @@ export class DrStack extends Stack {
   public readonly vaultArn: string;
   public readonly network: PilotLightNetwork;
   public readonly reportsBucket: s3.IBucket;
+  public readonly recovery: DrRecoveryCompute;
 
   constructor(scope: Construct, id: string, props: DrStackProps) {
     super(scope, id, props);
@@ -85,6 +90,7 @@ export class DrStack extends Stack {
     });
 
     this.network = new PilotLightNetwork(this, 'PilotLight', { config, logsKey: this.drKey });
+    this.recovery = new DrRecoveryCompute(this, 'Recovery', { config, network: this.network, drKey: this.drKey, imageTag: props.imageTag });
 
     this.reportsBucket = new SecureBucket(this, 'Reports', {
       bucketName: `${config.prefix}-dr-reports-${config.account}`,

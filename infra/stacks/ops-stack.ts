@@ -19,6 +19,7 @@ import { DrillSweeper } from '../workflows/drill-sweeper.js';
 import { PostRotation } from '../workflows/post-rotation.js';
 import { RestoreDrill } from '../workflows/restore-drill.js';
 import { AlarmRemediation } from '../workflows/alarm-remediation.js';
+import { DrSimulation } from '../workflows/dr-simulation.js';
 import { FailoverDrill } from '../workflows/failover-drill.js';
 import { Rollback } from '../workflows/rollback.js';
 import { ScalingOverride } from '../workflows/scaling-override.js';
@@ -174,6 +175,7 @@ export class OpsStack extends Stack {
       topic,
       logsKey: network.logsKey,
     });
+    new DrSimulation(this, 'DrSimulation', { config, ...opsNetwork, topic, logsKey: network.logsKey, approvalGate });
     new FailoverDrill(this, 'FailoverDrill', { config, ...opsNetwork, topic, dataKey: data.encryptionKey, logsKey: network.logsKey, approvalGate, lockTable });
 
     new Rollback(this, 'Rollback', { config, ...opsNetwork, topic, logsKey: network.logsKey, approvalGate });

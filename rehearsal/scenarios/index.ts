@@ -1,5 +1,6 @@
 import { alarmRemediationScenarios } from './alarm-remediation.js';
 import { backupVerificationScenarios } from './backup-verification.js';
+import { drSimulationScenarios } from './dr-simulation.js';
 import { failoverDrillScenarios } from './failover-drill.js';
 import { postRotationScenarios } from './post-rotation.js';
 import { restoreDrillScenarios } from './restore-drill.js';
@@ -26,6 +27,7 @@ export const SCENARIOS: readonly Scenario[] = [
   ...failoverDrillScenarios,
   ...smokeTestScenarios,
   ...rollbackScenarios,
+  ...drSimulationScenarios,
 ];
 
 /** The scenario a workflow is rehearsed in by default: its first. */

@@ -41,6 +41,11 @@ export interface RehearsalWorld {
   readonly stepFunctions: SimulatedStepFunctions;
   /** A rotation scenario's secret, as the environment's ingress is configured for it. */
   readonly rotated?: RotatedSecret;
+  /**
+   * A function's environment as its template sets it (by its Powertools service name), in `region`: for a function
+   * the workflow reaches through the simulated account rather than a Task (the DR simulation's agent).
+   */
+  readonly functionEnvironment: (service: string, region: string) => Record<string, string>;
 }
 
 /** The last Wednesday 14:00 UTC: rehearsals start then, far from the Sunday 03:00 maintenance window, whenever they run. */

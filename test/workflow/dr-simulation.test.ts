@@ -1,0 +1,189 @@
+import { DeleteDBInstanceCommand, InvalidDBInstanceStateFault, RDSClient, RestoreDBInstanceToPointInTimeCommand } from '@aws-sdk/client-rds';
+import { PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
+import { PublishCommand, SNSClient } from '@aws-sdk/client-sns';
+import type { OpsResult } from '../../contracts/ops-result.js';
+import { DR_SIMULATION_STATES as S } from '../../infra/workflows/dr-simulation.js';
+import { SimulatedAccount, publishedResults } from '../../rehearsal/simulated/account.js';
+import { SimulatedClock } from '../../rehearsal/simulated/clock.js';
+import { type SimulatedDrRecoveryOptions, SimulatedDrRecovery } from '../../rehearsal/simulated/dr-recovery.js';
+import { type SimulatedPostgres, simulatePostgres } from '../../rehearsal/simulated/postgres.js';
+import { SimulatedStepFunctions } from '../../rehearsal/simulated/step-functions.js';
+import { type DeployedHandler, type WorkflowRun, functionEnvironment, inProcess, loadStateMachine, quietEmptyMetricsWarnings, quietPowertools, runWorkflow } from './support/workflow.js';
+
+const START = Date.parse('2027-03-10T14:00:00Z');
+const EXECUTION = 'dr-simulation-2027';
+const minutesBefore = (minutes: number) => new Date(START - minutes * 60_000);
+
+let account: SimulatedAccount;
+let clock: SimulatedClock;
+let dr: SimulatedDrRecovery;
+let postgres: SimulatedPostgres | undefined;
+let createHandler: (overrides: { environment?: Record<string, string>; clients?: Record<string, unknown> }) => DeployedHandler;
+let createAgentHandler: typeof createHandler;
+
+/** The DR region of staging at the simulation's start, with the restored database holding data up to 6 minutes before it. */
+function world(options: Partial<SimulatedDrRecoveryOptions> = {}, runningOthers = 0): void {
+  account = new SimulatedAccount();
+  clock = new SimulatedClock(START);
+  const stepFunctions = new SimulatedStepFunctions(account);
+  const definition = loadStateMachine('staging', 'dr-simulation');
+  for (const name of [EXECUTION, ...Array.from({ length: runningOthers }, (_, i) => `other-${i}`)]) stepFunctions.add({ stateMachineArn: definition.stateMachineArn, name, input: '{}' });
+  dr = new SimulatedDrRecovery(account, clock, {
+    environment: 'staging',
+    ...options,
+    agent: async () => inProcess(createAgentHandler({ environment: functionEnvironment('staging', 'dr-simulation-agent'), clients: { fetch: dr.fetch, now: () => clock.now() } }), 'dr-simulation-agent'),
+  });
+  account.mock(SNSClient).on(PublishCommand).resolves({ MessageId: 'message-1' });
+  postgres = simulatePostgres({
+    '-drsim-': {
+      schemas: {
+        public: {
+          accounts_user: { rows: 1200, timestamps: { date_joined: [minutesBefore(600), minutesBefore(120)] } },
+          ledger_transaction: { rows: 50_000, timestamps: { created_at: [minutesBefore(60), minutesBefore(7)] } },
+          ledger_account: { rows: 300, timestamps: { updated_at: [minutesBefore(3 * 24 * 60)] } },
+        },
+      },
+    },
+  });
+}
+
+async function simulate(input: unknown = { requestedBy: 'schedule', environment: 'staging' }): Promise<WorkflowRun> {
+  const handler = createHandler({ environment: functionEnvironment('staging', 'dr-simulation'), clients: { now: () => clock.now() } });
+  return runWorkflow({ definition: loadStateMachine('staging', 'dr-simulation'), input, executionName: EXECUTION, clock, lambdas: { 'dr-simulation': inProcess(handler, 'dr-simulation') } });
+}
+
+function result(): OpsResult {
+  const results = publishedResults(account);
+  expect(results).toHaveLength(1);
+  return results[0] as OpsResult;
+}
+
+const measured = (name: string) => result().measurements.find((m) => m.name === name);
+
+beforeAll(async () => {
+  quietPowertools();
+  quietEmptyMetricsWarnings();
+  ({ createHandler } = (await import('../../functions/dr-simulation/create-handler.js')) as unknown as { createHandler: typeof createHandler });
+  ({ createAgentHandler } = (await import('../../functions/dr-simulation/create-agent-handler.js')) as unknown as { createAgentHandler: typeof createHandler });
+});
+
+afterEach(() => {
+  postgres?.restore();
+  account.restore();
+});
+
+describe('the DR simulation', () => {
+  it('restores the database and the file system in us-west-2, runs the backend there until healthy, verifies the data, tears everything down and reports RTO and data loss', async () => {
+    // Prepare
+    world();
+
+    // Act
+    const run = await simulate();
+
+    // Assess
+    expect(run.status).toBe('SUCCEEDED');
+    expect(run.path.slice(0, 3)).toEqual([S.countRunning, S.plan, S.startRestores]);
+    expect(run.path).toContain(S.startBackend);
+    expect(run.path.at(-1)).toBe(S.succeeded);
+    const restore = account.mock(RDSClient).commandCalls(RestoreDBInstanceToPointInTimeCommand)[0]?.args[0].input;
+    expect(restore).toMatchObject({ SourceDBInstanceAutomatedBackupsArn: dr.automatedBackupsArn, UseLatestRestorableTime: true, DBSubnetGroupName: 'financehub-staging-dr-database', VpcSecurityGroupIds: ['sg-0db00000'], MultiAZ: false });
+    expect(restore?.Tags).toContainEqual({ Key: 'financehub:dr-simulation-execution', Value: EXECUTION });
+    expect(dr.resourcesOf(EXECUTION)).toEqual([]);
+    const published = result();
+    expect(published).toMatchObject({ workflow: 'dr-simulation', outcome: 'succeeded', severity: 'info' });
+    expect(published.summary).toContain('Everything it created in us-west-2 is deleted (read back)');
+    // 38 min database restore (polled with backoff), 3 min task start, 2 min warm-up, 3 probes 10 s apart.
+    expect(measured('RTO (start to healthy)')).toMatchObject({ target: 240, passed: true });
+    expect(measured('RTO (start to healthy)')?.value).toBeGreaterThan(40);
+    expect(measured('RTO (start to healthy)')?.value).toBeLessThan(60);
+    expect(measured('Data-loss window')).toMatchObject({ value: 6, target: 15, passed: true });
+    expect(measured('Estimated cost')?.passed).toBe(true);
+    const keys = account.mock(S3Client).commandCalls(PutObjectCommand).map((call) => call.args[0].input);
+    expect(keys.map((input) => [input.Bucket, input.ContentType])).toEqual([
+      ['financehub-staging-dr-reports-111111111111', 'application/json'],
+      ['financehub-staging-dr-reports-111111111111', 'text/html; charset=utf-8'],
+    ]);
+    expect(keys[0]?.Key).toMatch(/^drills\/dr-simulation\/2027-03-10T14-00-00Z-dr-simulation-2027\.json$/);
+  });
+
+  it('fails when the replicated backups lag 23 minutes behind, still tearing down what it restored', async () => {
+    // Prepare
+    world({ replicationLagMinutes: 23 });
+
+    // Act
+    const run = await simulate();
+
+    // Assess
+    expect(run).toMatchObject({ status: 'FAILED', error: 'DrSimulationFailed' });
+    expect(measured('Data-loss window')).toMatchObject({ value: 23, target: 15, passed: false });
+    expect(result().summary).toMatch(/missed targets: Data-loss window 23 min > 15 min/);
+    expect(dr.resourcesOf(EXECUTION)).toEqual([]);
+  });
+
+  it('tears down a restore that fails midway: waits until RDS accepts deleting the instance still creating, and leaves nothing tagged with the execution', async () => {
+    // Prepare
+    world({ fileSystemRestoreFailsAfterMinutes: 20 });
+
+    // Act
+    const run = await simulate();
+
+    // Assess
+    expect(run).toMatchObject({ status: 'FAILED', error: 'DrSimulationFailed' });
+    expect(run.path).not.toContain(S.startBackend);
+    expect(run.path.filter((state) => state === S.tearDown).length).toBeGreaterThan(1);
+    const deletions = account.mock(RDSClient).commandCalls(DeleteDBInstanceCommand);
+    // Refused while the instance was creating (as RDS refuses it), accepted once it was available.
+    await expect(deletions[0]?.returnValue).rejects.toBeInstanceOf(InvalidDBInstanceStateFault);
+    await expect(deletions.at(-1)?.returnValue).resolves.toMatchObject({ DBInstance: { DBInstanceStatus: 'deleting' } });
+    expect(dr.resourcesOf(EXECUTION)).toEqual([]);
+    expect(result().summary).toMatch(/FAILED during the restores: RestoreFailed: The EFS restore job restore-1 is FAILED/);
+    expect(result().summary).toContain('Everything it created in us-west-2 is deleted (read back)');
+  });
+
+  it('stops when /api/health never answers OK within its cap, tears down and says so', async () => {
+    // Prepare
+    world({ healthyAfterMinutes: Number.POSITIVE_INFINITY });
+
+    // Act
+    const run = await simulate();
+
+    // Assess
+    expect(run).toMatchObject({ status: 'FAILED', error: 'DrSimulationFailed' });
+    expect(run.path).toContain(S.checkBackend);
+    expect(result().summary).toMatch(/FAILED during waiting for \/api\/health: Stopped: \/api\/health did not answer 3 times in a row within 10 minutes/);
+    expect(measured('RTO (start to healthy)')).toBeUndefined();
+    expect(dr.resourcesOf(EXECUTION)).toEqual([]);
+  });
+
+  it('refuses to start while another simulation runs and creates nothing', async () => {
+    // Prepare
+    world({}, 1);
+
+    // Act
+    const run = await simulate();
+
+    // Assess
+    expect(run.status).toBe('SUCCEEDED');
+    expect(run.path).toEqual([S.countRunning, S.plan, S.report, S.passed, S.skipped]);
+    expect(account.mock(RDSClient).commandCalls(RestoreDBInstanceToPointInTimeCommand)).toHaveLength(0);
+    expect(result()).toMatchObject({ outcome: 'skipped', severity: 'warning' });
+    expect(result().summary).toMatch(/Another DR simulation of staging is running .* Nothing was created\.$/);
+  });
+});
+
+describe('the simulated DR region', () => {
+  it('refuses a restore from automated backups that do not exist and a deletion of an instance still creating, as RDS does', async () => {
+    // Prepare
+    world();
+    const rds = new RDSClient({ region: 'us-west-2' });
+
+    // Act
+    const bogus = rds.send(new RestoreDBInstanceToPointInTimeCommand({ SourceDBInstanceAutomatedBackupsArn: 'arn:aws:rds:us-west-2:111111111111:auto-backup:ab-nothing', TargetDBInstanceIdentifier: 'financehub-staging-drsim-x', UseLatestRestorableTime: true }));
+    await rds.send(new RestoreDBInstanceToPointInTimeCommand({ SourceDBInstanceAutomatedBackupsArn: dr.automatedBackupsArn, TargetDBInstanceIdentifier: 'financehub-staging-drsim-y', UseLatestRestorableTime: true }));
+    const early = rds.send(new DeleteDBInstanceCommand({ DBInstanceIdentifier: 'financehub-staging-drsim-y', SkipFinalSnapshot: true }));
+
+    // Assess
+    await expect(bogus).rejects.toMatchObject({ name: 'DBInstanceAutomatedBackupNotFoundFault' });
+    await expect(early).rejects.toMatchObject({ name: 'InvalidDBInstanceStateFault' });
+  });
+});
