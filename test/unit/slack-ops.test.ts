@@ -3,6 +3,7 @@ import { ExecutionAlreadyExists, ListExecutionsCommand, SFNClient, StartExecutio
 import { SimulatedAccount } from '../../rehearsal/simulated/account.js';
 import { SimulatedDynamoDb } from '../../rehearsal/simulated/dynamodb.js';
 import approveSample from '../../events/slack-ops-approve.json';
+import { WORKFLOWS } from '../../contracts/workflows.js';
 import commandSample from '../../events/slack-ops-command.json';
 import { inputHash } from '../../functions/lib/approvals.js';
 import type { AuditEntry } from '../../functions/lib/audit.js';
@@ -597,7 +598,7 @@ describe('handleSlackRequest', () => {
     const response = await handleSlackRequest(signed(slash('status staging')), deps('staging'));
 
     // Assess
-    // One listing per workflow of contracts/workflows.ts, the smoke test included.
+    // One listing per workflow of contracts/workflows.ts.
     expect(sfn.commandCalls(ListExecutionsCommand)).toHaveLength(WORKFLOWS.length);
     expect(JSON.parse(response.body).text).toContain('restore-drill: `scheduled-2026-11`');
   });

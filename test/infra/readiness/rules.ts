@@ -351,9 +351,24 @@ export function checkDeployOrder(stacks: readonly DeployedStack[]): Finding[] {
   const findings: Finding[] = [];
   const repositories = new Map<string, string>();
   for (const stack of stacks) {
+    const names: string[] = [];
     for (const resource of Object.values(stack.template.Resources)) {
       const name = resource.Type === 'AWS::ECR::Repository' ? physicalName(stack, resource) : undefined;
-      if (name) repositories.set(`${stack.account}/${stack.region}/${name}`, stack.name);
+      if (name) {
+        repositories.set(`${stack.account}/${stack.region}/${name}`, stack.name);
+        names.push(name);
+      }
+    }
+    // ECR replication creates the replica of each matching repository in the destination region, owned by this stack.
+    for (const resource of Object.values(stack.template.Resources)) {
+      if (resource.Type !== 'AWS::ECR::ReplicationConfiguration') continue;
+      const rules = ((resource.Properties?.ReplicationConfiguration as { Rules?: unknown } | undefined)?.Rules ?? []) as { Destinations?: { Region?: string; RegistryId?: string }[]; RepositoryFilters?: { Filter?: string }[] }[];
+      for (const rule of rules) {
+        const matching = names.filter((name) => (rule.RepositoryFilters ?? []).some((filter) => filter.Filter !== undefined && name.startsWith(filter.Filter)));
+        for (const destination of rule.Destinations ?? []) {
+          for (const name of matching) repositories.set(`${destination.RegistryId ?? stack.account}/${destination.Region ?? stack.region}/${name}`, stack.name);
+        }
+      }
     }
   }
   for (const stack of stacks) {
