@@ -113,11 +113,16 @@ describe.each(environments)('%s recovery in us-west-2', (env, stacks, account) =
     template.dr.hasResourceProperties('AWS::EC2::FlowLog', { TrafficType: 'ALL' });
   });
 
-  it('runs nothing by default: no NAT gateway, instance, cluster, service or database', () => {
+  it('runs nothing by default: no NAT gateway, instance, service or database; the recovery cluster and the backend task definition stand empty', () => {
     // Assess
-    for (const type of ['AWS::EC2::NatGateway', 'AWS::EC2::Instance', 'AWS::ECS::Cluster', 'AWS::ECS::Service', 'AWS::RDS::DBInstance']) {
+    for (const type of ['AWS::EC2::NatGateway', 'AWS::EC2::Instance', 'AWS::ECS::Service', 'AWS::RDS::DBInstance']) {
       template.dr.resourceCountIs(type, 0);
     }
+    template.dr.hasResourceProperties('AWS::ECS::Cluster', { ClusterName: `${prefix}-dr` });
+    template.dr.hasResourceProperties('AWS::ECS::TaskDefinition', {
+      Family: `${prefix}-dr-backend`,
+      ContainerDefinitions: [Match.objectLike({ Name: 'backend' })],
+    });
   });
 
   it('has a database subnet group over the two DR database subnets', () => {

@@ -8,6 +8,7 @@ import {
   StartExecutionCommand,
 } from '@aws-sdk/client-sfn';
 import { mockClient } from 'aws-sdk-client-mock';
+import { WORKFLOWS } from '../../contracts/workflows.js';
 import { followExecution, listWorkflows, requestExecutionName, startWorkflow } from '../../cli/aws-workflows.js';
 import { WORKFLOWS } from '../../contracts/workflows.js';
 

@@ -161,15 +161,15 @@ describe('the readiness rules catch a fault planted in a copy of a template', ()
   it('catches a service stack that does not wait for its repositories', () => {
     // Prepare
     const copied = copy();
-    const compute = stackNamed(copied, 'FinanceHub-production-Compute');
-    const withoutRegistry = { ...compute, dependsOn: compute.dependsOn.filter((name) => name !== 'FinanceHub-production-Registry') };
-    const planted = copied.map((stack) => (stack === compute ? withoutRegistry : stack));
+    // Compute reaches the registry through Data and DR too: every path is cut.
+    const cut = ['FinanceHub-production-Compute', 'FinanceHub-production-DR'];
+    const planted = copied.map((stack) => (cut.includes(stack.name) ? { ...stack, dependsOn: stack.dependsOn.filter((name) => name !== 'FinanceHub-production-Registry') } : stack));
 
     // Act
     const findings = checkDeployOrder(planted);
 
-    // Assess
-    expect(findings).toHaveLength(3);
+    // Assess: the three services and the DR region's recovered backend.
+    expect(findings.map((finding) => finding.stack).sort()).toEqual(['FinanceHub-production-Compute', 'FinanceHub-production-Compute', 'FinanceHub-production-Compute', 'FinanceHub-production-DR']);
     expect(findings[0]?.message).toContain('does not depend on FinanceHub-production-Registry');
   });
 
