@@ -90,4 +90,5 @@ export const registerOpsVerbs: RegisterCommand = (program, context) => {
   opsVerb('verify-backups', '<env>', 'run the backup verification now');
   opsVerb('restore-drill', '<env>', 'restore the latest backup to a temporary instance, verify it, delete it');
   opsVerb('failover-drill', '<env>', 'force database and cache failover and measure recovery');
+  opsVerb('dr-simulation', '<env>', 'recover the platform in the DR region from its replicated backups, measure RTO and data loss, tear it down');
 };

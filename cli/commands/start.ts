@@ -34,7 +34,7 @@ export const registerStart: RegisterCommand = (program, context) => {
         // Its first state would refuse it anyway (no recorded approval): start nothing instead of a refused execution.
         throw new UsageError(
           `${workflow} in ${options.env} needs a second person's approval.`,
-          'Ask for it with its verb (fhops scale, fhops scale-revert, fhops failover-drill), which asks the ops channel as your AWS identity.',
+          'Ask for it with its verb (fhops scale, fhops scale-revert, fhops failover-drill, fhops rollback, fhops dr-simulation), which asks the ops channel as your AWS identity.',
         );
       }
       const input = { environment: options.env, requestedBy: requester(), ...parseInput(options.input) };

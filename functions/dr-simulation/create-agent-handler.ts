@@ -4,7 +4,7 @@ import { envField, readConfig } from '../lib/env.js';
 import { type HandlerOverrides, opsHandler } from '../lib/handler.js';
 import type { ProbeFetch } from '../lib/health-probe.js';
 import { connectAsMaster } from '../lib/master-credentials.js';
-import { tracer } from '../lib/powertools.js';
+import { tracer } from '../lib/tracer.js';
 import { runAgentAction } from './agent.js';
 
 const environmentSchema = z.object({

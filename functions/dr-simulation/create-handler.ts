@@ -10,7 +10,7 @@ import { SSMClient } from '@aws-sdk/client-ssm';
 import * as z from 'zod';
 import { envField, readConfig } from '../lib/env.js';
 import { type HandlerOverrides, opsHandler } from '../lib/handler.js';
-import { tracer } from '../lib/powertools.js';
+import { tracer } from '../lib/tracer.js';
 import { publishOpsResult } from '../lib/publish-result.js';
 import { TransientError } from '../lib/transient-error.js';
 import { classifyAwsError } from '../restore-drill/errors.js';

@@ -138,12 +138,17 @@ export function buildReport(state: SimulationState, settings: ReportSettings, ex
         : failure
           ? `DR simulation FAILED during ${phaseOf(state)}: ${failure}.${left}`
           : `DR simulation FAILED${missed.length ? ` (missed targets: ${missed.join(', ')})` : ''}: ${backend?.verification && !verificationPassed ? `verification SQL: ${backend.verification.problems.join('; ')}` : figures}.${left}`;
-  const currentState = [
-    plan ? `Database ${plan.instanceId}: ${teardown?.gone ? 'deleted' : (teardown?.pending.find((p) => p.startsWith('database')) ?? (restores ? 'may exist' : 'never created'))}.` : 'Nothing planned.',
+  const resources = [
+    plan && (restores || teardown) ? `Database ${plan.instanceId}: ${teardown?.gone ? 'deleted' : (teardown?.pending.find((p) => p.startsWith('database')) ?? (restores ? 'may exist' : 'never created'))}.` : '',
     restores?.fileSystemId ? `File system ${restores.fileSystemId}: ${teardown?.gone ? 'deleted' : 'may exist'}.` : restores ? `EFS restore job ${restores.restoreJobId}: ${restores.restoreJobStatus}.` : '',
     backend ? `Backend task ${backend.taskArn}: ${teardown?.gone ? 'stopped' : backend.lastStatus}.` : '',
-    ...(leftBehind && plan ? manualTeardownCommands(config, plan) : []),
   ].filter((line) => line.length > 0);
+  const cleanedUp = resources.length > 0 ? resources : [restoreRequested ? `Restores were requested in ${config.drRegion}; ${teardown?.gone ? 'everything the simulation created is deleted (read back)' : 'what they created may still exist'}.` : 'Nothing was created: the simulation stopped before it requested a restore.'];
+  const currentState = [
+    leftBehind ? `Resources of this simulation may still exist in ${config.drRegion}; remove them with the commands below.` : restoreRequested ? `Nothing of this simulation remains in ${config.drRegion} (read back).` : `Nothing was created in ${config.drRegion}.`,
+    `The platform in the primary region was not touched: the simulation creates and deletes in ${config.drRegion} only.`,
+    ...(leftBehind && plan ? manualTeardownCommands(config, plan) : []),
+  ];
   const evidence: DrillReport = {
     workflow: 'dr-simulation',
     title: 'DR simulation',
@@ -161,6 +166,7 @@ export function buildReport(state: SimulationState, settings: ReportSettings, ex
     measurements,
     timeline: timeline(state, execution.startedAt, finished, failure),
     currentState,
+    cleanedUp,
   };
   return { evidence, rtoMinutes, dataLossMinutes, costUsd, leftBehind };
 }

@@ -32,7 +32,7 @@ export type OpsCommand =
       readonly service: z.infer<typeof service>;
       readonly reason: string;
     }
-  | { readonly name: 'verify-backups' | 'restore-drill' | 'failover-drill'; readonly environment: z.infer<typeof environment> };
+  | { readonly name: 'verify-backups' | 'restore-drill' | 'failover-drill' | 'dr-simulation'; readonly environment: z.infer<typeof environment> };
 
 /** An operator typed something we cannot act on; the message says how to type it. Nothing was changed. */
 export class CommandError extends Error {
@@ -53,7 +53,8 @@ export function usage(slash = '/ops'): string {
     `\`${slash} restore-drill <env>\`: restore the latest backup to a temporary instance, verify, delete it`,
     `\`${slash} failover-drill <env>\`: force database and cache failover and measure recovery`,
     `\`${slash} rollback <env> <service> [reason]\`: roll a service back to the task definition its latest release replaced`,
-    '`<env>` is staging or production; in production, scale, scale-revert, failover-drill and rollback need a second person to approve.',
+    `\`${slash} dr-simulation <env>\`: recover the platform in the DR region from its replicated backups, measure RTO and data loss, tear it down`,
+    '`<env>` is staging or production; in production, scale, scale-revert, failover-drill, rollback and dr-simulation need a second person to approve.',
   ].join('\n');
 }
 
@@ -83,8 +84,9 @@ export function parseCommand(text: string, limits: ScalingLimits, slash = '/ops'
     case 'verify-backups':
     case 'restore-drill':
     case 'failover-drill':
+    case 'dr-simulation':
       expectArgs(args, 1, `\`${slash} ${verb} <env>\``);
-      return { name: verb as 'verify-backups' | 'restore-drill' | 'failover-drill', environment: parse(environment, args[0]) };
+      return { name: verb as 'verify-backups' | 'restore-drill' | 'failover-drill' | 'dr-simulation', environment: parse(environment, args[0]) };
     case 'scale-revert':
       expectArgs(args, 2, `\`${slash} scale-revert <env> <service> [reason]\``);
       return {
@@ -128,7 +130,7 @@ export function parseCommand(text: string, limits: ScalingLimits, slash = '/ops'
 }
 
 /** The workflows `/ops` starts: the Slack ingress may start these and no other. */
-export const SLACK_WORKFLOWS = ['backup-verification', 'restore-drill', 'failover-drill', 'scaling-override', 'rollback'] as const satisfies readonly WorkflowName[];
+export const SLACK_WORKFLOWS = ['backup-verification', 'restore-drill', 'failover-drill', 'scaling-override', 'rollback', 'dr-simulation'] as const satisfies readonly WorkflowName[];
 
 export type SlackWorkflow = (typeof SLACK_WORKFLOWS)[number];
 
@@ -168,6 +170,8 @@ export function workflowFor(command: OpsCommand, requestedBy: string, approvedBy
       return { workflow: 'failover-drill', input: { environment: command.environment, requestedBy, ...approval } };
     case 'rollback':
       return { workflow: 'rollback', input: { environment: command.environment, service: command.service, reason: command.reason, requestedBy, ...approval } };
+    case 'dr-simulation':
+      return { workflow: 'dr-simulation', input: { environment: command.environment, requestedBy, ...approval } };
     case 'help':
     case 'status':
       return undefined;
@@ -191,6 +195,8 @@ export function describeCommand(command: OpsCommand): string {
       return `roll ${command.service} in ${command.environment} back to the task definition its latest release replaced (${command.reason})`;
     case 'status':
       return `list the workflows running in ${command.environment}`;
+    case 'dr-simulation':
+      return `run the DR simulation of ${command.environment}: restore the database and file system in the DR region, start one backend task there, measure, tear it all down`;
     case 'help':
       return 'show the commands';
     default:

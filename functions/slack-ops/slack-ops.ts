@@ -317,6 +317,8 @@ function undoHint(command: OpsCommand, slash: string): string {
       return 'Undo: a failover cannot be undone; the drill stops by itself on its stop conditions and reports the state things are in.';
     case 'rollback':
       return 'Undo: the result names the release it replaced; deploy that one again through the release path.';
+    case 'dr-simulation':
+      return 'Undo: nothing to undo in the primary region; the simulation deletes what it creates in the DR region on every path and its result says what, if anything, is left.';
     default:
       return '';
   }

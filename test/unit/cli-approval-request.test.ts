@@ -181,6 +181,21 @@ describe('fhops scale production, asked by one person', () => {
     expect(sfn.commandCalls(DescribeExecutionCommand)[0]?.args[0].input.executionArn).toBe(executionArn);
   });
 
+  it('asks for the production DR simulation the same way, and follows what the approval started', async () => {
+    // Prepare
+    onWait = after(1, () => click('approve', 'U0BOB'));
+
+    // Act
+    const error = await fhops('dr-simulation', 'production');
+
+    // Assess
+    expect(error).toBeUndefined();
+    expect(table.item(TABLE, `request#${requestId()}`)).toMatchObject({ commandText: { S: 'dr-simulation production' }, requestedBy: { S: 'U0ALICE' } });
+    const started = sfn.commandCalls(StartExecutionCommand);
+    expect(started.map((call) => call.args[0].input.stateMachineArn)).toEqual([`arn:aws:states:us-east-1:${config.account}:stateMachine:financehub-production-dr-simulation`]);
+    expect(JSON.parse(started[0]?.args[0].input.input ?? '{}')).toEqual({ environment: 'production', requestedBy: 'U0ALICE', approvedBy: 'U0BOB', approvalId: requestId() });
+  });
+
   it('cannot be approved by the person who asked: the request stays pending and nothing starts', async () => {
     // Prepare: Alice, an approver too, clicks Approve on her own request.
     account.mock(SSMClient).on(GetParameterCommand).resolves({ Parameter: { Value: JSON.stringify({ ...POLICY, approvers: ['U0BOB', 'U0ALICE'] }) } });
@@ -270,13 +285,13 @@ describe('fhops scale production, asked by one person', () => {
     expect(account.calls()).toEqual([]);
   });
 
-  it.each(['scaling-override', 'failover-drill'])('refuses `fhops start %s --env production`, starting nothing', async (workflow) => {
+  it.each(['scaling-override', 'failover-drill', 'rollback', 'dr-simulation'])('refuses `fhops start %s --env production`, starting nothing', async (workflow) => {
     // Act
     const error = await fhops('start', workflow, '--env', 'production', '--input', '{"requestedBy":"alice","approvedBy":"bob"}');
 
     // Assess
     expect(error?.message).toBe(
-      `${workflow} in production needs a second person's approval.\nAsk for it with its verb (fhops scale, fhops scale-revert, fhops failover-drill), which asks the ops channel as your AWS identity.\nNothing was changed.`,
+      `${workflow} in production needs a second person's approval.\nAsk for it with its verb (fhops scale, fhops scale-revert, fhops failover-drill, fhops rollback, fhops dr-simulation), which asks the ops channel as your AWS identity.\nNothing was changed.`,
     );
     expect(account.calls()).toEqual([]);
   });

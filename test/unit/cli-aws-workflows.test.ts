@@ -10,7 +10,6 @@ import {
 import { mockClient } from 'aws-sdk-client-mock';
 import { WORKFLOWS } from '../../contracts/workflows.js';
 import { followExecution, listWorkflows, requestExecutionName, startWorkflow } from '../../cli/aws-workflows.js';
-import { WORKFLOWS } from '../../contracts/workflows.js';
 
 const sfn = mockClient(SFNClient);
 const machineArn = (name: string) => `arn:aws:states:us-east-1:222222222222:stateMachine:${name}`;

@@ -3,7 +3,6 @@ import { ExecutionAlreadyExists, ListExecutionsCommand, SFNClient, StartExecutio
 import { SimulatedAccount } from '../../rehearsal/simulated/account.js';
 import { SimulatedDynamoDb } from '../../rehearsal/simulated/dynamodb.js';
 import approveSample from '../../events/slack-ops-approve.json';
-import { WORKFLOWS } from '../../contracts/workflows.js';
 import commandSample from '../../events/slack-ops-command.json';
 import { inputHash } from '../../functions/lib/approvals.js';
 import type { AuditEntry } from '../../functions/lib/audit.js';
@@ -51,7 +50,7 @@ function deps(environment: 'staging' | 'production'): SlackOpsDeps {
       approvalMinutes: 15,
       approvalUseMinutes: 10,
       approvalRecordDays: 365,
-      fourEyesWorkflows: environment === 'production' ? ['scaling-override', 'failover-drill', 'rollback'] : [],
+      fourEyesWorkflows: environmentConfig(environment).fourEyes.workflows,
     },
     signingSecret: async () => SIGNING_SECRET,
     policy: async () => policy,
@@ -203,6 +202,28 @@ describe('the rollback command', () => {
       input: { environment: 'production', service: 'backend', reason: 'smoke test failed', requestedBy: 'U0OPERATOR', approvedBy: 'U0APPROVER' },
     });
     expect(needsApproval(command, ['rollback'])).toBe(true);
+  });
+});
+
+describe('the dr-simulation command', () => {
+  it('starts the DR simulation of the environment, with a second person in production only', () => {
+    // Act
+    const production = parseCommand('dr-simulation production', limits);
+    const staging = parseCommand('dr-simulation staging', limits);
+
+    // Assess
+    expect(production).toEqual({ name: 'dr-simulation', environment: 'production' });
+    expect(workflowFor(production, 'U0OPERATOR', 'U0APPROVER')).toEqual({ workflow: 'dr-simulation', input: { environment: 'production', requestedBy: 'U0OPERATOR', approvedBy: 'U0APPROVER' } });
+    expect(needsApproval(production, environmentConfig('production').fourEyes.workflows)).toBe(true);
+    expect(needsApproval(staging, environmentConfig('staging').fourEyes.workflows)).toBe(false);
+  });
+
+  it('refuses a DR simulation without its environment, naming the usage', () => {
+    // Act
+    const parse = () => parseCommand('dr-simulation', limits);
+
+    // Assess
+    expect(parse).toThrow('Usage: `/ops dr-simulation <env>`');
   });
 });
 
@@ -420,6 +441,41 @@ describe('handleSlackRequest', () => {
     expect(input).toEqual({ environment: 'production', service: 'backend', reason: 'smoke test failed', requestedBy: 'U0OPERATOR', approvedBy: 'U0APPROVER', approvalId: REQUEST_ID });
     expect(grant()).toMatchObject({ workflow: { S: 'rollback' }, inputHash: { S: inputHash(input ?? {}) } });
     expect(sfn.commandCalls(StartExecutionCommand)[0]?.args[0].input.stateMachineArn).toBe('arn:aws:states:us-east-1:111111111111:stateMachine:financehub-production-rollback');
+  });
+
+  it('asks for a second person before a production DR simulation, and starts nothing yet', async () => {
+    // Act
+    const response = await handleSlackRequest(signed(slash('dr-simulation production')), deps('production'));
+
+    // Assess
+    expect(sfn.commandCalls(StartExecutionCommand)).toHaveLength(0);
+    expect(ddb.commandCalls(PutItemCommand)[0]?.args[0].input.Item?.commandText?.S).toBe('dr-simulation production');
+    expect(JSON.parse(response.body).text).toContain('asks to run the DR simulation of production');
+  });
+
+  it('starts an approved production DR simulation with the input the approval is bound to', async () => {
+    // Prepare
+    pendingRequest('dr-simulation production');
+
+    // Act
+    await handleSlackRequest(signed(click('approve', 'U0APPROVER')), deps('production'));
+
+    // Assess
+    const [input] = startedInputs();
+    expect(input).toEqual({ environment: 'production', requestedBy: 'U0OPERATOR', approvedBy: 'U0APPROVER', approvalId: REQUEST_ID });
+    expect(grant()).toMatchObject({ workflow: { S: 'dr-simulation' }, inputHash: { S: inputHash(input ?? {}) } });
+    expect(sfn.commandCalls(StartExecutionCommand)[0]?.args[0].input.stateMachineArn).toBe('arn:aws:states:us-east-1:111111111111:stateMachine:financehub-production-dr-simulation');
+  });
+
+  it('starts a staging DR simulation at once, and says nothing in the primary region needs undoing', async () => {
+    // Act
+    const response = await handleSlackRequest(signed(slash('dr-simulation staging')), deps('staging'));
+
+    // Assess
+    const starts = sfn.commandCalls(StartExecutionCommand);
+    expect(starts.map((start) => start.args[0].input.stateMachineArn)).toEqual(['arn:aws:states:us-east-1:111111111111:stateMachine:financehub-staging-dr-simulation']);
+    expect(JSON.parse(starts[0]?.args[0].input.input ?? '{}')).toEqual({ environment: 'staging', requestedBy: 'U0OPERATOR' });
+    expect(JSON.parse(response.body).text).toContain('nothing to undo in the primary region');
   });
 
   it('binds an approved production scale-revert to its approver too', async () => {
