@@ -67,7 +67,7 @@ function buildEnvironment(app: App, config: EnvironmentConfig, imageTag: string,
   const dns = new DnsStack(app, `${prefix}-Dns`, { config, env });
   if (parentDns) dns.addStackDependency(parentDns, 'the staging zone is delegated through the production delegation role');
   const dr = new DrStack(app, `${prefix}-DR`, { config, env: { account: config.account, region: config.drRegion }, imageTag });
-  dr.addDependency(registry, 'the recovered backend runs the image the registry replicates to the DR region');
+  dr.addStackDependency(registry, 'the recovered backend runs the image the registry replicates to the DR region');
   const network = new NetworkStack(app, `${prefix}-Network`, { config, env });
   const data = new DataStack(app, `${prefix}-Data`, { config, env, network, dr });
   const edge = new EdgeStack(app, `${prefix}-Edge`, { config, env, network, data, zone: dns.zone });
