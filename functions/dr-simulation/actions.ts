@@ -1,8 +1,10 @@
+import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import type { S3Client } from '@aws-sdk/client-s3';
 import { MetricUnit } from '@aws-lambda-powertools/metrics';
 import * as z from 'zod';
 import { ENVIRONMENTS } from '../../contracts/environments.js';
 import type { OpsResultInput } from '../../contracts/ops-result.js';
+import { type DrillLockSettings, acquireDrillLock, releaseDrillLock } from '../lib/drill-lock.js';
 import { writeDrillReport } from '../lib/drill-report.js';
 import { logger, metrics } from '../lib/powertools.js';
 import { classifyAwsError } from '../restore-drill/errors.js';
@@ -30,6 +32,9 @@ import {
 export interface ActionDependencies extends SimulationDependencies {
   /** S3 in the DR region: the reports bucket lives there. */
   readonly reports: S3Client;
+  /** The environment's drill lock (this region): one drill at a time, the simulation included. */
+  readonly dynamodb: DynamoDBClient;
+  readonly lock: DrillLockSettings;
   readonly report: ReportSettings;
   readonly publish: (result: OpsResultInput) => Promise<unknown>;
   readonly now: () => Date;
@@ -50,12 +55,13 @@ const backend = carried<BackendProgress>('taskArn');
 const teardown = carried<TeardownProgress>('pending');
 
 export const simulationEventSchema = z.discriminatedUnion('action', [
-  z.object({ action: z.literal('plan'), runningSimulations: z.number().int().nonnegative(), executionName: z.string().min(1), startedAt: z.iso.datetime(), options: z.unknown() }),
+  z.object({ action: z.literal('plan'), executionName: z.string().min(1), executionArn: z.string().min(1), startedAt: z.iso.datetime(), options: z.unknown() }),
   z.object({ action: z.literal('startRestores'), plan }),
   z.object({ action: z.literal('checkRestores'), plan, previous: restores }),
   z.object({ action: z.literal('startBackend'), plan, restores }),
   z.object({ action: z.literal('checkBackend'), plan, restores, previous: backend }),
   z.object({ action: z.literal('tearDown'), plan, previous: teardown.optional() }),
+  z.object({ action: z.literal('releaseLock'), executionArn: z.string().min(1) }),
   z.object({ action: z.literal('writeReport'), state: z.record(z.string(), z.unknown()), executionName: z.string().min(1), executionArn: z.string().optional(), startedAt: z.iso.datetime() }),
 ]);
 
@@ -94,8 +100,16 @@ export async function runSimulationAction(event: unknown, deps: ActionDependenci
       if (options.data.environment && options.data.environment !== deps.config.environment) {
         throw new SimulationError('InvalidInput', `This is the ${deps.config.environment} simulation; it was asked to run for ${options.data.environment}.`);
       }
-      return planSimulation(deps, { runningSimulations: step.runningSimulations, executionName: step.executionName, startedAt: step.startedAt, requestedBy: options.data.requestedBy, approvedBy: options.data.approvedBy }, now);
+      // One drill at a time in the environment, by a conditional write: the second of two started together stops here.
+      const lock = await acquireDrillLock(deps.dynamodb, deps.lock, { owner: step.executionArn, drill: 'dr-simulation', startedAt: new Date(step.startedAt) }, now);
+      if (!lock.acquired) {
+        throw new SimulationError('AnotherDrillRunning', `Another drill of ${deps.config.environment} is running: ${lock.heldBy}${lock.heldByDrill ? ` (${lock.heldByDrill})` : ''} holds the drill lock until ${lock.expiresAt ?? 'it ends'}; this simulation created nothing`);
+      }
+      const plan = await planSimulation(deps, { executionName: step.executionName, startedAt: step.startedAt, requestedBy: options.data.requestedBy, approvedBy: options.data.approvedBy }, now);
+      return { ...plan, lockExpiresAt: lock.expiresAt };
     }
+    case 'releaseLock':
+      return releaseDrillLock(deps.dynamodb, deps.lock, step.executionArn);
     case 'startRestores':
       return startRestores(deps, step.plan, now);
     case 'checkRestores':

@@ -1,3 +1,4 @@
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { BackupClient } from '@aws-sdk/client-backup';
 import { ECRClient } from '@aws-sdk/client-ecr';
 import { ECSClient } from '@aws-sdk/client-ecs';
@@ -21,7 +22,10 @@ import type { AgentAnswer, AgentRequest, SimulationConfig } from './simulation.j
 const price = z.coerce.number().nonnegative();
 const environmentSchema = z.object({
   ENVIRONMENT: envField.environment,
+  AWS_REGION: envField.text,
   DR_REGION: envField.text,
+  DRILL_LOCK_TABLE: envField.text,
+  DRILL_LOCK_MAX_MINUTES: envField.positiveInt,
   SOURCE_INSTANCE_ID: envField.text,
   INSTANCE_PREFIX: envField.text,
   INSTANCE_CLASS: envField.text,
@@ -63,6 +67,8 @@ interface SimulationClients {
   readonly lambda: LambdaClient;
   readonly reports: S3Client;
   readonly sns: SNSClient;
+  /** DynamoDB in this region: the environment's drill lock. */
+  readonly dynamodb: DynamoDBClient;
   readonly now: () => Date;
 }
 
@@ -89,7 +95,7 @@ async function invokeAgent(lambda: LambdaClient, functionArn: string, request: A
 export function createHandler(overrides: HandlerOverrides<SimulationClients> = {}) {
   const env = readConfig(environmentSchema, overrides.environment);
   const dr = { region: env.DR_REGION };
-  // Everything the simulation creates and reads is in the DR region; only the topic is in this one.
+  // Everything the simulation creates and reads is in the DR region; only the topic and the drill lock are in this one.
   const clients: SimulationClients = {
     ssm: tracer.captureAWSv3Client(new SSMClient(dr)),
     rds: tracer.captureAWSv3Client(new RDSClient(dr)),
@@ -100,6 +106,7 @@ export function createHandler(overrides: HandlerOverrides<SimulationClients> = {
     lambda: tracer.captureAWSv3Client(new LambdaClient(dr)),
     reports: tracer.captureAWSv3Client(new S3Client(dr)),
     sns: tracer.captureAWSv3Client(new SNSClient({})),
+    dynamodb: tracer.captureAWSv3Client(new DynamoDBClient({})),
     now: () => new Date(),
     ...overrides.clients,
   };
@@ -142,7 +149,8 @@ export function createHandler(overrides: HandlerOverrides<SimulationClients> = {
         ...clients,
         config,
         agent: (functionArn, request) => invokeAgent(clients.lambda, functionArn, request),
-        report: { environment: env.ENVIRONMENT, reportsBucket: env.REPORTS_BUCKET, config },
+        lock: { tableName: env.DRILL_LOCK_TABLE, maxMinutes: env.DRILL_LOCK_MAX_MINUTES },
+        report: { environment: env.ENVIRONMENT, reportsBucket: env.REPORTS_BUCKET, config, lockTableName: env.DRILL_LOCK_TABLE, region: env.AWS_REGION },
         publish: (result) => publishOpsResult(clients.sns, env.TOPIC_ARN, result),
       }),
     { correlationIdPath: 'executionName' },

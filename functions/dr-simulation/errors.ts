@@ -4,7 +4,7 @@
  */
 export class SimulationError extends Error {
   constructor(
-    name: 'AnotherSimulationRunning' | 'PreconditionFailed' | 'RestoreFailed' | 'BackendFailed' | 'AgentFailed' | 'CleanupFailed' | 'InvalidInput',
+    name: 'AnotherDrillRunning' | 'PreconditionFailed' | 'RestoreFailed' | 'BackendFailed' | 'AgentFailed' | 'CleanupFailed' | 'InvalidInput',
     message: string,
     options?: { cause?: unknown },
   ) {

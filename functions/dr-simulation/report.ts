@@ -1,6 +1,7 @@
 import type { OpsResultInput } from '../../contracts/ops-result.js';
 import type { EnvironmentName } from '../../contracts/environments.js';
 import { type CaughtError, causeMessage } from '../lib/caught-error.js';
+import { type DrillLockRelease, drillLockLine } from '../lib/drill-lock.js';
 import type { DrillCheck, DrillMeasurement, DrillReport, DrillTimelineEntry } from '../lib/drill-report.js';
 import { type BackendProgress, type RestoreProgress, type SimulationConfig, type SimulationPlan, type TeardownProgress, costSoFar, manualTeardownCommands } from './simulation.js';
 
@@ -12,6 +13,8 @@ export interface SimulationState {
   readonly teardown?: TeardownProgress;
   readonly failure?: CaughtError;
   readonly teardownFailure?: CaughtError;
+  readonly lockRelease?: DrillLockRelease;
+  readonly lockReleaseFailure?: CaughtError;
   readonly requestedBy?: string;
   readonly approvedBy?: string;
 }
@@ -20,6 +23,9 @@ export interface ReportSettings {
   readonly environment: EnvironmentName;
   readonly reportsBucket: string;
   readonly config: Pick<SimulationConfig, 'drRegion' | 'cluster' | 'rtoMinutes' | 'rpoMinutes' | 'maxCostUsd'>;
+  /** The drill lock's table and region, for the line that says how to release it by hand. */
+  readonly lockTableName: string;
+  readonly region: string;
 }
 
 export interface BuiltReport {
@@ -29,6 +35,8 @@ export interface BuiltReport {
   readonly costUsd?: number;
   /** Something the simulation created may still exist. */
   readonly leftBehind: boolean;
+  /** Undefined when the lock's release was answered; else the line saying it is still held and how to release it. */
+  readonly lockStillHeld?: string;
 }
 
 const minutes = (fromIso: string, toIso: string) => Math.round(((Date.parse(toIso) - Date.parse(fromIso)) / 60_000) * 10) / 10;
@@ -110,7 +118,7 @@ export function buildReport(state: SimulationState, settings: ReportSettings, ex
   const dataLossMinutes = restores ? minutes(restores.restorePoint, restores.databaseRequestedAt) : undefined;
   const costUsd = plan ? costSoFar(plan, teardown?.goneAt ? new Date(teardown.goneAt) : finishedAt) : undefined;
   // Nothing exists before the restores are requested; after that only the read-back teardown says it is gone.
-  const restoreRequested = state.restores !== undefined || (state.plan !== undefined && state.failure !== undefined && !/AnotherSimulationRunning|PreconditionFailed/.test(state.failure.Error));
+  const restoreRequested = state.restores !== undefined || (state.plan !== undefined && state.failure !== undefined && !/AnotherDrillRunning|PreconditionFailed/.test(state.failure.Error));
   const leftBehind = restoreRequested && teardown?.gone !== true;
   const verificationPassed = backend?.verification?.passed === true;
   const measurements: DrillMeasurement[] = [];
@@ -118,7 +126,7 @@ export function buildReport(state: SimulationState, settings: ReportSettings, ex
   if (dataLossMinutes !== undefined) measurements.push({ name: 'Data-loss window', value: dataLossMinutes, unit: 'min', target: config.rpoMinutes, passed: dataLossMinutes <= config.rpoMinutes });
   if (costUsd !== undefined) measurements.push({ name: 'Estimated cost', value: costUsd, unit: 'USD', target: config.maxCostUsd, passed: costUsd <= config.maxCostUsd });
   const missed = measurements.filter((m) => m.passed === false && m.unit === 'min').map((m) => `${m.name} ${m.value} min > ${m.target} min`);
-  const skipped = state.failure?.Error === 'AnotherSimulationRunning';
+  const skipped = state.failure?.Error === 'AnotherDrillRunning';
   const succeeded = !failure && backend?.healthy === true && verificationPassed && missed.length === 0 && !leftBehind && !state.teardownFailure;
   const outcome: OpsResultInput['outcome'] = skipped ? 'skipped' : succeeded ? 'succeeded' : 'failed';
   const severity: OpsResultInput['severity'] = outcome === 'succeeded' ? 'info' : skipped ? 'warning' : leftBehind ? 'critical' : 'critical';
@@ -130,7 +138,7 @@ export function buildReport(state: SimulationState, settings: ReportSettings, ex
   const figures = [rtoMinutes !== undefined && `RTO ${rtoMinutes} min (target ${config.rtoMinutes})`, dataLossMinutes !== undefined && `data-loss window ${dataLossMinutes} min (target ${config.rpoMinutes})`]
     .filter(Boolean)
     .join(', ');
-  const summary =
+  const verdict =
     outcome === 'succeeded'
       ? `DR simulation passed in ${config.drRegion}: ${figures}; /api/health healthy and the verification SQL passed on the restored database.${left}`
       : skipped
@@ -138,6 +146,9 @@ export function buildReport(state: SimulationState, settings: ReportSettings, ex
         : failure
           ? `DR simulation FAILED during ${phaseOf(state)}: ${failure}.${left}`
           : `DR simulation FAILED${missed.length ? ` (missed targets: ${missed.join(', ')})` : ''}: ${backend?.verification && !verificationPassed ? `verification SQL: ${backend.verification.problems.join('; ')}` : figures}.${left}`;
+  // The lock as DynamoDB answered its release; a release that failed is said in the summary, with how to undo it.
+  const lock = drillLockLine(state.lockRelease, state.lockReleaseFailure, { tableName: settings.lockTableName, region: settings.region, expiresAt: plan?.lockExpiresAt });
+  const summary = state.lockRelease ? verdict : `${verdict} ${lock}`;
   const resources = [
     plan && (restores || teardown) ? `Database ${plan.instanceId}: ${teardown?.gone ? 'deleted' : (teardown?.pending.find((p) => p.startsWith('database')) ?? (restores ? 'may exist' : 'never created'))}.` : '',
     restores?.fileSystemId ? `File system ${restores.fileSystemId}: ${teardown?.gone ? 'deleted' : 'may exist'}.` : restores ? `EFS restore job ${restores.restoreJobId}: ${restores.restoreJobStatus}.` : '',
@@ -147,6 +158,7 @@ export function buildReport(state: SimulationState, settings: ReportSettings, ex
   const currentState = [
     leftBehind ? `Resources of this simulation may still exist in ${config.drRegion}; remove them with the commands below.` : restoreRequested ? `Nothing of this simulation remains in ${config.drRegion} (read back).` : `Nothing was created in ${config.drRegion}.`,
     `The platform in the primary region was not touched: the simulation creates and deletes in ${config.drRegion} only.`,
+    lock,
     ...(leftBehind && plan ? manualTeardownCommands(config, plan) : []),
   ];
   const evidence: DrillReport = {
@@ -168,7 +180,7 @@ export function buildReport(state: SimulationState, settings: ReportSettings, ex
     currentState,
     cleanedUp,
   };
-  return { evidence, rtoMinutes, dataLossMinutes, costUsd, leftBehind };
+  return { evidence, rtoMinutes, dataLossMinutes, costUsd, leftBehind, lockStillHeld: state.lockRelease ? undefined : lock };
 }
 
 /** The OpsResult on-call reads: what happened, what was done, how to undo what is left. */
@@ -186,7 +198,12 @@ export function opsResultOf(built: BuiltReport, reportUrl: string, teardown: Tea
     durationSeconds: Math.max(0, Math.round((Date.parse(evidence.finishedAt) - Date.parse(evidence.startedAt)) / 1000)),
     measurements: [...evidence.measurements],
     actionsTaken: [...(teardown?.actions ?? [])],
-    howToUndo: built.leftBehind ? evidence.currentState.filter((line) => line.startsWith('aws ')).join('\n') : 'Nothing to undo: the simulation ran in the DR region only and removed what it created.',
+    howToUndo: [
+      built.leftBehind ? evidence.currentState.filter((line) => line.startsWith('aws ')).join('\n') : 'Nothing to undo: the simulation ran in the DR region only and removed what it created.',
+      built.lockStillHeld,
+    ]
+      .filter(Boolean)
+      .join('\n'),
     reportUrl,
     executionArn: evidence.executionArn,
     requestedBy: evidence.requestedBy,

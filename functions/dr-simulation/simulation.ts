@@ -94,6 +94,8 @@ export interface SimulationPlan {
   readonly taskDefinitionArn: string;
   readonly image: string;
   readonly dr: DrPieces;
+  /** When the drill lock this execution took expires (set by the plan step). */
+  readonly lockExpiresAt?: string;
   /** Short form of the execution name: ECS startedBy and the EFS creation token. */
   readonly runId: string;
   readonly deadline: string;
@@ -271,19 +273,16 @@ function assertSimulationInstance(config: SimulationConfig, instanceId: string):
 }
 
 /**
- * What the simulation restores, checked before anything is created: the only running simulation of the
- * environment, replicated automated backups, a completed EFS copy in the DR vault, and the DR backend's task
+ * What the simulation restores, checked before anything is created (once the drill lock is taken): replicated
+ * automated backups, a completed EFS copy in the DR vault, and the DR backend's task
  * definition with its image present in the DR registry.
  */
 export async function planSimulation(
   deps: SimulationDependencies,
-  input: { runningSimulations: number; executionName: string; startedAt: string; requestedBy?: string; approvedBy?: string },
+  input: { executionName: string; startedAt: string; requestedBy?: string; approvedBy?: string },
   now: Date,
 ): Promise<SimulationPlan> {
   const { config } = deps;
-  if (input.runningSimulations > 1) {
-    throw new SimulationError('AnotherSimulationRunning', `Another DR simulation of ${config.environment} is running (${input.runningSimulations} executions running).`);
-  }
   const dr = await drPieces(deps);
   const backups = await replicatedBackups(deps);
   if (!backups?.DBInstanceAutomatedBackupsArn || !backups.RestoreWindow?.LatestTime) {

@@ -175,7 +175,7 @@ export class OpsStack extends Stack {
       topic,
       logsKey: network.logsKey,
     });
-    new DrSimulation(this, 'DrSimulation', { config, ...opsNetwork, topic, logsKey: network.logsKey, approvalGate });
+    new DrSimulation(this, 'DrSimulation', { config, ...opsNetwork, topic, logsKey: network.logsKey, approvalGate, lockTable });
     new FailoverDrill(this, 'FailoverDrill', { config, ...opsNetwork, topic, dataKey: data.encryptionKey, logsKey: network.logsKey, approvalGate, lockTable });
 
     new Rollback(this, 'Rollback', { config, ...opsNetwork, topic, logsKey: network.logsKey, approvalGate });

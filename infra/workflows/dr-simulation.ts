@@ -6,15 +6,15 @@ import * as scheduler from 'aws-cdk-lib/aws-scheduler';
 import * as schedulerTargets from 'aws-cdk-lib/aws-scheduler-targets';
 import type * as sns from 'aws-cdk-lib/aws-sns';
 import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
-import * as tasks from 'aws-cdk-lib/aws-stepfunctions-tasks';
 import { Construct } from 'constructs';
-import { stateMachineArn } from '../../functions/lib/workflows.js';
 import type { EnvironmentConfig } from '../config.js';
 import type { ApprovalGate } from '../constructs/approval-gate.js';
 import { drRecoveryNames } from '../constructs/dr-recovery-compute.js';
+import { RELEASE_DRILL_LOCK, bindDrillLock, releaseDrillLockStep } from '../constructs/drill-lock.js';
 import { OpsFunction } from '../constructs/ops-function.js';
 import { OpsLambdaStep, catchTo } from '../constructs/ops-lambda-step.js';
 import { OpsStateMachine } from '../constructs/ops-state-machine.js';
+import type { OpsTable } from '../constructs/ops-table.js';
 import { acknowledge, acknowledgeWorkflowFindings } from '../nag/acknowledge.js';
 import { repositoryName } from '../stacks/registry-stack.js';
 
@@ -28,11 +28,12 @@ export interface DrSimulationProps {
   readonly logsKey: kms.IKey;
   /** Verifies a second person's approval first, where the config says this workflow needs one. */
   readonly approvalGate?: ApprovalGate;
+  /** Holds the environment's drill lock: one drill at a time, the simulation included. */
+  readonly lockTable: OpsTable;
 }
 
 /** Names of the states, as an operator reads them in the console and the tests assert them. */
 export const DR_SIMULATION_STATES = {
-  countRunning: 'Count running simulations',
   plan: 'Check preconditions',
   startRestores: 'Start the restores',
   waitRestores: 'Wait for the restores',
@@ -47,6 +48,7 @@ export const DR_SIMULATION_STATES = {
   gone: 'Everything removed?',
   waitTeardown: 'Wait for the teardown',
   teardownTooLong: 'Teardown took too long',
+  releaseLock: RELEASE_DRILL_LOCK,
   report: 'Write simulation report',
   passed: 'Simulation passed?',
   succeeded: 'Simulation passed',
@@ -123,12 +125,15 @@ export class DrSimulation extends Construct {
       },
     });
     this.grant(props);
+    const timeout = Duration.minutes(simulationMaxMinutes(config));
+    // The lock lives as long as the simulation can: it never outlives the execution that took it.
+    bindDrillLock(this.function, props.lockTable, timeout);
 
     this.stateMachine = new OpsStateMachine(this, 'StateMachine', {
       config,
       workflow: 'dr-simulation',
       definition: this.definition(props.approvalGate),
-      timeout: Duration.minutes(simulationMaxMinutes(config)),
+      timeout,
       logsKey: props.logsKey,
     });
 
@@ -219,19 +224,21 @@ export class DrSimulation extends Construct {
         .when(sfn.Condition.stringEquals('$.report.outcome', 'skipped'), new sfn.Succeed(this, S.skipped))
         .otherwise(new sfn.Fail(this, S.failed, { error: 'DrSimulationFailed', causePath: sfn.JsonPath.stringAt('$.report.summary') })),
     );
+    // Every path releases the drill lock before it reports.
+    const release = releaseDrillLockStep(this, this.function, report);
 
     // Teardown: reached on success and from every failure once a restore may have been requested; repeated until
     // the read-back finds nothing of the execution, bounded.
     const tearDown = step(S.tearDown, { action: 'tearDown', plan, previous: sfn.JsonPath.objectAt('$.teardown') }, '$.teardown');
     const firstTearDown = step(S.startTeardown, { action: 'tearDown', plan }, '$.teardown');
-    catchTo([tearDown, firstTearDown], report, '$.teardownFailure');
+    catchTo([tearDown, firstTearDown], release, '$.teardownFailure');
     const waitTeardown = new sfn.Wait(this, S.waitTeardown, { time: sfn.WaitTime.secondsPath('$.teardown.nextWaitSeconds') });
     const teardownTooLong = new sfn.Pass(this, S.teardownTooLong, {
       result: sfn.Result.fromObject({ Error: 'TeardownWaitCapReached', Cause: `Resources of the simulation were still there after ${simulation.teardownWaitCapMinutes} minutes.` }),
       resultPath: '$.teardownFailure',
-    }).next(report);
+    }).next(release);
     const gone = new sfn.Choice(this, S.gone)
-      .when(sfn.Condition.booleanEquals('$.teardown.gone', true), report)
+      .when(sfn.Condition.booleanEquals('$.teardown.gone', true), release)
       .when(sfn.Condition.booleanEquals('$.teardown.capReached', true), teardownTooLong)
       .otherwise(waitTeardown);
     waitTeardown.next(tearDown);
@@ -265,31 +272,20 @@ export class DrSimulation extends Construct {
     );
     for (const afterRestoreRequested of [startRestores, checkRestores, startBackend, checkBackend]) catchTo(afterRestoreRequested, firstTearDown, '$.failure');
 
-    // The lock: the only running execution of this state machine, read back from Step Functions.
-    const countRunning = new tasks.CallAwsService(this, S.countRunning, {
-      service: 'sfn',
-      action: 'listExecutions',
-      iamAction: 'states:ListExecutions',
-      iamResources: [stateMachineArn(this.config.region, this.config.account, this.config.prefix, 'dr-simulation')],
-      parameters: { StateMachineArn: sfn.JsonPath.stringAt('$$.StateMachine.Id'), StatusFilter: 'RUNNING', MaxResults: 10 },
-      resultSelector: { count: sfn.JsonPath.arrayLength(sfn.JsonPath.listAt('$.Executions')) },
-      resultPath: '$.running',
-    });
-    // A read: any failure is worth two more tries.
-    countRunning.addRetry({ errors: ['States.TaskFailed'], interval: Duration.seconds(5), maxAttempts: 2, backoffRate: 2, jitterStrategy: sfn.JitterType.FULL });
     const planStep = step(
       S.plan,
       {
         action: 'plan',
-        runningSimulations: sfn.JsonPath.numberAt('$.running.count'),
         executionName: sfn.JsonPath.stringAt('$$.Execution.Name'),
+        executionArn: sfn.JsonPath.stringAt('$$.Execution.Id'),
         startedAt: sfn.JsonPath.stringAt('$$.Execution.StartTime'),
         options: sfn.JsonPath.objectAt('$$.Execution.Input'),
       },
       '$.plan',
     );
-    catchTo([countRunning, planStep], report, '$.failure');
-    const chain = countRunning.next(planStep).next(startRestores);
+    // A plan that failed may have taken the lock (a timeout after the write): the release runs either way.
+    catchTo(planStep, release, '$.failure');
+    const chain = planStep.next(startRestores);
     return approvalGate?.guards('dr-simulation') ? approvalGate.firstState(this, 'dr-simulation').next(chain) : chain;
   }
 

@@ -2,6 +2,7 @@ import type { EnvironmentName } from '../../contracts/environments.js';
 import { type DeployedHandler, inProcess } from '../executor.js';
 import { environmentConfig } from '../../infra/config.js';
 import { type AgentHandler, type SimulatedDrRecoveryOptions, SimulatedDrRecovery } from '../simulated/dr-recovery.js';
+import { SimulatedDynamoDb } from '../simulated/dynamodb.js';
 import { type SimulatedDatabase, simulatePostgres } from '../simulated/postgres.js';
 import { approvedInput, recordApproval } from './four-eyes.js';
 import { type Scenario, minutesAgo, published } from './scenario.js';
@@ -31,7 +32,9 @@ function drSimulation(name: string, description: string, expect: Scenario['expec
     input: simulationInput,
     script: (account, environment, _executionName, world) => {
       const { clock } = world;
-      recordApproval(account, 'dr-simulation', environment, simulationInput(environment), clock.now());
+      // The drill lock and the approvals are conditional writes against one simulated DynamoDB.
+      const dynamodb = new SimulatedDynamoDb(account);
+      recordApproval(account, 'dr-simulation', environment, simulationInput(environment), clock.now(), dynamodb);
       const { drRegion } = environmentConfig(environment);
       const agent = async (): Promise<AgentHandler> => {
         const { createAgentHandler } = (await import('../../functions/dr-simulation/create-agent-handler.js')) as { createAgentHandler: (overrides: object) => DeployedHandler };

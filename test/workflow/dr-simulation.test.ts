@@ -5,6 +5,8 @@ import type { OpsResult } from '../../contracts/ops-result.js';
 import { DR_SIMULATION_STATES as S } from '../../infra/workflows/dr-simulation.js';
 import { SimulatedAccount, publishedResults } from '../../rehearsal/simulated/account.js';
 import { SimulatedClock } from '../../rehearsal/simulated/clock.js';
+import { SimulatedDynamoDb, holdDrillLock } from '../../rehearsal/simulated/dynamodb.js';
+import { DRILL_LOCK_KEY } from '../../functions/lib/drill-lock.js';
 import { type SimulatedDrRecoveryOptions, SimulatedDrRecovery } from '../../rehearsal/simulated/dr-recovery.js';
 import { type SimulatedPostgres, simulatePostgres } from '../../rehearsal/simulated/postgres.js';
 import { SimulatedStepFunctions } from '../../rehearsal/simulated/step-functions.js';
@@ -17,17 +19,23 @@ const minutesBefore = (minutes: number) => new Date(START - minutes * 60_000);
 let account: SimulatedAccount;
 let clock: SimulatedClock;
 let dr: SimulatedDrRecovery;
+let lockTable: SimulatedDynamoDb;
+const LOCK_TABLE = 'financehub-staging-remediation-guardrails';
+const RESTORE_DRILL = 'arn:aws:states:us-east-1:111111111111:execution:financehub-staging-restore-drill:scheduled-2027-03';
 let postgres: SimulatedPostgres | undefined;
 let createHandler: (overrides: { environment?: Record<string, string>; clients?: Record<string, unknown> }) => DeployedHandler;
 let createAgentHandler: typeof createHandler;
 
 /** The DR region of staging at the simulation's start, with the restored database holding data up to 6 minutes before it. */
-function world(options: Partial<SimulatedDrRecoveryOptions> = {}, runningOthers = 0): void {
+function world(options: Partial<SimulatedDrRecoveryOptions> = {}, lockHeldBy?: string): void {
   account = new SimulatedAccount();
   clock = new SimulatedClock(START);
   const stepFunctions = new SimulatedStepFunctions(account);
   const definition = loadStateMachine('staging', 'dr-simulation');
-  for (const name of [EXECUTION, ...Array.from({ length: runningOthers }, (_, i) => `other-${i}`)]) stepFunctions.add({ stateMachineArn: definition.stateMachineArn, name, input: '{}' });
+  stepFunctions.add({ stateMachineArn: definition.stateMachineArn, name: EXECUTION, input: '{}' });
+  // The drill lock: a conditional write to the remediation guardrails table; another drill may hold it.
+  lockTable = new SimulatedDynamoDb(account);
+  if (lockHeldBy) holdDrillLock(lockTable, 'staging', lockHeldBy, 'restore-drill', new Date(START + 3_600_000));
   dr = new SimulatedDrRecovery(account, clock, {
     environment: 'staging',
     ...options,
@@ -82,7 +90,9 @@ describe('the DR simulation', () => {
 
     // Assess
     expect(run.status).toBe('SUCCEEDED');
-    expect(run.path.slice(0, 3)).toEqual([S.countRunning, S.plan, S.startRestores]);
+    expect(run.path.slice(0, 2)).toEqual([S.plan, S.startRestores]);
+    expect(run.path.slice(-4)).toEqual([S.releaseLock, S.report, S.passed, S.succeeded]);
+    expect(lockTable.item(LOCK_TABLE, DRILL_LOCK_KEY)).toBeUndefined();
     expect(run.path).toContain(S.startBackend);
     expect(run.path.at(-1)).toBe(S.succeeded);
     const restore = account.mock(RDSClient).commandCalls(RestoreDBInstanceToPointInTimeCommand)[0]?.args[0].input;
@@ -155,19 +165,40 @@ describe('the DR simulation', () => {
     expect(dr.resourcesOf(EXECUTION)).toEqual([]);
   });
 
-  it('refuses to start while another simulation runs and creates nothing', async () => {
+  it('refuses to start while another drill holds the drill lock, creates nothing and leaves that lock alone', async () => {
     // Prepare
-    world({}, 1);
+    world({}, RESTORE_DRILL);
 
     // Act
     const run = await simulate();
 
     // Assess
     expect(run.status).toBe('SUCCEEDED');
-    expect(run.path).toEqual([S.countRunning, S.plan, S.report, S.passed, S.skipped]);
+    expect(run.path).toEqual([S.plan, S.releaseLock, S.report, S.passed, S.skipped]);
     expect(account.mock(RDSClient).commandCalls(RestoreDBInstanceToPointInTimeCommand)).toHaveLength(0);
+    expect(lockTable.item(LOCK_TABLE, DRILL_LOCK_KEY)?.owner?.S).toBe(RESTORE_DRILL);
     expect(result()).toMatchObject({ outcome: 'skipped', severity: 'warning' });
-    expect(result().summary).toMatch(/Another DR simulation of staging is running .* Nothing was created\.$/);
+    expect(result().summary).toMatch(new RegExp(`Another drill of staging is running: ${RESTORE_DRILL} \\(restore-drill\\) holds the drill lock until 2027-03-10T15:00:00.000Z; this simulation created nothing Nothing was created\\.$`));
+  });
+
+  it('takes the drill lock as its own execution, so a restore drill started meanwhile is refused', async () => {
+    // Prepare
+    world({ healthyAfterMinutes: Number.POSITIVE_INFINITY });
+    let heldDuring: string | undefined;
+    account.mock(RDSClient).on(RestoreDBInstanceToPointInTimeCommand).callsFake(async () => {
+      heldDuring = lockTable.item(LOCK_TABLE, DRILL_LOCK_KEY)?.drill?.S;
+      throw Object.assign(new Error('The quota for DB instances is reached'), { name: 'InstanceQuotaExceededFault', $metadata: { httpStatusCode: 400 } });
+    });
+
+    // Act
+    const run = await simulate();
+
+    // Assess
+    expect(heldDuring).toBe('dr-simulation');
+    expect(run).toMatchObject({ status: 'FAILED', error: 'DrSimulationFailed' });
+    expect(run.path).toContain(S.releaseLock);
+    expect(lockTable.item(LOCK_TABLE, DRILL_LOCK_KEY)).toBeUndefined();
+    expect(result().summary).toContain('InstanceQuotaExceededFault');
   });
 });
 
