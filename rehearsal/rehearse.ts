@@ -3,7 +3,7 @@ import { fileURLToPath, pathToFileURL } from 'node:url';
 import type { OpsResult } from '../contracts/ops-result.js';
 import type { EnvironmentName } from '../contracts/environments.js';
 import { DEFAULT_CONTEXT, environmentConfig } from '../infra/config.js';
-import { isAssemblyFresh, loadFunction, loadStateMachineFromAssembly, synthesizeAssembly } from './assembly.js';
+import { isAssemblyFresh, loadFunction, loadFunctionEnvironment, loadStateMachineFromAssembly, synthesizeAssembly } from './assembly.js';
 import type { ResolvedStateMachine } from './definition.js';
 import { type DeployedHandler, type LambdaInvoker, type WorkflowRun, inProcess, runWorkflow } from './executor.js';
 import { SimulatedClock } from './simulated/clock.js';

@@ -164,26 +164,17 @@ export class DrRecoveryCompute extends Construct {
         agentFunctionArn: this.agent.functionArn,
       }),
     });
-    this.acknowledgeFindings(config);
+    this.acknowledgeFindings();
   }
 
-  private acknowledgeFindings(config: EnvironmentConfig): void {
-    const { account, region } = Stack.of(this);
+  private acknowledgeFindings(): void {
     acknowledge(this.restoreRole, 'AWSBackupServiceRolePolicyForRestores is the documented policy of the role AWS Backup restores with.', [
       'AwsSolutions-IAM4[Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/AWSBackupServiceRolePolicyForRestores]',
     ]);
     acknowledge(this.taskDefinition, 'Only non-secret configuration is in environment variables; credentials come from the replicated secrets.', ['AwsSolutions-ECS2']);
-    if (this.agent.role) {
-      acknowledge(this.agent.role, 'The master secret replica is named by the data stack\'s convention; the suffix Secrets Manager appends is unknown here.', [
-        `AwsSolutions-IAM5[Resource::arn:aws:secretsmanager:${region}:${account}:secret:${config.prefix}/db/master-??????]`,
-      ]);
-    }
     const executionRole = this.taskDefinition.executionRole;
     if (executionRole) {
-      acknowledge(executionRole, 'ECR GetAuthorizationToken has no resource-level permissions; the replicated secrets are read by name with their generated suffix.', [
-        'AwsSolutions-IAM5[Resource::*]',
-        ...['db/app', 'django-secret-key', 'api-keys', 'oauth-tokens'].map((name) => `AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:secretsmanager:${region}:${account}:secret:${config.prefix}/${name}-??????]`),
-      ]);
+      acknowledge(executionRole, 'ECR GetAuthorizationToken has no resource-level permissions.', ['AwsSolutions-IAM5[Resource::*]']);
     }
   }
 }

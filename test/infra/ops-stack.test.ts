@@ -64,7 +64,7 @@ describe.each(environments)('%s ops stack', (env, stacks) => {
     // Assess
     expect(starts).toHaveLength(1);
     const machine = (workflow: string) => `arn:aws:states:us-east-1:${stacks.config.account}:stateMachine:${prefix}-${workflow}`;
-    expect([starts[0]?.Resource].flat().sort()).toEqual(['backup-verification', 'failover-drill', 'restore-drill', 'rollback', 'scaling-override'].map(machine));
+    expect([starts[0]?.Resource].flat().sort()).toEqual(['backup-verification', 'dr-simulation', 'failover-drill', 'restore-drill', 'rollback', 'scaling-override'].map(machine));
   });
 
   it('posts the outcome of executions started from Slack back to Slack', () => {
