@@ -1,77 +1,39 @@
 import { DeleteDBInstanceCommand, DescribeDBInstancesCommand, RDSClient, RestoreDBInstanceToPointInTimeCommand, StorageQuotaExceededFault } from '@aws-sdk/client-rds';
 import { PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
-import { GetSecretValueCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { PublishCommand, SNSClient } from '@aws-sdk/client-sns';
-import { SimulatedAccount, SimulatedRds, type SimulatedRdsOptions, publishedResults, rdsInstance } from '../../rehearsal/simulated/account.js';
-import { SimulatedDynamoDb, holdDrillLock } from '../../rehearsal/simulated/dynamodb.js';
+import { SimulatedAccount, type SimulatedRds, publishedResults } from '../../rehearsal/simulated/account.js';
+import type { SimulatedDynamoDb } from '../../rehearsal/simulated/dynamodb.js';
 import { DRILL_LOCK_KEY } from '../../functions/lib/drill-lock.js';
-import { type SimulatedDatabase, type SimulatedPostgres, simulatePostgres } from '../../rehearsal/simulated/postgres.js';
+import type { SimulatedPostgres } from '../../rehearsal/simulated/postgres.js';
+import { minutesAgo } from '../../rehearsal/scenarios/scenario.js';
+import { type RestoreDrillWorld, type RestoreDrillWorldOptions, applicationData as sourceDatabase, restoreDrillDatabases, restoreDrillWorld } from '../../rehearsal/scenarios/restore-drill.js';
 import manualStart from '../../events/restore-drill-manual.json';
 import scheduledStart from '../../events/restore-drill-scheduled.json';
 import type { OpsResult } from '../../contracts/ops-result.js';
 import { RESTORE_DRILL_STATES as S } from '../../infra/workflows/restore-drill.js';
 import { type DeployedHandler, type WorkflowRun, functionEnvironment, inProcess, loadStateMachine, quietEmptyMetricsWarnings, quietPowertools, runWorkflow } from './support/workflow.js';
 
-const SOURCE = 'financehub-staging-db';
-const REPLICA = 'financehub-staging-db-replica';
-const REPLICA_HOST = `${REPLICA}.sim.us-east-1.rds.amazonaws.com`;
-const SOURCE_HOST = `${SOURCE}.sim.us-east-1.rds.amazonaws.com`;
+const { source: SOURCE, replicaHost: REPLICA_HOST, sourceHost: SOURCE_HOST } = restoreDrillDatabases('staging');
 const DRILL_PATTERN = /^financehub-staging-drill-\d{8}-\d{4}-[0-9a-f]{6}$/;
-const minutesAgo = (minutes: number) => new Date(Date.now() - minutes * 60_000);
 
 const account = new SimulatedAccount();
 const rds = account.mock(RDSClient);
 const s3 = account.mock(S3Client);
 const sns = account.mock(SNSClient);
-const secrets = account.mock(SecretsManagerClient);
 let handler: DeployedHandler;
+let world: RestoreDrillWorld | undefined;
 let postgres: SimulatedPostgres | undefined;
 let lockTable: SimulatedDynamoDb;
 const LOCK_TABLE = 'financehub-staging-remediation-guardrails';
 const FAILOVER_DRILL = 'arn:aws:states:us-east-1:111111111111:execution:financehub-staging-failover-drill:quarterly';
 
-/** The application's data as the source holds it: the newest ledger write 3 minutes before the restore point. */
-function sourceDatabase(): SimulatedDatabase {
-  return {
-    schemas: {
-      public: {
-        accounts_user: { rows: 1200, timestamps: { date_joined: [minutesAgo(600), minutesAgo(120)] } },
-        ledger_transaction: { rows: 50_000, timestamps: { created_at: [minutesAgo(60), minutesAgo(8)] } },
-        // Quiet for days: an old newest row is not data loss.
-        ledger_account: { rows: 300, timestamps: { updated_at: [minutesAgo(3 * 24 * 60)] } },
-      },
-    },
-  };
-}
-
-/** The simulated account of one scenario: RDS instances, the database(s) behind them, and what the drill writes to. */
-function scenario(options: { rds?: Partial<SimulatedRdsOptions>; restored?: SimulatedDatabase; lockHeldBy?: string } = {}): SimulatedRds {
+/** The restore drill's account (rehearsal/scenarios/restore-drill.ts) with one test's variant. */
+function scenario(options: RestoreDrillWorldOptions = {}): SimulatedRds {
   account.reset();
-  postgres?.restore();
-  const simulated = new SimulatedRds(account, {
-    instances: [
-      rdsInstance(SOURCE, { Endpoint: { Address: SOURCE_HOST, Port: 5432 }, LatestRestorableTime: minutesAgo(5), DBParameterGroups: [{ DBParameterGroupName: 'financehub-staging-postgres15' }] }),
-      rdsInstance(REPLICA, { Endpoint: { Address: REPLICA_HOST, Port: 5432 }, MultiAZ: false }),
-    ],
-    restorePolls: 2,
-    deletePolls: 1,
-    ...options.rds,
-  });
-  postgres = simulatePostgres({
-    [REPLICA_HOST]: sourceDatabase(),
-    [SOURCE_HOST]: sourceDatabase(),
-    // The restored instance's name carries the drill's start time: any drill host answers with the restored data.
-    '-drill-': options.restored ?? sourceDatabase(),
-  });
-  // The drill lock: conditional writes against the remediation guardrails table; another drill may hold it.
-  lockTable = new SimulatedDynamoDb(account);
-  if (options.lockHeldBy) holdDrillLock(lockTable, 'staging', options.lockHeldBy, 'failover-drill', new Date(Date.now() + 3_600_000));
-  secrets.on(GetSecretValueCommand).resolves({
-    SecretString: JSON.stringify({ engine: 'postgres', host: SOURCE_HOST, port: 5432, username: 'financehub_admin', password: 'not-a-real-password', dbname: 'financehub', ssl: false }),
-  });
-  s3.on(PutObjectCommand).resolves({});
-  sns.on(PublishCommand).resolves({ MessageId: 'message-1' });
-  return simulated;
+  world?.undo();
+  world = restoreDrillWorld(account, 'staging', options);
+  ({ postgres, lockTable } = world);
+  return world.rds;
 }
 
 async function drill(input: unknown = scheduledStart, executionName?: string): Promise<WorkflowRun> {
@@ -97,7 +59,7 @@ beforeAll(async () => {
 afterEach(() => account.intercept());
 
 afterAll(() => {
-  postgres?.restore();
+  world?.undo();
   account.restore();
 });
 
@@ -180,7 +142,7 @@ describe('the restore drill', () => {
 
   it('does nothing and reports a skipped drill naming the running one when another drill of the environment holds the drill lock', async () => {
     // Prepare
-    scenario({ lockHeldBy: FAILOVER_DRILL });
+    scenario({ lockHeldBy: { execution: FAILOVER_DRILL, drill: 'failover-drill' } });
 
     // Act
     const run = await drill();
@@ -358,9 +320,7 @@ describe('the restore drill', () => {
 
   it('runs the cleanup when the verification cannot even connect', async () => {
     // Prepare
-    scenario();
-    postgres?.restore();
-    postgres = simulatePostgres({ [REPLICA_HOST]: sourceDatabase() });
+    scenario({ restored: null });
 
     // Act
     const run = await drill();
