@@ -5,7 +5,7 @@ import { GetBucketReplicationCommand, GetBucketVersioningCommand, HeadBucketComm
 import { PublishCommand, SNSClient } from '@aws-sdk/client-sns';
 import { jest } from '@jest/globals';
 import { SimulatedAccount, publishedResults, rdsInstance } from '../../rehearsal/simulated/account.js';
-import { simulateDrCopies } from '../../rehearsal/simulated/dr-region.js';
+import { type BackupVerificationWorldOptions, backupVerificationWorld } from '../../rehearsal/scenarios/backup-verification.js';
 import scheduledStart from '../../events/backup-verification-scheduled.json';
 import { type OpsResult, opsResultSchema } from '../../contracts/ops-result.js';
 import { BACKUP_VERIFICATION_STATES as S } from '../../infra/workflows/backup-verification.js';
@@ -13,7 +13,6 @@ import { type DeployedHandler, type WorkflowRun, functionEnvironment, inProcess,
 
 const SOURCE = 'financehub-staging-db';
 const VAULT = 'financehub-staging-vault';
-const DR = { prefix: 'financehub-staging', accountId: '111111111111', primaryRegion: 'us-east-1', drRegion: 'us-west-2' };
 const hoursAgo = (hours: number) => new Date(Date.now() - hours * 3_600_000);
 
 const account = new SimulatedAccount();
@@ -26,26 +25,10 @@ let handler: DeployedHandler;
 let metrics: { addMetric: (...args: never[]) => unknown };
 let environment: Record<string, string>;
 
-/** An account whose backups are all healthy: every check passes. */
-function healthyAccount(): void {
+/** The backup verification's healthy account (rehearsal/scenarios/backup-verification.ts), its DR copies as a test varies them. */
+function healthyAccount(options: BackupVerificationWorldOptions = {}): void {
   account.reset();
-  rds.on(DescribeDBInstancesCommand).resolves({ DBInstances: [rdsInstance(SOURCE, { BackupRetentionPeriod: 30, LatestRestorableTime: hoursAgo(5 / 60) })] });
-  rds.on(DescribeDBSnapshotsCommand).resolves({ DBSnapshots: [{ DBSnapshotIdentifier: `rds:${SOURCE}-2026-11-03-01-10`, Status: 'available', SnapshotCreateTime: hoursAgo(6) }] });
-  cloudwatch.on(GetMetricStatisticsCommand).resolves({ Datapoints: [{ Maximum: 2 }, { Maximum: 4 }] });
-  s3.on(GetBucketVersioningCommand).resolves({ Status: 'Enabled' });
-  s3.on(GetBucketReplicationCommand).resolves({
-    ReplicationConfiguration: { Role: 'arn:aws:iam::111111111111:role/replication', Rules: [{ Status: 'Enabled', Destination: { Bucket: `arn:aws:s3:::${environment.REPLICA_BUCKET}` } }] },
-  });
-  s3.on(HeadBucketCommand).resolves({});
-  backup.on(ListRecoveryPointsByResourceCommand).resolves({
-    RecoveryPoints: [
-      { RecoveryPointArn: 'arn:aws:backup:us-east-1:111111111111:recovery-point:new', BackupVaultName: VAULT, Status: 'COMPLETED', CreationDate: hoursAgo(2) },
-      { RecoveryPointArn: 'arn:aws:backup:us-east-1:111111111111:recovery-point:old', BackupVaultName: VAULT, Status: 'COMPLETED', CreationDate: hoursAgo(26) },
-    ],
-  });
-  backup.on(DescribeRecoveryPointCommand).resolves({ Lifecycle: { DeleteAfterDays: 7 } });
-  simulateDrCopies(account, DR);
-  sns.on(PublishCommand).resolves({ MessageId: 'message-1' });
+  backupVerificationWorld(account, 'staging', options);
 }
 
 async function verify(): Promise<WorkflowRun> {
@@ -126,10 +109,10 @@ describe('the backup verification', () => {
     [
       'the replicated backups in us-west-2 lag 20 minutes',
       'DrBackupReplicationLagSeconds',
-      () => simulateDrCopies(account, { ...DR, replicationLagMinutes: 20 }),
+      () => healthyAccount({ dr: { replicationLagMinutes: 20 } }),
     ],
-    ['the newest EFS copy in us-west-2 is 30 hours old', 'DrEfsCopyAgeHours', () => simulateDrCopies(account, { ...DR, efsCopyAgeHours: 30 })],
-    ['the running images are not in us-west-2', 'DrImagesMissing', () => simulateDrCopies(account, { ...DR, imagesMissing: true })],
+    ['the newest EFS copy in us-west-2 is 30 hours old', 'DrEfsCopyAgeHours', () => healthyAccount({ dr: { efsCopyAgeHours: 30 } })],
+    ['the running images are not in us-west-2', 'DrImagesMissing', () => healthyAccount({ dr: { imagesMissing: true } })],
   ])('fails and reports a critical result when %s', async (_case, failingCheck, breakIt) => {
     // Prepare
     healthyAccount();
