@@ -1,10 +1,9 @@
 import { PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import { GetSecretValueCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import type { EnvironmentName } from '../../contracts/environments.js';
-import type { WorkflowName } from '../../contracts/workflows.js';
 import { environmentConfig } from '../../infra/config.js';
 import { type SimulatedAccount, SimulatedRds, type SimulatedRdsOptions, rdsInstance } from '../simulated/account.js';
-import { SimulatedDynamoDb, holdDrillLock } from '../simulated/dynamodb.js';
+import { type HeldDrillLock, SimulatedDynamoDb, holdDrillLock } from '../simulated/dynamodb.js';
 import { type SimulatedDatabase, type SimulatedPostgres, simulatePostgres } from '../simulated/postgres.js';
 import { type Scenario, minutesAgo, published } from './scenario.js';
 
@@ -36,7 +35,7 @@ export interface RestoreDrillWorldOptions {
   /** What the restored instance holds; `null`: no database answers there. @default the source's data */
   readonly restored?: SimulatedDatabase | null;
   /** Another drill's execution holding the environment's drill lock for the next hour. */
-  readonly lockHeldBy?: { readonly execution: string; readonly drill: WorkflowName };
+  readonly lockHeldBy?: HeldDrillLock;
 }
 
 /** The restore drill's account as scripted, for a test to read back. */

@@ -271,6 +271,12 @@ function compare(left: AttributeValue | undefined, comparator: string, right: At
   }
 }
 
+/** Another drill's execution holding an environment's drill lock: a drill already running, as a scenario scripts it. */
+export interface HeldDrillLock {
+  readonly execution: string;
+  readonly drill: string;
+}
+
 /** The drill lock of an environment, held by another execution until `until`: a drill already running. */
 export function holdDrillLock(dynamodb: SimulatedDynamoDb, environment: (typeof ENVIRONMENTS)[number], owner: string, drill: string, until: Date): void {
   dynamodb.seed(`${environmentConfig(environment).prefix}-remediation-guardrails`, {

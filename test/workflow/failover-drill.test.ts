@@ -4,11 +4,12 @@ import { ElastiCacheClient, TestFailoverCommand } from '@aws-sdk/client-elastica
 import { InvalidDBInstanceStateFault, RDSClient, RebootDBInstanceCommand } from '@aws-sdk/client-rds';
 import { PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import { SFNClient } from '@aws-sdk/client-sfn';
-import { PublishCommand, SNSClient } from '@aws-sdk/client-sns';
+import { SNSClient } from '@aws-sdk/client-sns';
 import { SimulatedAccount, publishedResults } from '../../rehearsal/simulated/account.js';
-import { SimulatedDynamoDb, holdDrillLock } from '../../rehearsal/simulated/dynamodb.js';
+import type { SimulatedDynamoDb } from '../../rehearsal/simulated/dynamodb.js';
 import { DRILL_LOCK_KEY } from '../../functions/lib/drill-lock.js';
-import { SimulatedFailover, type SimulatedFailoverOptions } from '../../rehearsal/simulated/failover.js';
+import type { SimulatedFailover } from '../../rehearsal/simulated/failover.js';
+import { type FailoverDrillWorldOptions, failoverDrillWorld } from '../../rehearsal/scenarios/failover-drill.js';
 import productionApproved from '../../events/failover-drill-production-approved.json';
 import productionUnapproved from '../../events/failover-drill-production-unapproved.json';
 import scheduledStart from '../../events/failover-drill-scheduled.json';
@@ -32,7 +33,6 @@ const account = new SimulatedAccount();
 const rds = account.mock(RDSClient);
 const elasticache = account.mock(ElastiCacheClient);
 const s3 = account.mock(S3Client);
-const sns = account.mock(SNSClient);
 let createHandler: typeof CreateHandler;
 const handlers = new Map<'staging' | 'production', DeployedHandler>();
 /** The application's health endpoint the drill probes: the simulation's, watched. */
@@ -41,16 +41,13 @@ let simulation: SimulatedFailover;
 let approvals: SimulatedDynamoDb;
 const APPROVALS = 'financehub-production-slack-approvals';
 
-type Scenario = Omit<SimulatedFailoverOptions, 'environment' | 'startAt'> & { readonly environment?: 'staging' | 'production'; readonly startAt?: number };
+type Scenario = FailoverDrillWorldOptions & { readonly environment?: 'staging' | 'production' };
 
-/** The simulated account of one scenario: a Multi-AZ database, a Redis group with a replica, alarms, drills, health. */
+/** The failover drill's account (rehearsal/scenarios/failover-drill.ts) with one test's variant, starting at START. */
 function scenario(options: Scenario = {}): void {
   account.reset();
-  simulation = new SimulatedFailover(account, { ...options, environment: options.environment ?? 'staging', startAt: options.startAt ?? START });
-  approvals = new SimulatedDynamoDb(account);
+  ({ simulation, dynamodb: approvals } = failoverDrillWorld(account, options.environment ?? 'staging', { startAt: START, ...options }));
   fetchProbe.mockClear().mockImplementation(simulation.fetch);
-  s3.on(PutObjectCommand).resolves({});
-  sns.on(PublishCommand).resolves({ MessageId: 'message-1' });
 }
 
 /** The drill's function as deployed in `environment`, built once, on the simulation's clock and health endpoint. */
@@ -241,8 +238,7 @@ describe('the failover drill', () => {
 
   it('does nothing while a restore drill holds the drill lock, names it, and leaves its lock held', async () => {
     // Prepare
-    scenario();
-    holdDrillLock(approvals, 'staging', RESTORE_DRILL, 'restore-drill', new Date(START + 3_600_000));
+    scenario({ lockHeldBy: { execution: RESTORE_DRILL, drill: 'restore-drill' } });
 
     // Act
     const run = await drill();
