@@ -9,6 +9,83 @@ import { SimulatedDynamoDb } from '../simulated/dynamodb.js';
 
 const REHEARSAL_APPROVAL = 'rehearsal-approval';
 
+/** The Slack roster the approval path and the workflows' first state read from SSM. */
+export interface Roster {
+  readonly teamId: string;
+  readonly channels: readonly string[];
+  readonly operators: readonly string[];
+  readonly approvers: readonly string[];
+  readonly commands?: Readonly<Record<string, unknown>>;
+  readonly awsIdentities?: Readonly<Record<string, string>>;
+}
+
+/** The rehearsal's two people: U04ALICE asks, U04BOB approves. */
+const REHEARSAL_ROSTER: Roster = { teamId: 'T0REHEARSAL', channels: ['C0OPS'], operators: ['U04ALICE'], approvers: ['U04BOB'] };
+
+/** One approval as the approval path records it; a test may record one the path never would (a self-approval, another workflow's). */
+export interface Approval {
+  readonly workflow: string;
+  /** The input approved: its hash binds the approval. */
+  readonly input: Record<string, unknown>;
+  /** @default 'rehearsal-approval' */
+  readonly id?: string;
+  /** @default 'U04ALICE' */
+  readonly requestedBy?: string;
+  /** @default 'U04BOB' */
+  readonly approvedBy?: string;
+  /** @default now */
+  readonly at?: Date;
+  /** Minutes after `at` it may start the workflow (negative: expired already). @default 10 */
+  readonly usableMinutes?: number;
+  /** Days the record is kept (its TTL). @default 1 */
+  readonly keptDays?: number;
+}
+
+export interface FourEyesWorld {
+  /** The environment's approvals table, `<prefix>-slack-approvals`. */
+  readonly table: string;
+  readonly dynamodb: SimulatedDynamoDb;
+  /** Writes an approval record; answers its id. */
+  readonly record: (approval: Approval) => string;
+}
+
+export interface FourEyesWorldOptions {
+  /** @default the rehearsal's roster (U04ALICE asks, U04BOB approves) */
+  readonly roster?: Roster;
+  /** The account's simulated DynamoDB, when the scenario keeps other tables there too. */
+  readonly dynamodb?: SimulatedDynamoDb;
+}
+
+/**
+ * What a workflow that needs two people reads before it acts: the approvals table (conditional writes evaluated), the
+ * roster naming who may ask and who may approve, and the audit trail bucket.
+ */
+export function fourEyesWorld(account: SimulatedAccount, environment: EnvironmentName, options: FourEyesWorldOptions = {}): FourEyesWorld {
+  const table = `${environmentConfig(environment).prefix}-slack-approvals`;
+  const dynamodb = options.dynamodb ?? new SimulatedDynamoDb(account);
+  const roster = options.roster ?? REHEARSAL_ROSTER;
+  account.mock(SSMClient).on(GetParameterCommand).callsFake(async () => ({ Parameter: { Value: JSON.stringify(roster) } }));
+  account.mock(S3Client).on(PutObjectCommand).resolves({});
+  const record = (approval: Approval): string => {
+    const id = approval.id ?? REHEARSAL_APPROVAL;
+    const at = approval.at ?? new Date();
+    const now = Math.floor(at.getTime() / 1000);
+    dynamodb.seed(table, {
+      id: { S: `approval#${id}` },
+      status: { S: 'approved' },
+      workflow: { S: approval.workflow },
+      requestedBy: { S: approval.requestedBy ?? 'U04ALICE' },
+      approvedBy: { S: approval.approvedBy ?? 'U04BOB' },
+      inputHash: { S: inputHash(approval.input) },
+      approvedAt: { S: at.toISOString() },
+      usableUntil: { N: String(now + (approval.usableMinutes ?? 10) * 60) },
+      expiresAt: { N: String(now + (approval.keptDays ?? 1) * 86_400) },
+    });
+    return id;
+  };
+  return { table, dynamodb, record };
+}
+
 const needsTwo = (workflow: WorkflowName, environment: EnvironmentName) => environmentConfig(environment).fourEyes.workflows.includes(workflow);
 
 /**
@@ -20,10 +97,7 @@ export function approvedInput(workflow: WorkflowName, environment: EnvironmentNa
   return { ...input, requestedBy: 'U04ALICE', approvedBy: 'U04BOB', approvalId: REHEARSAL_APPROVAL };
 }
 
-/**
- * The approval path's record of that approval in the simulated approvals table (conditional writes evaluated), the
- * roster naming both people, and the audit trail: what the workflow's first state verifies.
- */
+/** Where the workflow needs two people: the four-eyes world with the approval of `input` recorded at `at`, what its first state verifies. */
 export function recordApproval(
   account: SimulatedAccount,
   workflow: WorkflowName,
@@ -33,21 +107,5 @@ export function recordApproval(
   dynamodb: SimulatedDynamoDb = new SimulatedDynamoDb(account),
 ): void {
   if (!needsTwo(workflow, environment)) return;
-  const { prefix } = environmentConfig(environment);
-  const now = Math.floor(at.getTime() / 1000);
-  dynamodb.seed(`${prefix}-slack-approvals`, {
-    id: { S: `approval#${REHEARSAL_APPROVAL}` },
-    status: { S: 'approved' },
-    workflow: { S: workflow },
-    requestedBy: { S: 'U04ALICE' },
-    approvedBy: { S: 'U04BOB' },
-    inputHash: { S: inputHash(input) },
-    approvedAt: { S: at.toISOString() },
-    usableUntil: { N: String(now + 600) },
-    expiresAt: { N: String(now + 86_400) },
-  });
-  account.mock(SSMClient).on(GetParameterCommand).resolves({
-    Parameter: { Value: JSON.stringify({ teamId: 'T0REHEARSAL', channels: ['C0OPS'], operators: ['U04ALICE'], approvers: ['U04BOB'] }) },
-  });
-  account.mock(S3Client).on(PutObjectCommand).resolves({});
+  fourEyesWorld(account, environment, { dynamodb }).record({ workflow, input, at });
 }

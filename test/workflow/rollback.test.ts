@@ -1,14 +1,11 @@
 import { ECSClient, UpdateServiceCommand } from '@aws-sdk/client-ecs';
-import { PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
-import { PublishCommand, SNSClient } from '@aws-sdk/client-sns';
-import { GetParameterCommand, SSMClient } from '@aws-sdk/client-ssm';
 import type { EnvironmentName } from '../../contracts/environments.js';
-import { inputHash } from '../../functions/lib/approvals.js';
 import { APPROVAL_GATE_STATES as G } from '../../infra/constructs/approval-gate.js';
 import { ROLLBACK_STATES as S } from '../../infra/workflows/rollback.js';
 import { SimulatedAccount, publishedResults } from '../../rehearsal/simulated/account.js';
-import { SimulatedDynamoDb } from '../../rehearsal/simulated/dynamodb.js';
-import { type SimulatedRelease, simulateRelease } from '../../rehearsal/simulated/release.js';
+import { type RollbackWorld, rollbackWorld } from '../../rehearsal/scenarios/rollback.js';
+import type { SimulatedDynamoDb } from '../../rehearsal/simulated/dynamodb.js';
+import type { SimulatedRelease } from '../../rehearsal/simulated/release.js';
 import { type DeployedHandler, type WorkflowRun, functionEnvironment, inProcess, loadStateMachine, quietEmptyMetricsWarnings, quietPowertools, runWorkflow } from './support/workflow.js';
 
 const TABLE = 'financehub-production-slack-approvals';
@@ -21,6 +18,7 @@ const TD = (environment: EnvironmentName, revision: number) =>
 const account = new SimulatedAccount();
 let table: SimulatedDynamoDb;
 let release: SimulatedRelease;
+let record: RollbackWorld['approvals']['record'];
 const handlers: Partial<Record<EnvironmentName, { rollback: DeployedHandler; verify?: DeployedHandler }>> = {};
 
 beforeAll(async () => {
@@ -35,29 +33,12 @@ afterAll(() => account.restore());
 
 function scenario(environment: EnvironmentName): void {
   account.reset();
-  table = new SimulatedDynamoDb(account);
-  release = simulateRelease(account, environment);
-  account.mock(SSMClient).on(GetParameterCommand).resolves({ Parameter: { Value: JSON.stringify(ROSTER) } });
-  account.mock(S3Client).on(PutObjectCommand).resolves({});
-  account.mock(SNSClient).on(PublishCommand).resolves({ MessageId: 'm-1' });
+  ({ release, approvals: { dynamodb: table, record } } = rollbackWorld(account, environment, { roster: ROSTER }));
 }
 
 /** An approval record as the approval path writes it; a test may write one the path never would. */
 function recordApproval(options: { id?: string; input?: Record<string, unknown>; requestedBy?: string; approvedBy?: string } = {}): string {
-  const id = options.id ?? 'f00dfeed12345678';
-  const now = Math.floor(Date.now() / 1000);
-  table.seed(TABLE, {
-    id: { S: `approval#${id}` },
-    status: { S: 'approved' },
-    workflow: { S: 'rollback' },
-    requestedBy: { S: options.requestedBy ?? 'U0ALICE' },
-    approvedBy: { S: options.approvedBy ?? 'U0BOB' },
-    inputHash: { S: inputHash(options.input ?? APPROVED) },
-    approvedAt: { S: new Date().toISOString() },
-    usableUntil: { N: String(now + 600) },
-    expiresAt: { N: String(now + 86_400) },
-  });
-  return id;
+  return record({ workflow: 'rollback', id: options.id ?? 'f00dfeed12345678', input: options.input ?? APPROVED, requestedBy: options.requestedBy ?? 'U0ALICE', approvedBy: options.approvedBy ?? 'U0BOB' });
 }
 
 async function rollback(environment: EnvironmentName, input: Record<string, unknown>, executionName = 'slack-f00dfeed12345678'): Promise<WorkflowRun> {
