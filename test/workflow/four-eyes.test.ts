@@ -1,23 +1,18 @@
-import {
-  ApplicationAutoScalingClient,
-  DescribeScalableTargetsCommand,
-  RegisterScalableTargetCommand,
-  type RegisterScalableTargetCommandInput,
-} from '@aws-sdk/client-application-auto-scaling';
+import { ApplicationAutoScalingClient, RegisterScalableTargetCommand } from '@aws-sdk/client-application-auto-scaling';
 import { DescribeReplicationGroupsCommand, ElastiCacheClient, TestFailoverCommand } from '@aws-sdk/client-elasticache';
 import { RDSClient, RebootDBInstanceCommand } from '@aws-sdk/client-rds';
 import { PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
-import { GetExecutionHistoryCommand, ListExecutionsCommand, SFNClient, StartExecutionCommand } from '@aws-sdk/client-sfn';
+import { GetExecutionHistoryCommand, SFNClient, StartExecutionCommand } from '@aws-sdk/client-sfn';
 import { GetCallerIdentityCommand, STSClient } from '@aws-sdk/client-sts';
 import { type AttributeValue, DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { PublishCommand, SNSClient } from '@aws-sdk/client-sns';
-import { GetParameterCommand, SSMClient } from '@aws-sdk/client-ssm';
+import { SSMClient } from '@aws-sdk/client-ssm';
 import { SimulatedAccount, publishedResults } from '../../rehearsal/simulated/account.js';
-import { SimulatedDynamoDb } from '../../rehearsal/simulated/dynamodb.js';
+import type { SimulatedDynamoDb } from '../../rehearsal/simulated/dynamodb.js';
+import { type FourEyesWorld, type Roster } from '../../rehearsal/scenarios/four-eyes.js';
+import { scalingOverrideWorld } from '../../rehearsal/scenarios/scaling-override.js';
 import approveSample from '../../events/slack-ops-approve.json';
 import { requestApprovalFromCli } from '../../cli/approval-request.js';
 import { announceRequest } from '../../functions/announce-request/announce.js';
-import { inputHash } from '../../functions/lib/approvals.js';
 import { parsePolicy } from '../../functions/slack-ops/authorize.js';
 import { parseCommand } from '../../functions/slack-ops/commands.js';
 import { type SlackMessage, handleSlackRequest } from '../../functions/slack-ops/slack-ops.js';
@@ -31,17 +26,15 @@ const TABLE = 'financehub-production-slack-approvals';
 const ACCOUNT_ID = '222222222222';
 const OVERRIDE_MACHINE = `arn:aws:states:us-east-1:${ACCOUNT_ID}:stateMachine:financehub-production-scaling-override`;
 const REMEDIATION = `arn:aws:states:us-east-1:${ACCOUNT_ID}:execution:financehub-production-alarm-remediation:incident-1`;
-const BACKEND = 'service/financehub-production/financehub-production-backend';
 
 const account = new SimulatedAccount();
 const autoscaling = account.mock(ApplicationAutoScalingClient);
 const sfn = account.mock(SFNClient);
-const ssm = account.mock(SSMClient);
 const s3 = account.mock(S3Client);
-const sns = account.mock(SNSClient);
 const rds = account.mock(RDSClient);
 const elasticache = account.mock(ElastiCacheClient);
 let table: SimulatedDynamoDb;
+let record: FourEyesWorld['record'];
 let verify: DeployedHandler;
 let override: DeployedHandler;
 let failover: DeployedHandler;
@@ -110,37 +103,21 @@ function slackIngress(roster: object, answers: SlackMessage[]) {
 
 /** An approval as the approval path writes it; a scenario may write one the path never would. */
 function recordApproval(options: { id?: string; input?: Record<string, unknown>; requestedBy?: string; approvedBy?: string; workflow?: string; usableMinutes?: number } = {}): string {
-  const id = options.id ?? 'a1b2c3d4e5f60718';
-  const now = Math.floor(Date.now() / 1000);
-  table.seed(TABLE, {
-    id: { S: `approval#${id}` },
-    status: { S: 'approved' },
-    workflow: { S: options.workflow ?? 'scaling-override' },
-    requestedBy: { S: options.requestedBy ?? 'U0ALICE' },
-    approvedBy: { S: options.approvedBy ?? 'U0BOB' },
-    inputHash: { S: inputHash(options.input ?? APPROVED) },
-    approvedAt: { S: new Date().toISOString() },
-    usableUntil: { N: String(now + (options.usableMinutes ?? 10) * 60) },
-    expiresAt: { N: String(now + 365 * 86_400) },
+  return record({
+    id: options.id ?? 'a1b2c3d4e5f60718',
+    workflow: options.workflow ?? 'scaling-override',
+    requestedBy: options.requestedBy ?? 'U0ALICE',
+    approvedBy: options.approvedBy ?? 'U0BOB',
+    input: options.input ?? APPROVED,
+    usableMinutes: options.usableMinutes,
+    keptDays: 365,
   });
-  return id;
 }
 
-function scenario(roster: object = ROSTER): void {
+/** The production override's world, with the approvals read against `roster`. */
+function scenario(roster: Roster = ROSTER): void {
   account.reset();
-  table = new SimulatedDynamoDb(account);
-  let bounds = { min: 2, max: 10 };
-  autoscaling.on(DescribeScalableTargetsCommand).callsFake(async () => ({
-    ScalableTargets: [{ ServiceNamespace: 'ecs', ResourceId: BACKEND, ScalableDimension: 'ecs:service:DesiredCount', MinCapacity: bounds.min, MaxCapacity: bounds.max, RoleARN: 'arn:x', CreationTime: new Date() }],
-  }));
-  autoscaling.on(RegisterScalableTargetCommand).callsFake(async (input: RegisterScalableTargetCommandInput) => {
-    bounds = { min: input.MinCapacity ?? bounds.min, max: input.MaxCapacity ?? bounds.max };
-    return { ScalableTargetARN: `arn:aws:application-autoscaling:us-east-1:${ACCOUNT_ID}:scalable-target/0ec5abc` };
-  });
-  sfn.on(ListExecutionsCommand).resolves({ executions: [] });
-  ssm.on(GetParameterCommand).callsFake(async () => ({ Parameter: { Value: JSON.stringify(roster) } }));
-  s3.on(PutObjectCommand).resolves({});
-  sns.on(PublishCommand).resolves({ MessageId: 'message-1' });
+  ({ dynamodb: table, record } = scalingOverrideWorld(account, 'production', { roster }).approvals);
 }
 
 async function runOverride(input: Record<string, unknown>, executionName = 'slack-a1b2c3d4e5f60718'): Promise<WorkflowRun> {
@@ -208,7 +185,6 @@ describe('four eyes in the production scaling override', () => {
     const roster = { ...ROSTER, awsIdentities: { 'AROAOPS:alice': 'U0ALICE' } };
     scenario(roster);
     account.mock(STSClient).on(GetCallerIdentityCommand).resolves({ UserId: 'AROAOPS:alice', Arn: `arn:aws:sts::${ACCOUNT_ID}:assumed-role/Ops/alice`, Account: ACCOUNT_ID });
-    sfn.on(StartExecutionCommand).callsFake(async (input: { stateMachineArn: string; name: string }) => ({ executionArn: `${input.stateMachineArn.replace(':stateMachine:', ':execution:')}:${input.name}`, startDate: new Date() }));
     const channel: SlackMessage[] = [];
     const slack = slackIngress(roster, channel);
     const text = 'scale production backend 4 12 60 load test';

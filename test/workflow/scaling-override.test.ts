@@ -1,12 +1,8 @@
-import {
-  ApplicationAutoScalingClient,
-  DescribeScalableTargetsCommand,
-  RegisterScalableTargetCommand,
-  type RegisterScalableTargetCommandInput,
-} from '@aws-sdk/client-application-auto-scaling';
+import { ApplicationAutoScalingClient, RegisterScalableTargetCommand } from '@aws-sdk/client-application-auto-scaling';
 import { ECSClient, UpdateServiceCommand } from '@aws-sdk/client-ecs';
-import { DescribeExecutionCommand, type DescribeExecutionCommandInput, ListExecutionsCommand, SFNClient, StopExecutionCommand } from '@aws-sdk/client-sfn';
+import { DescribeExecutionCommand, SFNClient, StopExecutionCommand } from '@aws-sdk/client-sfn';
 import { PublishCommand, SNSClient } from '@aws-sdk/client-sns';
+import { type ScalingOverrideWorldOptions, scalingOverrideWorld } from '../../rehearsal/scenarios/scaling-override.js';
 import { SimulatedAccount, publishedResults } from '../../rehearsal/simulated/account.js';
 import applyRequest from '../../events/scaling-override-apply.json';
 import revertRequest from '../../events/scaling-override-revert.json';
@@ -26,48 +22,10 @@ const sns = account.mock(SNSClient);
 const ecs = account.mock(ECSClient);
 let handler: DeployedHandler;
 
-interface RunningOverride {
-  readonly name: string;
-  readonly service: string;
-  readonly minutesAgo: number;
-}
-
 /** The scalable target of the backend (baseline 2..10), the overrides running now, the topic. */
-function scenario(options: { running?: readonly RunningOverride[]; changedBeforeRevert?: { min: number; max: number }; registerErrors?: Record<number, Error>; registerThenFail?: number } = {}): void {
+function scenario(options: Omit<ScalingOverrideWorldOptions, 'stepFunctions'> = {}): void {
   account.reset();
-  let bounds = { min: 2, max: 10 };
-  let registrations = 0;
-  autoscaling.on(DescribeScalableTargetsCommand).callsFake(async () => {
-    if (options.changedBeforeRevert && registrations === 1) bounds = options.changedBeforeRevert;
-    return { ScalableTargets: [{ ServiceNamespace: 'ecs', ResourceId: BACKEND, ScalableDimension: 'ecs:service:DesiredCount', MinCapacity: bounds.min, MaxCapacity: bounds.max, RoleARN: 'arn:x', CreationTime: new Date() }] };
-  });
-  autoscaling.on(RegisterScalableTargetCommand).callsFake(async (input: RegisterScalableTargetCommandInput) => {
-    registrations += 1;
-    const error = options.registerErrors?.[registrations];
-    if (error) throw error;
-    bounds = { min: input.MinCapacity ?? bounds.min, max: input.MaxCapacity ?? bounds.max };
-    if (options.registerThenFail === registrations) throw Object.assign(new Error('We encountered an internal error'), { name: 'InternalServiceException', $metadata: { httpStatusCode: 500 } });
-    return { ScalableTargetARN: 'arn:aws:application-autoscaling:us-east-1:111111111111:scalable-target/0ec5abc' };
-  });
-  const running = options.running ?? [];
-  sfn.on(ListExecutionsCommand).resolves({
-    executions: [
-      { executionArn: executionArn(EXECUTION), stateMachineArn: MACHINE, name: EXECUTION, status: 'RUNNING', startDate: new Date() },
-      ...running.map((r) => ({ executionArn: executionArn(r.name), stateMachineArn: MACHINE, name: r.name, status: 'RUNNING' as const, startDate: new Date(Date.now() - r.minutesAgo * 60_000) })),
-    ],
-  });
-  sfn.on(DescribeExecutionCommand).callsFake(async (input: DescribeExecutionCommandInput) => {
-    const found = running.find((r) => executionArn(r.name) === input.executionArn);
-    return {
-      executionArn: input.executionArn,
-      stateMachineArn: MACHINE,
-      status: 'RUNNING',
-      startDate: new Date(),
-      input: JSON.stringify({ environment: 'staging', service: found?.service, min: 3, max: 12, durationMinutes: 120, reason: 'earlier', requestedBy: 'bob' }),
-    };
-  });
-  sfn.on(StopExecutionCommand).resolves({ stopDate: new Date() });
-  sns.on(PublishCommand).resolves({ MessageId: 'message-1' });
+  scalingOverrideWorld(account, 'staging', options);
 }
 
 async function override(input: unknown): Promise<WorkflowRun> {
@@ -214,7 +172,7 @@ describe('the scaling override', () => {
 
   it('says the override is in force and will not revert when the apply went through behind a 5xx and its retry was refused', async () => {
     // Prepare: the bounds are registered while the caller sees a 5xx; the retry is refused.
-    scenario({ registerThenFail: 1, registerErrors: { 2: Object.assign(new Error('Rate exceeded for the account'), { name: 'ValidationException', $metadata: { httpStatusCode: 400 } }) } });
+    scenario({ registeredThenFails: 1, registerErrors: { 2: Object.assign(new Error('Rate exceeded for the account'), { name: 'ValidationException', $metadata: { httpStatusCode: 400 } }) } });
 
     // Act
     const run = await override(applyRequest);
