@@ -2,6 +2,47 @@ import { DescribeSecretCommand, GetSecretValueCommand, SecretsManagerClient } fr
 import { environmentConfig } from '../../infra/config.js';
 import { SimulatedReplicationGroup } from '../simulated/elasticache.js';
 import { type Scenario, published, simulatedCluster } from './scenario.js';
+import type { EnvironmentName } from '../../contracts/environments.js';
+import type { SimulatedAccount } from '../simulated/account.js';
+import type { SimulatedServiceOptions } from '../simulated/ecs.js';
+
+/** The Redis AUTH token's rotation as post-rotation finds it: the secret's versions, the new token, the replication group. */
+export interface RotatedRedisToken {
+  /** @default 'rehearsal-version' */
+  readonly version?: string;
+  /** @default 'rehearsal-previous' */
+  readonly previousVersion?: string;
+  /** @default 'RehearsalOnlyToken0123456789abcdef' */
+  readonly token?: string;
+  /** ModifyReplicationGroup (the SET revoking the previous token) is refused with this. */
+  readonly modifyError?: Error;
+  /** Looks a SET takes to apply (Infinity: it never does). @default 2 */
+  readonly applyLooks?: number;
+}
+
+export interface PostRotationWorldOptions {
+  /** How the forced deployments of backend and worker go. @default steady at the second check */
+  readonly backend?: Partial<SimulatedServiceOptions>;
+  readonly worker?: Partial<SimulatedServiceOptions>;
+  /** The Redis AUTH token rotated: its secret and the replication group; the forced deployments are steady at the first check. */
+  readonly redis?: RotatedRedisToken;
+}
+
+/** What post-rotation restarts and revokes in: the cluster's backend and worker, for the Redis token its secret and cache, the topic. */
+export function postRotationWorld(account: SimulatedAccount, environment: EnvironmentName, options: PostRotationWorldOptions = {}): void {
+  const { prefix } = environmentConfig(environment);
+  const steadyAtOnce = options.redis ? { rolloutChecks: 0 } : {};
+  simulatedCluster(account, environment, { backend: { ...steadyAtOnce, ...options.backend }, worker: { ...steadyAtOnce, ...options.worker } });
+  if (options.redis) {
+    const { version = 'rehearsal-version', previousVersion = 'rehearsal-previous', token = 'RehearsalOnlyToken0123456789abcdef', modifyError, applyLooks } = options.redis;
+    const secrets = account.mock(SecretsManagerClient);
+    secrets.on(DescribeSecretCommand).resolves({ VersionIdsToStages: { [previousVersion]: ['AWSPREVIOUS'], [version]: ['AWSCURRENT'] } });
+    secrets.on(GetSecretValueCommand).resolves({ VersionId: version, SecretString: token });
+    // After setSecret's ROTATE: the previous and the new token are both valid.
+    new SimulatedReplicationGroup(account, { id: `${prefix}-redis`, tokens: ['rehearsal-previous-token', token], modifyError, applyLooks });
+  }
+  published(account);
+}
 
 /**
  * A rotation whose services restart and nothing else: the database application user, the Django keys, the owners'
@@ -25,8 +66,7 @@ const restartAfterRotation = (
   },
   script: (account, environment) => {
     // The forced deployments settle at the second check; the backend's fails and is rolled back when told so.
-    simulatedCluster(account, environment, { backend: { rolloutFails: backendRollsBack } });
-    published(account);
+    postRotationWorld(account, environment, { backend: { rolloutFails: backendRollsBack } });
     return {};
   },
 });
@@ -49,15 +89,8 @@ const redisRotation = (name: string, description: string, expect: Scenario['expe
     };
   },
   script: (account, environment) => {
-    const { prefix } = environmentConfig(environment);
     // The forced deployments are created when ECS is asked, after the rotation, and are steady at the first check.
-    simulatedCluster(account, environment, { backend: { rolloutChecks: 0 }, worker: { rolloutChecks: 0 } });
-    const secrets = account.mock(SecretsManagerClient);
-    secrets.on(DescribeSecretCommand).resolves({ VersionIdsToStages: { 'rehearsal-previous': ['AWSPREVIOUS'], 'rehearsal-version': ['AWSCURRENT'] } });
-    secrets.on(GetSecretValueCommand).resolves({ VersionId: 'rehearsal-version', SecretString: 'RehearsalOnlyToken0123456789abcdef' });
-    // After setSecret's ROTATE: the previous and the new token are both valid.
-    new SimulatedReplicationGroup(account, { id: `${prefix}-redis`, tokens: ['rehearsal-previous-token', 'RehearsalOnlyToken0123456789abcdef'], modifyError: refuseSet });
-    published(account);
+    postRotationWorld(account, environment, { redis: { modifyError: refuseSet } });
     return {};
   },
 });

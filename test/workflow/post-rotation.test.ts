@@ -1,7 +1,7 @@
-import { DescribeServicesCommand, type Deployment, ECSClient, type Service, UpdateServiceCommand } from '@aws-sdk/client-ecs';
+import { DescribeServicesCommand, ECSClient, UpdateServiceCommand } from '@aws-sdk/client-ecs';
 import { DescribeReplicationGroupsCommand, ElastiCacheClient, ModifyReplicationGroupCommand } from '@aws-sdk/client-elasticache';
-import { DescribeSecretCommand, GetSecretValueCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
-import { PublishCommand, SNSClient } from '@aws-sdk/client-sns';
+import { DescribeSecretCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
+import { type PostRotationWorldOptions, postRotationWorld } from '../../rehearsal/scenarios/post-rotation.js';
 import { SimulatedAccount, publishedResults } from '../../rehearsal/simulated/account.js';
 import { SimulatedEcs } from '../../rehearsal/simulated/ecs.js';
 import type { OpsResult } from '../../contracts/ops-result.js';
@@ -12,7 +12,6 @@ const CLUSTER = 'financehub-staging';
 const SERVICES = ['financehub-staging-backend', 'financehub-staging-worker'];
 const account = new SimulatedAccount();
 const ecs = account.mock(ECSClient);
-const sns = account.mock(SNSClient);
 const elasticache = account.mock(ElastiCacheClient);
 const secrets = account.mock(SecretsManagerClient);
 let handler: DeployedHandler;
@@ -20,14 +19,6 @@ let environment: Record<string, string>;
 let cacheHandler: DeployedHandler;
 
 const input = { secretId: 'arn:aws:secretsmanager:us-east-1:111111111111:secret:financehub-staging/db/app-AbCdEf', kind: 'database-app', rotatedAt: new Date().toISOString(), cluster: CLUSTER, services: SERVICES };
-const service = (name: string, rolloutState: Deployment['rolloutState'], deployments = 1): Service => ({
-  serviceName: name,
-  runningCount: 2,
-  desiredCount: 2,
-  // The primary deployment is the forced one, created after the rotation; the older one is still draining.
-  deployments: [{ status: 'PRIMARY', rolloutState, createdAt: new Date() }, ...Array.from({ length: deployments - 1 }, (): Deployment => ({ status: 'ACTIVE', rolloutState: 'COMPLETED', createdAt: new Date(0) }))],
-});
-
 const CACHE_SECRET = 'arn:aws:secretsmanager:us-east-1:111111111111:secret:financehub-staging/redis-auth-AbCdEf';
 const cacheInput = { ...input, secretId: CACHE_SECRET, kind: 'redis-auth', versionId: 'v-new' };
 
@@ -57,22 +48,18 @@ beforeAll(async () => {
   cacheHandler = (await import('../../functions/rotate-redis-auth/create-handler.js')).createHandler({ environment: functionEnvironment('staging', 'rotate-redis-auth') });
 });
 
-beforeEach(() => {
+/** The staging cluster's backend and worker (forced deployments steady at the second check), the topic. */
+function scenario(options: PostRotationWorldOptions = {}): void {
   account.reset();
-  sns.on(PublishCommand).resolves({ MessageId: 'm-1' });
-  ecs.on(UpdateServiceCommand).callsFake((request: { service: string }) => ({ service: { serviceName: request.service } }));
-});
+  postRotationWorld(account, 'staging', options);
+}
+
+beforeEach(() => scenario());
 
 afterAll(() => account.restore());
 
 describe('the post-rotation workflow', () => {
   it('restarts backend and worker, waits until both are steady, and publishes the success', async () => {
-    // Prepare
-    ecs
-      .on(DescribeServicesCommand)
-      .resolvesOnce({ services: [service(SERVICES[0]!, 'IN_PROGRESS', 2), service(SERVICES[1]!, 'IN_PROGRESS', 2)] })
-      .resolves({ services: [service(SERVICES[0]!, 'COMPLETED'), service(SERVICES[1]!, 'COMPLETED')] });
-
     // Act
     const result = await run();
 
@@ -91,7 +78,7 @@ describe('the post-rotation workflow', () => {
 
   it('reports a critical failure when a forced deployment rolls back, and stops polling', async () => {
     // Prepare
-    ecs.on(DescribeServicesCommand).resolves({ services: [service(SERVICES[0]!, 'FAILED', 2), service(SERVICES[1]!, 'COMPLETED')] });
+    scenario({ backend: { rolloutFails: true } });
 
     // Act
     const result = await run();
@@ -107,7 +94,7 @@ describe('the post-rotation workflow', () => {
 
   it('gives up after the configured number of checks when the services never settle', async () => {
     // Prepare
-    ecs.on(DescribeServicesCommand).resolves({ services: [service(SERVICES[0]!, 'IN_PROGRESS', 2), service(SERVICES[1]!, 'COMPLETED')] });
+    scenario({ backend: { rolloutChecks: Number.POSITIVE_INFINITY } });
 
     // Act
     const result = await run();
@@ -138,8 +125,6 @@ describe('the post-rotation workflow', () => {
   it('names the service that restarted and the one that did not when ECS denies one forced deployment', async () => {
     // Prepare
     ecs.on(UpdateServiceCommand, { service: SERVICES[1] }).rejects(Object.assign(new Error('not authorized to perform ecs:UpdateService'), { name: 'AccessDeniedException', $metadata: { httpStatusCode: 400 } }));
-    const stale: Service = { ...service(SERVICES[1]!, 'COMPLETED'), deployments: [{ status: 'PRIMARY', rolloutState: 'COMPLETED', createdAt: new Date(0) }] };
-    ecs.on(DescribeServicesCommand).resolves({ services: [service(SERVICES[0]!, 'IN_PROGRESS', 2), stale] });
 
     // Act
     const result = await run();
@@ -190,15 +175,11 @@ describe('the post-rotation workflow', () => {
   });
 
   describe('for the Redis AUTH token', () => {
-    beforeEach(() => {
-      ecs.on(DescribeServicesCommand).resolves({ services: [service(SERVICES[0]!, 'COMPLETED'), service(SERVICES[1]!, 'COMPLETED')] });
-      secrets.on(DescribeSecretCommand).resolves({ VersionIdsToStages: { 'v-old': ['AWSPREVIOUS'], 'v-new': ['AWSCURRENT'] } });
-      secrets.on(GetSecretValueCommand).resolves({ VersionId: 'v-new', SecretString: 'NewToken0123456789abcdefABCDEF' });
-      elasticache.on(ModifyReplicationGroupCommand).resolves({ ReplicationGroup: { Status: 'modifying' } });
-    });
+    const redis = { previousVersion: 'v-old', version: 'v-new', token: 'NewToken0123456789abcdefABCDEF' };
+    beforeEach(() => scenario({ redis }));
 
     it('revokes the previous token only after the services are steady, waits until ElastiCache applied it, and says so', async () => {
-      // Prepare
+      // Prepare: ElastiCache's answers as it applies the SET, with the time it reports the token changed.
       elasticache.on(DescribeReplicationGroupsCommand).resolvesOnce(group('available')).resolvesOnce(group('modifying', 'SETTING')).resolves(group('available'));
 
       // Act
@@ -235,8 +216,7 @@ describe('the post-rotation workflow', () => {
 
     it('reports a revocation that ElastiCache refuses as critical, saying the previous token may still be valid', async () => {
       // Prepare
-      elasticache.on(DescribeReplicationGroupsCommand).resolves(group('available'));
-      elasticache.on(ModifyReplicationGroupCommand).rejects(Object.assign(new Error('not authorized to perform elasticache:ModifyReplicationGroup'), { name: 'AccessDenied' }));
+      scenario({ redis: { ...redis, modifyError: Object.assign(new Error('not authorized to perform elasticache:ModifyReplicationGroup'), { name: 'AccessDenied' }) } });
 
       // Act
       const result = await run(cacheInput);
@@ -251,7 +231,7 @@ describe('the post-rotation workflow', () => {
 
     it('gives up after the configured number of checks when ElastiCache never finishes the SET', async () => {
       // Prepare
-      elasticache.on(DescribeReplicationGroupsCommand).resolvesOnce(group('available')).resolves(group('modifying', 'SETTING'));
+      scenario({ redis: { ...redis, applyLooks: Number.POSITIVE_INFINITY } });
 
       // Act
       const result = await run(cacheInput);
