@@ -1,4 +1,5 @@
 import type { Duration } from 'aws-cdk-lib';
+import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import type { Construct } from 'constructs';
 import { DRILL_LOCK_KEY } from '../../functions/lib/drill-lock.js';
 import type { OpsFunction } from './ops-function.js';
@@ -32,4 +33,42 @@ export function releaseDrillLockStep(scope: Construct, fn: OpsFunction, report: 
   catchTo(release, report, '$.lockReleaseFailure');
   release.next(report);
   return release;
+}
+
+/** The state names of a drill's ending, as its runbook and tests name them. */
+export interface DrillEndingStates {
+  readonly report: string;
+  readonly reportNotWritten: string;
+  readonly passed: string;
+  readonly succeeded: string;
+  readonly skipped: string;
+  readonly failed: string;
+}
+
+/**
+ * How every drill ends: the lock released, then the report written and published by the drill's function (retried as
+ * every result step is), then the execution ends as the report's outcome says. A report that still fails fails the
+ * execution with why, and the failed-executions alarm tells on-call. Returns the release: every path goes there.
+ */
+export function drillEnding(scope: Construct, fn: OpsFunction, states: DrillEndingStates, errorPrefix: 'Drill' | 'DrSimulation'): OpsLambdaStep {
+  const report = new OpsLambdaStep(scope, states.report, {
+    lambdaFunction: fn,
+    payload: {
+      action: 'writeReport',
+      state: sfn.JsonPath.objectAt('$'),
+      executionName: sfn.JsonPath.stringAt('$$.Execution.Name'),
+      executionArn: sfn.JsonPath.stringAt('$$.Execution.Id'),
+      startedAt: sfn.JsonPath.stringAt('$$.Execution.StartTime'),
+    },
+    resultPath: '$.report',
+  });
+  report.addRetry(OpsLambdaStep.REPORT_RETRY);
+  catchTo(report, new sfn.Fail(scope, states.reportNotWritten, { error: `${errorPrefix}ReportFailed`, causePath: sfn.JsonPath.stringAt('$.reportFailure.Cause') }), '$.reportFailure');
+  report.next(
+    new sfn.Choice(scope, states.passed)
+      .when(sfn.Condition.stringEquals('$.report.outcome', 'succeeded'), new sfn.Succeed(scope, states.succeeded))
+      .when(sfn.Condition.stringEquals('$.report.outcome', 'skipped'), new sfn.Succeed(scope, states.skipped))
+      .otherwise(new sfn.Fail(scope, states.failed, { error: `${errorPrefix}Failed`, causePath: sfn.JsonPath.stringAt('$.report.summary') })),
+  );
+  return releaseDrillLockStep(scope, fn, report);
 }

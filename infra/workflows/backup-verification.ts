@@ -8,8 +8,6 @@ import type * as kms from 'aws-cdk-lib/aws-kms';
 import type * as rds from 'aws-cdk-lib/aws-rds';
 import type * as s3 from 'aws-cdk-lib/aws-s3';
 import type * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
-import * as scheduler from 'aws-cdk-lib/aws-scheduler';
-import * as schedulerTargets from 'aws-cdk-lib/aws-scheduler-targets';
 import type * as sns from 'aws-cdk-lib/aws-sns';
 import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import * as tasks from 'aws-cdk-lib/aws-stepfunctions-tasks';
@@ -64,7 +62,7 @@ export function backupCheckMetric(config: EnvironmentConfig, metricName: string,
  */
 export class BackupVerification extends Construct {
   public readonly function: OpsFunction;
-  public readonly stateMachine: sfn.StateMachine;
+  public readonly stateMachine: OpsStateMachine;
   public readonly rpoAlarm: cloudwatch.Alarm;
 
   constructor(scope: Construct, id: string, props: BackupVerificationProps) {
@@ -110,15 +108,7 @@ export class BackupVerification extends Construct {
     });
     props.topic.grantPublish(this.stateMachine);
 
-    new scheduler.Schedule(this, 'Schedule', {
-      scheduleName: `${config.prefix}-backup-verification`,
-      description: 'Daily backup verification',
-      schedule: scheduler.ScheduleExpression.expression(config.recovery.schedules.backupVerification),
-      target: new schedulerTargets.StepFunctionsStartExecution(this.stateMachine, {
-        input: scheduler.ScheduleTargetInput.fromObject({ requestedBy: 'schedule', scheduledTime: scheduler.ContextAttribute.scheduledTime }),
-        retryAttempts: 2,
-      }),
-    });
+    this.stateMachine.schedule(config.recovery.schedules.backupVerification, 'Daily backup verification');
 
     // One datapoint a day: the alarm holds for the day a breach was measured.
     this.rpoAlarm = new cloudwatch.Alarm(this, 'RpoLagAlarm', {

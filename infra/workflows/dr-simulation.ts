@@ -2,15 +2,13 @@ import { Duration } from 'aws-cdk-lib';
 import type * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import type * as kms from 'aws-cdk-lib/aws-kms';
-import * as scheduler from 'aws-cdk-lib/aws-scheduler';
-import * as schedulerTargets from 'aws-cdk-lib/aws-scheduler-targets';
 import type * as sns from 'aws-cdk-lib/aws-sns';
 import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import { Construct } from 'constructs';
 import type { EnvironmentConfig } from '../config.js';
 import type { ApprovalGate } from '../constructs/approval-gate.js';
 import { drRecoveryNames } from '../constructs/dr-recovery-compute.js';
-import { RELEASE_DRILL_LOCK, bindDrillLock, releaseDrillLockStep } from '../constructs/drill-lock.js';
+import { RELEASE_DRILL_LOCK, bindDrillLock, drillEnding } from '../constructs/drill-lock.js';
 import { OpsFunction } from '../constructs/ops-function.js';
 import { OpsLambdaStep, catchTo } from '../constructs/ops-lambda-step.js';
 import { OpsStateMachine } from '../constructs/ops-state-machine.js';
@@ -72,7 +70,7 @@ export function simulationMaxMinutes(config: EnvironmentConfig): number {
  */
 export class DrSimulation extends Construct {
   public readonly function: OpsFunction;
-  public readonly stateMachine: sfn.StateMachine;
+  public readonly stateMachine: OpsStateMachine;
   private readonly config: EnvironmentConfig;
 
   constructor(scope: Construct, id: string, props: DrSimulationProps) {
@@ -137,17 +135,7 @@ export class DrSimulation extends Construct {
       logsKey: props.logsKey,
     });
 
-    if (simulation.schedule) {
-      new scheduler.Schedule(this, 'Schedule', {
-        scheduleName: `${config.prefix}-dr-simulation`,
-        description: 'Annual disaster recovery simulation in the DR region',
-        schedule: scheduler.ScheduleExpression.expression(simulation.schedule),
-        target: new schedulerTargets.StepFunctionsStartExecution(this.stateMachine, {
-          input: scheduler.ScheduleTargetInput.fromObject({ environment: config.name, requestedBy: 'schedule', scheduledTime: scheduler.ContextAttribute.scheduledTime }),
-          retryAttempts: 2,
-        }),
-      });
-    }
+    if (simulation.schedule) this.stateMachine.schedule(simulation.schedule, 'Annual disaster recovery simulation in the DR region', { environment: config.name });
     this.acknowledgeFindings();
   }
 
@@ -205,27 +193,8 @@ export class DrSimulation extends Construct {
     const step = (stateName: string, payload: Record<string, unknown>, resultPath: string) => new OpsLambdaStep(this, stateName, { lambdaFunction: this.function, payload, resultPath });
     const plan = sfn.JsonPath.objectAt('$.plan');
 
-    const report = step(
-      S.report,
-      {
-        action: 'writeReport',
-        state: sfn.JsonPath.objectAt('$'),
-        executionName: sfn.JsonPath.stringAt('$$.Execution.Name'),
-        executionArn: sfn.JsonPath.stringAt('$$.Execution.Id'),
-        startedAt: sfn.JsonPath.stringAt('$$.Execution.StartTime'),
-      },
-      '$.report',
-    );
-    report.addRetry(OpsLambdaStep.REPORT_RETRY);
-    catchTo(report, new sfn.Fail(this, S.reportNotWritten, { error: 'DrSimulationReportFailed', causePath: sfn.JsonPath.stringAt('$.reportFailure.Cause') }), '$.reportFailure');
-    report.next(
-      new sfn.Choice(this, S.passed)
-        .when(sfn.Condition.stringEquals('$.report.outcome', 'succeeded'), new sfn.Succeed(this, S.succeeded))
-        .when(sfn.Condition.stringEquals('$.report.outcome', 'skipped'), new sfn.Succeed(this, S.skipped))
-        .otherwise(new sfn.Fail(this, S.failed, { error: 'DrSimulationFailed', causePath: sfn.JsonPath.stringAt('$.report.summary') })),
-    );
     // Every path releases the drill lock before it reports.
-    const release = releaseDrillLockStep(this, this.function, report);
+    const release = drillEnding(this, this.function, S, 'DrSimulation');
 
     // Teardown: reached on success and from every failure once a restore may have been requested; repeated until
     // the read-back finds nothing of the execution, bounded.

@@ -2,15 +2,13 @@ import { Duration } from 'aws-cdk-lib';
 import type * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import type * as kms from 'aws-cdk-lib/aws-kms';
-import * as scheduler from 'aws-cdk-lib/aws-scheduler';
-import * as schedulerTargets from 'aws-cdk-lib/aws-scheduler-targets';
 import type * as sns from 'aws-cdk-lib/aws-sns';
 import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import { Construct } from 'constructs';
 import { type EnvironmentConfig } from '../config.js';
 import { SERVICES } from '../../contracts/environments.js';
 import { healthProbeUrl } from '../constructs/health-probe.js';
-import { RELEASE_DRILL_LOCK, bindDrillLock, releaseDrillLockStep } from '../constructs/drill-lock.js';
+import { RELEASE_DRILL_LOCK, bindDrillLock, drillEnding } from '../constructs/drill-lock.js';
 import { OpsFunction } from '../constructs/ops-function.js';
 import type { OpsTable } from '../constructs/ops-table.js';
 import { OpsLambdaStep, catchTo } from '../constructs/ops-lambda-step.js';
@@ -72,7 +70,7 @@ export function drillMaxMinutes(config: EnvironmentConfig): number {
  */
 export class FailoverDrill extends Construct {
   public readonly function: OpsFunction;
-  public readonly stateMachine: sfn.StateMachine;
+  public readonly stateMachine: OpsStateMachine;
   private readonly config: EnvironmentConfig;
 
   constructor(scope: Construct, id: string, props: FailoverDrillProps) {
@@ -127,17 +125,7 @@ export class FailoverDrill extends Construct {
       logsKey: props.logsKey,
     });
 
-    if (drill.schedule) {
-      new scheduler.Schedule(this, 'Schedule', {
-        scheduleName: `${config.prefix}-failover-drill`,
-        description: 'Quarterly failover drill',
-        schedule: scheduler.ScheduleExpression.expression(drill.schedule),
-        target: new schedulerTargets.StepFunctionsStartExecution(this.stateMachine, {
-          input: scheduler.ScheduleTargetInput.fromObject({ environment: config.name, requestedBy: 'schedule', scheduledTime: scheduler.ContextAttribute.scheduledTime }),
-          retryAttempts: 2,
-        }),
-      });
-    }
+    if (drill.schedule) this.stateMachine.schedule(drill.schedule, 'Quarterly failover drill', { environment: config.name });
     acknowledgeWorkflowFindings(this.stateMachine, this.function);
   }
 
@@ -183,29 +171,8 @@ export class FailoverDrill extends Construct {
       new OpsLambdaStep(this, stateName, { lambdaFunction: this.function, payload, resultPath });
     const plan = sfn.JsonPath.objectAt('$.plan');
 
-    const report = step(
-      S.report,
-      {
-        action: 'writeReport',
-        state: sfn.JsonPath.objectAt('$'),
-        executionName: sfn.JsonPath.stringAt('$$.Execution.Name'),
-        executionArn: sfn.JsonPath.stringAt('$$.Execution.Id'),
-        startedAt: sfn.JsonPath.stringAt('$$.Execution.StartTime'),
-      },
-      '$.report',
-    );
-    report.addRetry(OpsLambdaStep.REPORT_RETRY);
-    const failed = new sfn.Fail(this, S.failed, { error: 'DrillFailed', causePath: sfn.JsonPath.stringAt('$.report.summary') });
-    // No result reached on-call: the execution fails with why, and its alarm tells them.
-    catchTo(report, new sfn.Fail(this, S.reportNotWritten, { error: 'DrillReportFailed', causePath: sfn.JsonPath.stringAt('$.reportFailure.Cause') }), '$.reportFailure');
     // Every path releases the drill lock before it reports.
-    const release = releaseDrillLockStep(this, this.function, report);
-    report.next(
-      new sfn.Choice(this, S.passed)
-        .when(sfn.Condition.stringEquals('$.report.outcome', 'succeeded'), new sfn.Succeed(this, S.succeeded))
-        .when(sfn.Condition.stringEquals('$.report.outcome', 'skipped'), new sfn.Succeed(this, S.skipped))
-        .otherwise(failed),
-    );
+    const release = drillEnding(this, this.function, S, 'Drill');
 
     // Phase 3: the application, probed until N successes in a row, bounded.
     const probe = step(S.probe, { action: 'probeApplication', state: sfn.JsonPath.objectAt('$') }, '$.application');

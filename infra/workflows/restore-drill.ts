@@ -4,14 +4,12 @@ import * as iam from 'aws-cdk-lib/aws-iam';
 import type * as kms from 'aws-cdk-lib/aws-kms';
 import type * as rds from 'aws-cdk-lib/aws-rds';
 import type * as s3 from 'aws-cdk-lib/aws-s3';
-import * as scheduler from 'aws-cdk-lib/aws-scheduler';
-import * as schedulerTargets from 'aws-cdk-lib/aws-scheduler-targets';
 import type * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import type * as sns from 'aws-cdk-lib/aws-sns';
 import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import { Construct } from 'constructs';
 import type { EnvironmentConfig } from '../config.js';
-import { RELEASE_DRILL_LOCK, bindDrillLock, releaseDrillLockStep } from '../constructs/drill-lock.js';
+import { RELEASE_DRILL_LOCK, bindDrillLock, drillEnding } from '../constructs/drill-lock.js';
 import { OpsFunction } from '../constructs/ops-function.js';
 import type { OpsTable } from '../constructs/ops-table.js';
 import { OpsLambdaStep, catchTo } from '../constructs/ops-lambda-step.js';
@@ -79,7 +77,7 @@ export const RESTORE_DRILL_STATES = {
  */
 export class RestoreDrill extends Construct {
   public readonly function: OpsFunction;
-  public readonly stateMachine: sfn.StateMachine;
+  public readonly stateMachine: OpsStateMachine;
   private readonly config: EnvironmentConfig;
 
   constructor(scope: Construct, id: string, props: RestoreDrillProps) {
@@ -130,15 +128,7 @@ export class RestoreDrill extends Construct {
       logsKey: props.logsKey,
     });
 
-    new scheduler.Schedule(this, 'Schedule', {
-      scheduleName: `${config.prefix}-restore-drill`,
-      description: 'Monthly restore drill',
-      schedule: scheduler.ScheduleExpression.expression(config.recovery.schedules.restoreDrill),
-      target: new schedulerTargets.StepFunctionsStartExecution(this.stateMachine, {
-        input: scheduler.ScheduleTargetInput.fromObject({ requestedBy: 'schedule', scheduledTime: scheduler.ContextAttribute.scheduledTime }),
-        retryAttempts: 2,
-      }),
-    });
+    this.stateMachine.schedule(config.recovery.schedules.restoreDrill, 'Monthly restore drill');
     this.acknowledgeFindings();
   }
 
@@ -191,28 +181,8 @@ export class RestoreDrill extends Construct {
     const step = (stateName: string, payload: Record<string, unknown>, resultPath: string) =>
       new OpsLambdaStep(this, stateName, { lambdaFunction: this.function, payload, resultPath });
 
-    const report = step(
-      S.report,
-      {
-        action: 'writeReport',
-        state: sfn.JsonPath.objectAt('$'),
-        executionName: sfn.JsonPath.stringAt('$$.Execution.Name'),
-        executionArn: sfn.JsonPath.stringAt('$$.Execution.Id'),
-        startedAt: sfn.JsonPath.stringAt('$$.Execution.StartTime'),
-      },
-      '$.report',
-    );
-    report.addRetry(OpsLambdaStep.REPORT_RETRY);
-    const failed = new sfn.Fail(this, S.failed, { error: 'DrillFailed', causePath: sfn.JsonPath.stringAt('$.report.summary') });
-    catchTo(report, new sfn.Fail(this, S.reportNotWritten, { error: 'DrillReportFailed', causePath: sfn.JsonPath.stringAt('$.reportFailure.Cause') }), '$.reportFailure');
     // Every path releases the drill lock before it reports.
-    const release = releaseDrillLockStep(this, this.function, report);
-    report.next(
-      new sfn.Choice(this, S.passed)
-        .when(sfn.Condition.stringEquals('$.report.outcome', 'succeeded'), new sfn.Succeed(this, S.succeeded))
-        .when(sfn.Condition.stringEquals('$.report.outcome', 'skipped'), new sfn.Succeed(this, S.skipped))
-        .otherwise(failed),
-    );
+    const release = drillEnding(this, this.function, S, 'Drill');
 
     // Cleanup: reached on success and from every failure after the restore was requested.
     const drillInstance = sfn.JsonPath.stringAt('$.drill.instanceId');
