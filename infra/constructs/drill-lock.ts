@@ -3,7 +3,7 @@ import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import type { Construct } from 'constructs';
 import { DRILL_LOCK_KEY } from '../../functions/lib/drill-lock.js';
 import type { OpsFunction } from './ops-function.js';
-import { OpsLambdaStep, catchTo } from './ops-lambda-step.js';
+import { OpsLambdaStep, OpsResultStep, catchTo, reportNotDelivered } from './ops-lambda-step.js';
 import type { OpsTable } from './ops-table.js';
 
 /**
@@ -51,19 +51,11 @@ export interface DrillEndingStates {
  * execution with why, and the failed-executions alarm tells on-call. Returns the release: every path goes there.
  */
 export function drillEnding(scope: Construct, fn: OpsFunction, states: DrillEndingStates, errorPrefix: 'Drill' | 'DrSimulation'): OpsLambdaStep {
-  const report = new OpsLambdaStep(scope, states.report, {
+  const report = new OpsResultStep(scope, states.report, {
     lambdaFunction: fn,
-    payload: {
-      action: 'writeReport',
-      state: sfn.JsonPath.objectAt('$'),
-      executionName: sfn.JsonPath.stringAt('$$.Execution.Name'),
-      executionArn: sfn.JsonPath.stringAt('$$.Execution.Id'),
-      startedAt: sfn.JsonPath.stringAt('$$.Execution.StartTime'),
-    },
-    resultPath: '$.report',
+    payload: { action: 'writeReport', executionName: sfn.JsonPath.stringAt('$$.Execution.Name') },
+    notDelivered: reportNotDelivered(scope, states.reportNotWritten, `${errorPrefix}ReportFailed`),
   });
-  report.addRetry(OpsLambdaStep.REPORT_RETRY);
-  catchTo(report, new sfn.Fail(scope, states.reportNotWritten, { error: `${errorPrefix}ReportFailed`, causePath: sfn.JsonPath.stringAt('$.reportFailure.Cause') }), '$.reportFailure');
   report.next(
     new sfn.Choice(scope, states.passed)
       .when(sfn.Condition.stringEquals('$.report.outcome', 'succeeded'), new sfn.Succeed(scope, states.succeeded))

@@ -60,6 +60,35 @@ export class OpsLambdaStep extends tasks.LambdaInvoke {
   }
 }
 
+export interface OpsResultStepProps extends Omit<OpsLambdaStepProps, 'payload' | 'resultPath'> {
+  /** The function's `action` and what it needs beside the state, the execution's ARN and its start. */
+  readonly payload: Readonly<{ action: string } & Record<string, unknown>>;
+  /** Where a result that still cannot be published after the retries goes: a Fail saying why, as a rule. */
+  readonly notDelivered: sfn.IChainable;
+}
+
+/**
+ * The step that publishes a workflow's result: the function gets the whole state, the execution's ARN and its start;
+ * the answer is at `$.report`. It retries as every result step does (REPORT_RETRY); what still fails goes to
+ * `notDelivered` with the error at `$.reportFailure`, and the failed execution's alarm tells on-call.
+ */
+export class OpsResultStep extends OpsLambdaStep {
+  constructor(scope: Construct, id: string, props: OpsResultStepProps) {
+    const { payload, notDelivered, ...step } = props;
+    super(scope, id, {
+      ...step,
+      payload: { ...payload, state: sfn.JsonPath.objectAt('$'), executionArn: sfn.JsonPath.stringAt('$$.Execution.Id'), startedAt: sfn.JsonPath.stringAt('$$.Execution.StartTime') },
+      resultPath: '$.report',
+    });
+    this.addRetry(OpsLambdaStep.REPORT_RETRY);
+    catchTo(this, notDelivered, '$.reportFailure');
+  }
+}
+
+/** The end of an execution whose result could not be published: failed, with the publishing error as its cause. */
+export const reportNotDelivered = (scope: Construct, stateName: string, error = 'ReportNotDelivered') =>
+  new sfn.Fail(scope, stateName, { error, causePath: sfn.JsonPath.stringAt('$.reportFailure.Cause') });
+
 /** A state that can catch: a Task, Map or Parallel. */
 export interface Catching {
   addCatch(handler: sfn.IChainable, props?: sfn.CatchProps): unknown;

@@ -14,7 +14,7 @@ import { stateMachineName } from '../../functions/lib/workflows.js';
 import { type EnvironmentConfig, scalingLimits } from '../config.js';
 import { healthProbeUrl } from '../constructs/health-probe.js';
 import { OpsFunction } from '../constructs/ops-function.js';
-import { OpsLambdaStep, catchTo } from '../constructs/ops-lambda-step.js';
+import { OpsLambdaStep, OpsResultStep, catchTo, reportNotDelivered } from '../constructs/ops-lambda-step.js';
 import { OpsTable } from '../constructs/ops-table.js';
 import { OpsStateMachine } from '../constructs/ops-state-machine.js';
 import { acknowledge, acknowledgeWorkflowFindings } from '../nag/acknowledge.js';
@@ -241,13 +241,12 @@ export class AlarmRemediation extends Construct {
     const owner = sfn.JsonPath.stringAt('$$.Execution.Name');
 
     // Every path ends here: one OpsResult, then success or failure by what it says.
-    const report = step(
-      S.report,
-      { action: 'report', state: sfn.JsonPath.objectAt('$'), executionArn: sfn.JsonPath.stringAt('$$.Execution.Id'), startedAt: sfn.JsonPath.stringAt('$$.Execution.StartTime') },
-      '$.report',
-    );
-    report.addRetry(OpsLambdaStep.REPORT_RETRY);
-    catchTo(report, new sfn.Fail(this, S.notDelivered, { error: 'ReportNotDelivered', causePath: sfn.JsonPath.stringAt('$.reportFailure.Cause') }), '$.reportFailure');
+    const report = new OpsResultStep(this, S.report, {
+      lambdaFunction: this.function,
+      payload: { action: 'report' },
+      notDelivered: reportNotDelivered(this, S.notDelivered),
+      transientRetry: { interval: Duration.seconds(3) },
+    });
     report.next(
       new sfn.Choice(this, S.outcome)
         .when(sfn.Condition.stringEquals('$.report.outcome', 'failed'), new sfn.Fail(this, S.failed, { error: 'RemediationFailed', causePath: sfn.JsonPath.stringAt('$.report.summary') }))

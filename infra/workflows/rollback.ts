@@ -7,7 +7,7 @@ import { Construct } from 'constructs';
 import type { EnvironmentConfig } from '../config.js';
 import type { ApprovalGate } from '../constructs/approval-gate.js';
 import { OpsFunction } from '../constructs/ops-function.js';
-import { OpsLambdaStep, catchTo } from '../constructs/ops-lambda-step.js';
+import { OpsLambdaStep, OpsResultStep, catchTo, reportNotDelivered } from '../constructs/ops-lambda-step.js';
 import { OpsStateMachine } from '../constructs/ops-state-machine.js';
 import { grantReleaseAccess } from '../constructs/release-access.js';
 import { acknowledgeWorkflowFindings } from '../nag/acknowledge.js';
@@ -77,13 +77,7 @@ export class Rollback extends Construct {
     const gated = approvalGate?.guards('rollback') ?? false;
     const step = (stateName: string, payload: Record<string, unknown>, resultPath: string) => new OpsLambdaStep(this, stateName, { lambdaFunction: this.function, payload, resultPath });
 
-    const report = step(
-      S.report,
-      { action: 'report', state: sfn.JsonPath.objectAt('$'), executionArn: sfn.JsonPath.stringAt('$$.Execution.Id'), startedAt: sfn.JsonPath.stringAt('$$.Execution.StartTime') },
-      '$.report',
-    );
-    report.addRetry(OpsLambdaStep.REPORT_RETRY);
-    catchTo(report, new sfn.Fail(this, S.notDelivered, { error: 'ReportNotDelivered', causePath: sfn.JsonPath.stringAt('$.reportFailure.Cause') }), '$.reportFailure');
+    const report = new OpsResultStep(this, S.report, { lambdaFunction: this.function, payload: { action: 'report' }, notDelivered: reportNotDelivered(this, S.notDelivered) });
     report.next(
       new sfn.Choice(this, S.outcome)
         .when(sfn.Condition.stringEquals('$.report.verdict', 'rolled-back'), new sfn.Succeed(this, S.succeeded))

@@ -10,7 +10,7 @@ import { type EnvironmentConfig, scalingLimits } from '../config.js';
 import { SERVICES } from '../../contracts/environments.js';
 import { SCALABLE_SERVICE_TAG } from '../constructs/app-service.js';
 import { OpsFunction } from '../constructs/ops-function.js';
-import { OpsLambdaStep, catchTo } from '../constructs/ops-lambda-step.js';
+import { OpsLambdaStep, OpsResultStep, catchTo, reportNotDelivered } from '../constructs/ops-lambda-step.js';
 import { OpsStateMachine } from '../constructs/ops-state-machine.js';
 import { acknowledge, acknowledgeWorkflowFindings } from '../nag/acknowledge.js';
 import type { ApprovalGate } from '../constructs/approval-gate.js';
@@ -127,31 +127,23 @@ export class ScalingOverride extends Construct {
     const step = (stateName: string, payload: Record<string, unknown>, resultPath: string) =>
       new OpsLambdaStep(this, stateName, { lambdaFunction: this.function, payload, resultPath });
     const request = sfn.JsonPath.objectAt('$.request');
-    const report = (stateName: string, stage: string) => {
-      const task = step(stateName, { action: 'report', stage, state: sfn.JsonPath.objectAt('$'), executionArn: sfn.JsonPath.stringAt('$$.Execution.Id'), startedAt: sfn.JsonPath.stringAt('$$.Execution.StartTime') }, '$.report');
-      task.addRetry(OpsLambdaStep.REPORT_RETRY);
-      return task;
-    };
-
-    const notDelivered = new sfn.Fail(this, S.notDelivered, { error: 'ReportNotDelivered', causePath: sfn.JsonPath.stringAt('$.reportFailure.Cause') });
+    const notDelivered = reportNotDelivered(this, S.notDelivered);
+    const report = (stateName: string, stage: string, undelivered: sfn.IChainable = notDelivered) =>
+      new OpsResultStep(this, stateName, { lambdaFunction: this.function, payload: { action: 'report', stage }, notDelivered: undelivered });
     const reportFailure = report(S.reportFailure, 'failed');
-    catchTo(reportFailure, notDelivered, '$.reportFailure');
     reportFailure.next(new sfn.Fail(this, S.failed, { error: 'OverrideFailed', causePath: sfn.JsonPath.stringAt('$.report.summary') }));
     const reportRejected = report(S.reportRejected, 'rejected');
-    catchTo(reportRejected, notDelivered, '$.reportFailure');
     reportRejected.next(new sfn.Fail(this, S.rejected, { error: 'InvalidOverride', causePath: sfn.JsonPath.stringAt('$.report.summary') }));
 
     const reportEnded = report(S.reportEnded, 'ended');
-    catchTo(reportEnded, notDelivered, '$.reportFailure');
     reportEnded.next(new sfn.Succeed(this, S.ended));
     const restore = step(S.restore, { action: 'restoreBaseline', state: sfn.JsonPath.objectAt('$') }, '$.reverted');
     restore.next(reportEnded);
 
     const wait = new sfn.Wait(this, S.wait, { time: sfn.WaitTime.timestampPath('$.override.revertAt') });
     wait.next(restore);
-    const reportApplied = report(S.reportApplied, 'applied');
     // The override is in force: a lost message must not cost it its revert.
-    catchTo(reportApplied, wait, '$.reportFailure');
+    const reportApplied = report(S.reportApplied, 'applied', wait);
     reportApplied.next(wait);
     const apply = step(S.apply, { action: 'applyOverride', request }, '$.override');
     apply.next(reportApplied);

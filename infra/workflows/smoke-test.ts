@@ -11,7 +11,7 @@ import { Construct } from 'constructs';
 import { DEPLOYMENT_EVENTS } from '../../functions/smoke-test/deployment.js';
 import type { EnvironmentConfig } from '../config.js';
 import { OpsFunction } from '../constructs/ops-function.js';
-import { OpsLambdaStep, catchTo } from '../constructs/ops-lambda-step.js';
+import { OpsLambdaStep, OpsResultStep, catchTo, reportNotDelivered } from '../constructs/ops-lambda-step.js';
 import { OpsStateMachine } from '../constructs/ops-state-machine.js';
 import { grantReleaseAccess } from '../constructs/release-access.js';
 import { acknowledgeWorkflowFindings } from '../nag/acknowledge.js';
@@ -153,13 +153,7 @@ export class SmokeTest extends Construct {
     const deployment = sfn.JsonPath.objectAt('$.deployment');
 
     // Every path that read a deployment ends here: one OpsResult, then success or failure by its verdict.
-    const report = step(
-      S.report,
-      { action: 'report', state: sfn.JsonPath.objectAt('$'), executionArn: sfn.JsonPath.stringAt('$$.Execution.Id'), startedAt: sfn.JsonPath.stringAt('$$.Execution.StartTime') },
-      '$.report',
-    );
-    report.addRetry(OpsLambdaStep.REPORT_RETRY);
-    catchTo(report, new sfn.Fail(this, S.notDelivered, { error: 'ReportNotDelivered', causePath: sfn.JsonPath.stringAt('$.reportFailure.Cause') }), '$.reportFailure');
+    const report = new OpsResultStep(this, S.report, { lambdaFunction: this.function, payload: { action: 'report' }, notDelivered: reportNotDelivered(this, S.notDelivered) });
     report.next(
       new sfn.Choice(this, S.passed)
         .when(sfn.Condition.stringEquals('$.report.verdict', 'passed'), new sfn.Succeed(this, S.succeeded))
