@@ -1,6 +1,6 @@
-import { ExecutionAlreadyExists, type SFNClient, StartExecutionCommand } from '@aws-sdk/client-sfn';
+import type { SFNClient } from '@aws-sdk/client-sfn';
 import * as z from 'zod';
-import { awsCall } from '../lib/transient-error.js';
+import { type Started, startOnce } from '../lib/start-once.js';
 import { executionName } from '../lib/workflows.js';
 
 /**
@@ -15,12 +15,6 @@ const eventSchema = z.looseObject({
   detail: z.looseObject({ deploymentId: z.string().min(1) }),
 });
 
-export interface Started {
-  readonly executionName: string;
-  readonly executionArn: string;
-  readonly duplicate: boolean;
-}
-
 /** `frontend` of `arn:aws:ecs:...:service/<cluster>/<prefix>-frontend`; the state machine decides whether it is ours. */
 export function serviceOfArn(serviceArn: string): string {
   return serviceArn.split('/').at(-1)?.split('-').at(-1) ?? 'unknown';
@@ -31,13 +25,5 @@ export async function startSmokeTest(sfn: SFNClient, stateMachineArn: string, ev
   if (!parsed.success) {
     throw new Error(`Not an ECS deployment event (${parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ')}); no smoke test started`);
   }
-  const name = executionName(serviceOfArn(parsed.data.resources[0] ?? ''), parsed.data.detail.deploymentId);
-  const executionArn = `${stateMachineArn.replace(':stateMachine:', ':execution:')}:${name}`;
-  try {
-    const started = await awsCall('starting the smoke test', () => sfn.send(new StartExecutionCommand({ stateMachineArn, name, input: JSON.stringify({ event: parsed.data }) })));
-    return { executionName: name, executionArn: started.executionArn ?? executionArn, duplicate: false };
-  } catch (error) {
-    if (error instanceof ExecutionAlreadyExists) return { executionName: name, executionArn, duplicate: true };
-    throw error;
-  }
+  return startOnce(sfn, stateMachineArn, executionName(serviceOfArn(parsed.data.resources[0] ?? ''), parsed.data.detail.deploymentId), { event: parsed.data }, 'starting the smoke test');
 }
