@@ -1,21 +1,17 @@
 import type { OpsResultInput } from '../../contracts/ops-result.js';
 import type { EnvironmentName } from '../../contracts/environments.js';
 import { type CaughtError, causeMessage } from '../lib/caught-error.js';
-import { type DrillLockRelease, drillLockLine } from '../lib/drill-lock.js';
+import { type DrillEndState, drillLockLine } from '../lib/drill-lock.js';
 import type { DrillCheck, DrillMeasurement, DrillReport, DrillTimelineEntry } from '../lib/drill-report.js';
 import { type BackendProgress, type RestoreProgress, type SimulationConfig, type SimulationPlan, type TeardownProgress, costSoFar, manualTeardownCommands } from './simulation.js';
 
 /** The state machine's data when the simulation ends, whichever path it took. */
-export interface SimulationState {
+export interface SimulationState extends DrillEndState {
   readonly plan?: SimulationPlan;
   readonly restores?: RestoreProgress;
   readonly backend?: BackendProgress;
   readonly teardown?: TeardownProgress;
-  readonly failure?: CaughtError;
   readonly teardownFailure?: CaughtError;
-  readonly lockRelease?: DrillLockRelease;
-  readonly lockReleaseFailure?: CaughtError;
-  readonly requestedBy?: string;
   readonly approvedBy?: string;
 }
 

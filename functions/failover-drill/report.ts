@@ -1,22 +1,18 @@
 import type { DBInstance } from '@aws-sdk/client-rds';
 import type { DrillMeasurement, DrillReport, DrillTimelineEntry } from '../lib/drill-report.js';
-import { type CaughtError, causeMessage } from '../lib/caught-error.js';
+import { causeMessage } from '../lib/caught-error.js';
 import type { OpsResultInput } from '../../contracts/ops-result.js';
 import type { ApplicationProgress, CacheProgress, DatabaseProgress, DrillPlan } from './drill.js';
 import type { EnvironmentName } from '../../contracts/environments.js';
-import { type DrillLockRelease, drillLockLine } from '../lib/drill-lock.js';
+import { type DrillEndState, drillLockLine } from '../lib/drill-lock.js';
 
 
 /** The state machine's data when the drill ends, whichever path it took. */
-export interface DrillState {
+export interface DrillState extends DrillEndState {
   readonly plan?: DrillPlan;
   readonly database?: DatabaseProgress;
   readonly cache?: CacheProgress;
   readonly application?: ApplicationProgress;
-  readonly failure?: CaughtError;
-  readonly lockRelease?: DrillLockRelease;
-  readonly lockReleaseFailure?: CaughtError;
-  readonly requestedBy?: string;
   readonly approvedBy?: string;
 }
 

@@ -28,6 +28,14 @@ export type DrillLockRelease =
   | { readonly state: 'not-held'; readonly detail: string }
   | { readonly state: 'held-by-other'; readonly heldBy: string; readonly detail: string };
 
+/** What every drill's state holds at its report, whichever path it took: the first failure, the lock's release, who asked. */
+export interface DrillEndState {
+  readonly failure?: CaughtError;
+  readonly lockRelease?: DrillLockRelease;
+  readonly lockReleaseFailure?: CaughtError;
+  readonly requestedBy?: string;
+}
+
 const epochSeconds = (date: Date) => Math.floor(date.getTime() / 1000);
 const isoOf = (epoch: string | undefined) => (epoch ? new Date(Number(epoch) * 1000).toISOString() : undefined);
 

@@ -4,20 +4,16 @@ import type { DrillMeasurement, DrillReport as Evidence } from '../lib/drill-rep
 import { type DeletionProgress, type DrillPlan, type RestoreProgress, manualDeleteCommand } from './drill.js';
 import type { VerificationOutcome } from './verify.js';
 import type { EnvironmentName } from '../../contracts/environments.js';
-import { type DrillLockRelease, drillLockLine } from '../lib/drill-lock.js';
+import { type DrillEndState, drillLockLine } from '../lib/drill-lock.js';
 
 
 /** The state machine's data when the drill ends, whichever path it took. */
-export interface DrillState {
+export interface DrillState extends DrillEndState {
   readonly drill?: DrillPlan;
   readonly restored?: RestoreProgress;
   readonly verification?: VerificationOutcome & { readonly verifiedAt: string };
   readonly deletion?: DeletionProgress;
-  readonly failure?: CaughtError;
   readonly cleanupFailure?: CaughtError;
-  readonly lockRelease?: DrillLockRelease;
-  readonly lockReleaseFailure?: CaughtError;
-  readonly requestedBy?: string;
 }
 
 export interface ReportSettings {

@@ -1,13 +1,8 @@
 import type { OpsResultInput } from '../../contracts/ops-result.js';
+import type { CaughtError } from '../lib/caught-error.js';
 import { type AppliedOverride, type Capacity, type OverrideSettings, type ReplacedOverride, type Reverted, manualRevertCommand } from './override.js';
 import type { OverrideRequest } from './request.js';
 import type { EnvironmentName } from '../../contracts/environments.js';
-
-/** What a Catch adds to the state: Step Functions' error name and cause. */
-export interface CaughtError {
-  readonly Error: string;
-  readonly Cause?: string;
-}
 
 /** The state machine's data at a report, whichever path it took. */
 export interface OverrideState {

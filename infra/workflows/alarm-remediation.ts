@@ -1,10 +1,8 @@
 import { Duration } from 'aws-cdk-lib';
-import type * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as events from 'aws-cdk-lib/aws-events';
 import * as targets from 'aws-cdk-lib/aws-events-targets';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import type * as kms from 'aws-cdk-lib/aws-kms';
-import type * as sns from 'aws-cdk-lib/aws-sns';
 import * as ssm from 'aws-cdk-lib/aws-ssm';
 import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import * as tasks from 'aws-cdk-lib/aws-stepfunctions-tasks';
@@ -18,18 +16,13 @@ import { OpsLambdaStep, OpsResultStep, catchTo, reportNotDelivered } from '../co
 import { OpsTable } from '../constructs/ops-table.js';
 import { OpsStateMachine } from '../constructs/ops-state-machine.js';
 import { acknowledge, acknowledgeWorkflowFindings } from '../nag/acknowledge.js';
+import type { WorkflowProps } from '../constructs/workflow-props.js';
 
-export interface AlarmRemediationProps {
-  readonly config: EnvironmentConfig;
-  readonly vpc: ec2.IVpc;
-  readonly securityGroup: ec2.ISecurityGroup;
-  readonly topic: sns.ITopic;
+export interface AlarmRemediationProps extends WorkflowProps {
   /** The scaling override the high-CPU runbook starts. */
   readonly scalingOverride: sfn.IStateMachine;
   /** Encrypts the guardrails table. */
   readonly encryptionKey: kms.IKey;
-  /** Encrypts log groups and dead-letter queues. */
-  readonly logsKey: kms.IKey;
 }
 
 /** Names of the states, as an operator reads them in the console and the tests assert them. */

@@ -1,10 +1,8 @@
 import { Duration } from 'aws-cdk-lib';
 import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import * as cwactions from 'aws-cdk-lib/aws-cloudwatch-actions';
-import type * as ec2 from 'aws-cdk-lib/aws-ec2';
 import type * as efs from 'aws-cdk-lib/aws-efs';
 import * as iam from 'aws-cdk-lib/aws-iam';
-import type * as kms from 'aws-cdk-lib/aws-kms';
 import type * as rds from 'aws-cdk-lib/aws-rds';
 import type * as s3 from 'aws-cdk-lib/aws-s3';
 import type * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
@@ -18,20 +16,15 @@ import { OpsFunction } from '../constructs/ops-function.js';
 import { OpsLambdaStep, catchTo } from '../constructs/ops-lambda-step.js';
 import { OpsStateMachine } from '../constructs/ops-state-machine.js';
 import { acknowledge, acknowledgeWorkflowFindings } from '../nag/acknowledge.js';
+import type { WorkflowProps } from '../constructs/workflow-props.js';
 
-export interface BackupVerificationProps {
-  readonly config: EnvironmentConfig;
-  readonly vpc: ec2.IVpc;
-  readonly securityGroup: ec2.ISecurityGroup;
+export interface BackupVerificationProps extends WorkflowProps {
   readonly database: rds.IDatabaseInstance;
   readonly readReplica: rds.IDatabaseInstance;
   readonly backupsBucket: s3.IBucket;
   readonly fileSystem: efs.IFileSystem;
   /** Secrets that must have an in-sync replica in the DR region. */
   readonly replicatedSecrets: readonly secretsmanager.ISecret[];
-  readonly topic: sns.ITopic;
-  /** Encrypts log groups and dead-letter queues. */
-  readonly logsKey: kms.IKey;
 }
 
 export const BACKUP_VERIFICATION_STATES = {

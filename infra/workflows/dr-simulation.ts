@@ -1,8 +1,5 @@
 import { Duration } from 'aws-cdk-lib';
-import type * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as iam from 'aws-cdk-lib/aws-iam';
-import type * as kms from 'aws-cdk-lib/aws-kms';
-import type * as sns from 'aws-cdk-lib/aws-sns';
 import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import { Construct } from 'constructs';
 import type { EnvironmentConfig } from '../config.js';
@@ -15,17 +12,9 @@ import { OpsStateMachine } from '../constructs/ops-state-machine.js';
 import type { OpsTable } from '../constructs/ops-table.js';
 import { acknowledge, acknowledgeWorkflowFindings } from '../nag/acknowledge.js';
 import { repositoryName } from '../stacks/registry-stack.js';
+import type { GatedWorkflowProps } from '../constructs/workflow-props.js';
 
-export interface DrSimulationProps {
-  readonly config: EnvironmentConfig;
-  /** The ops functions' network: its NAT reaches the DR region's public API endpoints. */
-  readonly vpc: ec2.IVpc;
-  readonly securityGroup: ec2.ISecurityGroup;
-  readonly topic: sns.ITopic;
-  /** Encrypts log groups and dead-letter queues. */
-  readonly logsKey: kms.IKey;
-  /** Verifies a second person's approval first, where the config says this workflow needs one. */
-  readonly approvalGate?: ApprovalGate;
+export interface DrSimulationProps extends GatedWorkflowProps {
   /** Holds the environment's drill lock: one drill at a time, the simulation included. */
   readonly lockTable: OpsTable;
 }

@@ -1,23 +1,13 @@
 import { type CfnElement, Duration, Stack } from 'aws-cdk-lib';
-import type * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as iam from 'aws-cdk-lib/aws-iam';
-import type * as kms from 'aws-cdk-lib/aws-kms';
 import * as scheduler from 'aws-cdk-lib/aws-scheduler';
 import * as schedulerTargets from 'aws-cdk-lib/aws-scheduler-targets';
-import type * as sns from 'aws-cdk-lib/aws-sns';
 import { Construct } from 'constructs';
-import type { EnvironmentConfig } from '../config.js';
 import { OpsFunction } from '../constructs/ops-function.js';
 import { acknowledge } from '../nag/acknowledge.js';
+import type { WorkflowProps } from '../constructs/workflow-props.js';
 
-export interface DrillSweeperProps {
-  readonly config: EnvironmentConfig;
-  readonly vpc: ec2.IVpc;
-  readonly securityGroup: ec2.ISecurityGroup;
-  readonly topic: sns.ITopic;
-  /** Encrypts the log group and the dead-letter queue. */
-  readonly logsKey: kms.IKey;
-}
+export type DrillSweeperProps = WorkflowProps;
 
 /**
  * The daily sweeper of the restore drill: deletes drill instances (by name prefix and tag) older than the limit,

@@ -1,8 +1,6 @@
 import { Duration } from 'aws-cdk-lib';
-import type * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import type * as kms from 'aws-cdk-lib/aws-kms';
-import type * as sns from 'aws-cdk-lib/aws-sns';
 import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import { Construct } from 'constructs';
 import { type EnvironmentConfig } from '../config.js';
@@ -15,19 +13,11 @@ import { OpsLambdaStep, catchTo } from '../constructs/ops-lambda-step.js';
 import { OpsStateMachine } from '../constructs/ops-state-machine.js';
 import { acknowledge, acknowledgeWorkflowFindings } from '../nag/acknowledge.js';
 import type { ApprovalGate } from '../constructs/approval-gate.js';
+import type { GatedWorkflowProps } from '../constructs/workflow-props.js';
 
-export interface FailoverDrillProps {
-  readonly config: EnvironmentConfig;
-  readonly vpc: ec2.IVpc;
-  /** The ops functions' group: HTTPS out, which the health probe of the load balancer needs. */
-  readonly securityGroup: ec2.ISecurityGroup;
-  readonly topic: sns.ITopic;
+export interface FailoverDrillProps extends GatedWorkflowProps {
   /** Encrypts the backups bucket, where the reports go. */
   readonly dataKey: kms.IKey;
-  /** Encrypts log groups and dead-letter queues. */
-  readonly logsKey: kms.IKey;
-  /** Verifies a second person's approval first, where the config says this workflow needs one. */
-  readonly approvalGate?: ApprovalGate;
   /** Holds the environment's drill lock: one drill at a time. */
   readonly lockTable: OpsTable;
 }

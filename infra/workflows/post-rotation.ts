@@ -11,7 +11,6 @@ import * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as scheduler from 'aws-cdk-lib/aws-scheduler';
 import * as schedulerTargets from 'aws-cdk-lib/aws-scheduler-targets';
 import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
-import type * as sns from 'aws-cdk-lib/aws-sns';
 import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import * as tasks from 'aws-cdk-lib/aws-stepfunctions-tasks';
 import { Construct } from 'constructs';
@@ -25,13 +24,11 @@ import { acknowledge, acknowledgeWorkflowFindings } from '../nag/acknowledge.js'
 import { ROTATION_TAGS } from '../../functions/lib/owner-secrets.js';
 import { ROTATION_PROGRESS_TAG } from '../../functions/lib/rotation-contract.js';
 import { INGRESS_EVENTS, type RotatedSecret } from '../../functions/lib/rotated-secrets.js';
+import type { WorkflowProps } from '../constructs/workflow-props.js';
 
 const pascal = (name: string) => name.replace(/(^|-)([a-z0-9])/g, (_, __: string, c: string) => c.toUpperCase());
 
-export interface PostRotationProps {
-  readonly config: EnvironmentConfig;
-  readonly vpc: ec2.IVpc;
-  readonly securityGroup: ec2.ISecurityGroup;
+export interface PostRotationProps extends WorkflowProps {
   /** The application user's secret (RDS JSON with `masterarn`), rotated every 30 days. */
   readonly applicationSecret: secretsmanager.ISecret;
   readonly masterSecret: secretsmanager.ISecret;
@@ -47,8 +44,6 @@ export interface PostRotationProps {
   readonly cluster: ecs.ICluster;
   /** The services that read the rotated secrets when they start: restarted after each rotation. */
   readonly secretReaders: readonly ecs.IBaseService[];
-  readonly topic: sns.ITopic;
-  readonly logsKey: kms.IKey;
 }
 
 export const POST_ROTATION_STATES = {

@@ -1,27 +1,15 @@
 import { Duration } from 'aws-cdk-lib';
-import type * as ec2 from 'aws-cdk-lib/aws-ec2';
-import type * as kms from 'aws-cdk-lib/aws-kms';
-import type * as sns from 'aws-cdk-lib/aws-sns';
 import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import { Construct } from 'constructs';
-import type { EnvironmentConfig } from '../config.js';
 import type { ApprovalGate } from '../constructs/approval-gate.js';
 import { OpsFunction } from '../constructs/ops-function.js';
 import { OpsLambdaStep, OpsResultStep, catchTo, reportNotDelivered } from '../constructs/ops-lambda-step.js';
 import { OpsStateMachine } from '../constructs/ops-state-machine.js';
 import { grantReleaseAccess } from '../constructs/release-access.js';
 import { acknowledgeWorkflowFindings } from '../nag/acknowledge.js';
+import type { GatedWorkflowProps } from '../constructs/workflow-props.js';
 
-export interface RollbackProps {
-  readonly config: EnvironmentConfig;
-  readonly vpc: ec2.IVpc;
-  readonly securityGroup: ec2.ISecurityGroup;
-  readonly topic: sns.ITopic;
-  /** Encrypts log groups and dead-letter queues. */
-  readonly logsKey: kms.IKey;
-  /** Verifies a second person's approval first, where the config says this workflow needs one (production). */
-  readonly approvalGate?: ApprovalGate;
-}
+export type RollbackProps = GatedWorkflowProps;
 
 /** Names of the states, as an operator reads them in the console and the tests assert them. */
 export const ROLLBACK_STATES = {

@@ -1,12 +1,9 @@
 import { Duration } from 'aws-cdk-lib';
-import type * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as iam from 'aws-cdk-lib/aws-iam';
-import type * as kms from 'aws-cdk-lib/aws-kms';
-import type * as sns from 'aws-cdk-lib/aws-sns';
 import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import { Construct } from 'constructs';
 import { stateMachineArn, stateMachineName } from '../../functions/lib/workflows.js';
-import { type EnvironmentConfig, scalingLimits } from '../config.js';
+import { scalingLimits } from '../config.js';
 import { SERVICES } from '../../contracts/environments.js';
 import { SCALABLE_SERVICE_TAG } from '../constructs/app-service.js';
 import { OpsFunction } from '../constructs/ops-function.js';
@@ -14,17 +11,9 @@ import { OpsLambdaStep, OpsResultStep, catchTo, reportNotDelivered } from '../co
 import { OpsStateMachine } from '../constructs/ops-state-machine.js';
 import { acknowledge, acknowledgeWorkflowFindings } from '../nag/acknowledge.js';
 import type { ApprovalGate } from '../constructs/approval-gate.js';
+import type { GatedWorkflowProps } from '../constructs/workflow-props.js';
 
-export interface ScalingOverrideProps {
-  readonly config: EnvironmentConfig;
-  readonly vpc: ec2.IVpc;
-  readonly securityGroup: ec2.ISecurityGroup;
-  readonly topic: sns.ITopic;
-  /** Encrypts log groups and dead-letter queues. */
-  readonly logsKey: kms.IKey;
-  /** Verifies a second person's approval first, where the config says this workflow needs one. */
-  readonly approvalGate?: ApprovalGate;
-}
+export type ScalingOverrideProps = GatedWorkflowProps;
 
 /** Names of the states, as an operator reads them in the console and the tests assert them. */
 export const SCALING_OVERRIDE_STATES = {

@@ -1,11 +1,8 @@
 import { Duration } from 'aws-cdk-lib';
-import type * as ec2 from 'aws-cdk-lib/aws-ec2';
 import type * as elbv2 from 'aws-cdk-lib/aws-elasticloadbalancingv2';
 import * as events from 'aws-cdk-lib/aws-events';
 import * as targets from 'aws-cdk-lib/aws-events-targets';
 import * as iam from 'aws-cdk-lib/aws-iam';
-import type * as kms from 'aws-cdk-lib/aws-kms';
-import type * as sns from 'aws-cdk-lib/aws-sns';
 import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import { Construct } from 'constructs';
 import { DEPLOYMENT_EVENTS } from '../../functions/smoke-test/deployment.js';
@@ -16,16 +13,11 @@ import { OpsStateMachine } from '../constructs/ops-state-machine.js';
 import { grantReleaseAccess } from '../constructs/release-access.js';
 import { acknowledgeWorkflowFindings } from '../nag/acknowledge.js';
 import { alarmName } from '../stacks/observability-stack.js';
+import type { WorkflowProps } from '../constructs/workflow-props.js';
 
-export interface SmokeTestProps {
-  readonly config: EnvironmentConfig;
-  readonly vpc: ec2.IVpc;
-  readonly securityGroup: ec2.ISecurityGroup;
-  readonly topic: sns.ITopic;
+export interface SmokeTestProps extends WorkflowProps {
   /** The load balancer's target groups of the services that take traffic. */
   readonly targetGroups: Readonly<Record<'frontend' | 'backend', elbv2.IApplicationTargetGroup>>;
-  /** Encrypts log groups and dead-letter queues. */
-  readonly logsKey: kms.IKey;
 }
 
 /** Names of the states, as an operator reads them in the console and the tests assert them. */
