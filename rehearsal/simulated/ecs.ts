@@ -22,6 +22,8 @@ export interface SimulatedServiceOptions {
   readonly rolloutChecks?: number;
   /** The deployment circuit breaker fails the next deployment and ECS rolls it back. @default false */
   readonly rolloutFails?: boolean;
+  /** A deployment is already rolling out when the world starts; it settles as an update's does. @default false */
+  readonly rolling?: boolean;
 }
 
 export interface SimulatedEcsOptions {
@@ -62,7 +64,8 @@ export class SimulatedEcs {
       for (const service of services) {
         const taskDefinition = service.taskDefinition ?? `arn:aws:ecs:${options.region}:${options.accountId}:task-definition/${service.name}:7`;
         const deployment: Deployment = { id: `ecs-svc/${service.name}-0`, status: 'PRIMARY', rolloutState: 'COMPLETED', taskDefinition, createdAt: new Date(0), desiredCount: service.desiredCount ?? 2, runningCount: service.desiredCount ?? 2 };
-        states.set(service.name, { options: service, arn: this.serviceArn(cluster, service.name), taskDefinition, deployments: [deployment], checksLeft: 0 });
+        const rolling: Deployment[] = service.rolling ? [{ ...deployment, id: `ecs-svc/${service.name}-1`, rolloutState: 'IN_PROGRESS', createdAt: new Date(), runningCount: 0 }, { ...deployment, status: 'ACTIVE' }] : [deployment];
+        states.set(service.name, { options: service, arn: this.serviceArn(cluster, service.name), taskDefinition, deployments: rolling, checksLeft: service.rolling ? (service.rolloutChecks ?? 1) : 0 });
       }
       this.clusters.set(cluster, states);
     }

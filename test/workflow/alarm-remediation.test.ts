@@ -1,19 +1,9 @@
 import { jest } from '@jest/globals';
-import { ApplicationAutoScalingClient, DescribeScalableTargetsCommand, RegisterScalableTargetCommand } from '@aws-sdk/client-application-auto-scaling';
-import { ConditionalCheckFailedException, DeleteItemCommand, DynamoDBClient, PutItemCommand, type PutItemCommandInput } from '@aws-sdk/client-dynamodb';
-import {
-  DescribeServiceDeploymentsCommand,
-  DescribeServiceRevisionsCommand,
-  DescribeServicesCommand,
-  type Deployment,
-  ECSClient,
-  ListServiceDeploymentsCommand,
-  type ServiceDeployment,
-  UpdateServiceCommand,
-} from '@aws-sdk/client-ecs';
-import { ExecutionAlreadyExists, SFNClient, StartExecutionCommand } from '@aws-sdk/client-sfn';
-import { PublishCommand, SNSClient } from '@aws-sdk/client-sns';
-import { GetParametersCommand, SSMClient } from '@aws-sdk/client-ssm';
+import { ApplicationAutoScalingClient, RegisterScalableTargetCommand } from '@aws-sdk/client-application-auto-scaling';
+import { DeleteItemCommand, DynamoDBClient, PutItemCommand } from '@aws-sdk/client-dynamodb';
+import { DescribeServicesCommand, ECSClient, UpdateServiceCommand } from '@aws-sdk/client-ecs';
+import { SFNClient, StartExecutionCommand } from '@aws-sdk/client-sfn';
+import { type AlarmRemediationWorldOptions, alarmRemediationWorld } from '../../rehearsal/scenarios/alarm-remediation.js';
 import { SimulatedAccount, publishedResults, scriptedHealthEndpoint } from '../../rehearsal/simulated/account.js';
 import highCpu from '../../events/alarm-high-cpu.json';
 import highErrorRate from '../../events/alarm-high-error-rate.json';
@@ -33,99 +23,21 @@ const OVERRIDE_MACHINE = 'arn:aws:states:us-east-1:111111111111:stateMachine:fin
 const TASK_DEFINITION = 'arn:aws:ecs:us-east-1:111111111111:task-definition/financehub-staging-backend';
 
 const account = new SimulatedAccount();
-const ssm = account.mock(SSMClient);
 const dynamodb = account.mock(DynamoDBClient);
 const ecs = account.mock(ECSClient);
 const autoscaling = account.mock(ApplicationAutoScalingClient);
 const sfn = account.mock(SFNClient);
-const sns = account.mock(SNSClient);
 let createHandler: typeof CreateHandler;
 let handler: DeployedHandler;
 /** The health endpoint the remediation probes: scripted per scenario. */
 const fetchProbe = jest.fn<ProbeFetch>();
 let clock = Date.now();
 
-interface Scenario {
-  readonly killSwitch?: string;
-  readonly dryRun?: string;
-  readonly desired?: number;
-  readonly max?: number;
-  readonly deployments?: Deployment[];
-  /** The latest deployment: finished this many minutes ago, with this status and circuit breaker. */
-  readonly deployment?: { minutesAgo: number; status?: ServiceDeployment['status']; circuitBreaker?: ServiceDeployment['deploymentCircuitBreaker']; rolledBack?: boolean };
-  /** Keys whose conditional write fails because another execution holds them. */
-  readonly held?: readonly string[];
-  readonly updateError?: Error;
-  readonly overrideAlreadyStarted?: boolean;
-  readonly health?: readonly number[];
-}
-
-function scenario(options: Scenario = {}): void {
+/** The remediation's world in staging (as the rehearsal scripts it) and the health endpoint the remediation probes. */
+function scenario(options: Omit<AlarmRemediationWorldOptions, 'stepFunctions'> & { readonly health?: readonly number[] } = {}): void {
   account.reset();
   clock = Date.now();
-  ssm.on(GetParametersCommand).resolves({
-    Parameters: [
-      { Name: KILL_SWITCH, Type: 'String', Value: options.killSwitch ?? 'off' },
-      { Name: DRY_RUN, Type: 'String', Value: options.dryRun ?? 'off' },
-    ],
-  });
-  dynamodb.on(PutItemCommand).callsFake(async (input: PutItemCommandInput) => {
-    const key = input.Item?.pk?.S ?? '';
-    if (options.held?.includes(key)) {
-      throw new ConditionalCheckFailedException({
-        message: 'The conditional request failed',
-        $metadata: {},
-        Item: { pk: { S: key }, owner: { S: 'event-earlier' }, expiresAt: { N: String(Math.floor(Date.now() / 1000) + 600) } },
-      });
-    }
-    return {};
-  });
-  dynamodb.on(DeleteItemCommand).resolves({});
-  ecs.on(DescribeServicesCommand).callsFake(async (input: { services?: string[] }) => ({
-    services: [
-      {
-        serviceName: input.services?.[0],
-        desiredCount: options.desired ?? 10,
-        runningCount: options.desired ?? 10,
-        taskDefinition: `${TASK_DEFINITION}:8`,
-        deployments: options.deployments ?? [{ id: 'ecs-svc/1', status: 'PRIMARY', rolloutState: 'COMPLETED' }],
-      },
-    ],
-  }));
-  const deployment = options.deployment ?? { minutesAgo: 10 };
-  const finishedAt = new Date(Date.now() - deployment.minutesAgo * 60_000);
-  ecs.on(ListServiceDeploymentsCommand).resolves({
-    serviceDeployments: [
-      { serviceDeploymentArn: 'arn:aws:ecs:us-east-1:111111111111:service-deployment/financehub-staging/financehub-staging-backend/older', status: 'SUCCESSFUL', createdAt: new Date(Date.now() - 3 * 86_400_000) },
-      { serviceDeploymentArn: 'arn:aws:ecs:us-east-1:111111111111:service-deployment/financehub-staging/financehub-staging-backend/latest', status: deployment.status ?? 'SUCCESSFUL', createdAt: new Date(finishedAt.getTime() - 300_000), finishedAt },
-    ],
-  });
-  ecs.on(DescribeServiceDeploymentsCommand).resolves({
-    serviceDeployments: [
-      {
-        serviceDeploymentArn: 'arn:aws:ecs:us-east-1:111111111111:service-deployment/financehub-staging/financehub-staging-backend/latest',
-        status: deployment.status ?? 'SUCCESSFUL',
-        targetServiceRevision: { arn: 'revision-8' },
-        sourceServiceRevisions: [{ arn: 'revision-7' }],
-        deploymentCircuitBreaker: deployment.circuitBreaker ?? { status: 'MONITORING_COMPLETE', failureCount: 0, threshold: 3 },
-        ...(deployment.rolledBack ? { rollback: { reason: 'circuit breaker', startedAt: finishedAt, serviceRevisionArn: 'revision-7' } } : {}),
-      },
-    ],
-  });
-  ecs.on(DescribeServiceRevisionsCommand).resolves({
-    serviceRevisions: [
-      { serviceRevisionArn: 'revision-8', taskDefinition: `${TASK_DEFINITION}:8` },
-      { serviceRevisionArn: 'revision-7', taskDefinition: `${TASK_DEFINITION}:7` },
-    ],
-  });
-  if (options.updateError) ecs.on(UpdateServiceCommand).rejects(options.updateError);
-  else ecs.on(UpdateServiceCommand).resolves({ service: { deployments: [{ id: 'ecs-svc/2', status: 'PRIMARY' }] } });
-  autoscaling.on(DescribeScalableTargetsCommand).resolves({
-    ScalableTargets: [{ ServiceNamespace: 'ecs', ResourceId: 'service/financehub-staging/financehub-staging-backend', ScalableDimension: 'ecs:service:DesiredCount', MinCapacity: 2, MaxCapacity: options.max ?? 10, RoleARN: 'arn:x', CreationTime: new Date() }],
-  });
-  if (options.overrideAlreadyStarted) sfn.on(StartExecutionCommand).rejects(new ExecutionAlreadyExists({ message: 'Execution Already Exists', $metadata: {} }));
-  else sfn.on(StartExecutionCommand).resolves({ executionArn: `${OVERRIDE_MACHINE.replace(':stateMachine:', ':execution:')}:remediation-x`, startDate: new Date() });
-  sns.on(PublishCommand).resolves({ MessageId: 'message-1' });
+  alarmRemediationWorld(account, 'staging', options);
   // Each probe comes 10 s after the previous one.
   fetchProbe.mockClear().mockImplementation(
     scriptedHealthEndpoint(options.health ?? [200], () => {
@@ -248,6 +160,7 @@ describe('the alarm remediation', () => {
   it('restarts a service whose memory stays high, with a new deployment of the same task definition', async () => {
     // Prepare
     scenario();
+    ecs.on(UpdateServiceCommand).resolves({ service: { deployments: [{ id: 'ecs-svc/2', status: 'PRIMARY' }] } });
 
     // Act
     const run = await remediate(highMemory);
@@ -261,7 +174,7 @@ describe('the alarm remediation', () => {
 
   it('does not restart on top of a deployment that is already rolling', async () => {
     // Prepare
-    scenario({ deployments: [{ id: 'ecs-svc/9', status: 'PRIMARY', rolloutState: 'IN_PROGRESS' }] });
+    scenario({ rolling: true });
 
     // Act
     const run = await remediate(highMemory);
@@ -470,7 +383,7 @@ describe('the alarm remediation', () => {
 
   it('takes an override already started for this event as done (a retried start)', async () => {
     // Prepare
-    scenario({ desired: 10, max: 10, overrideAlreadyStarted: true });
+    scenario({ desired: 10, max: 10, startedOverrides: [`remediation-${highCpu.id}`] });
 
     // Act
     const run = await remediate(highCpu);
