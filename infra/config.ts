@@ -214,7 +214,8 @@ export interface SecretsConfig {
   };
   /**
    * Third-party credentials rotated with a person in the loop (functions/rotate-owner-secret): each one's owner, kind,
-   * issuer and the check its new value must pass. Every one is a secret of the data stack, `<prefix>/<name>`.
+   * issuer and the check its new value must pass. Each is a secret `<prefix>/<name>` of the data stack (the application's)
+   * or of the ops stack (the Slack app's).
    */
   readonly ownerRotated: readonly OwnerSecretInput[];
   /** A rotation request still unanswered this many days after it was opened is overdue: reminders go to the incidents channel. */
@@ -730,6 +731,25 @@ export function environmentConfig(name: EnvironmentName, context: DeploymentCont
           owner: '@financehub-platform',
           issuer: "each OAuth provider's app settings (client secret)",
           check: { type: 'none', reason: 'an OAuth client secret is only exercised by a token exchange with the provider, which needs its consent flow' },
+        },
+        // The Slack app's: the bot token (a field of the webhooks document, slack.secretName) is proven by auth.test for
+        // this workspace; the signing secret cannot be probed (docs/runbooks/rotate-owner-secret.md).
+        {
+          name: 'slack',
+          kind: 'slack-bot-token',
+          owner: '@financehub-platform',
+          issuer: `the Slack app of ${production ? '/ops' : '/ops-staging'} (api.slack.com/apps)`,
+          check: { type: 'slack-auth-test', teamId: context.slackWorkspaceId, field: 'botToken' },
+        },
+        {
+          name: 'slack-signing',
+          kind: 'slack-signing-secret',
+          owner: '@financehub-platform',
+          issuer: `the Slack app of ${production ? '/ops' : '/ops-staging'} (api.slack.com/apps)`,
+          check: {
+            type: 'none',
+            reason: 'Slack answers no call made with a signing secret, it only signs requests with it; /ops accepts AWSCURRENT or AWSPENDING while the rotation is open',
+          },
         },
       ],
       ownerEscalateAfterDays: 7,

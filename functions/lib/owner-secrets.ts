@@ -23,6 +23,18 @@ export const ownerSecretCheckSchema = z.discriminatedUnion('type', [
     timeoutSeconds: z.number().int().positive().max(60).default(10),
   }),
   z.object({
+    /**
+     * Slack's auth.test with the new bot token: Slack answers HTTP 200 to a bad token too (`{"ok":false,"error":"invalid_auth"}`),
+     * so only `ok: true` for this workspace (team) proves it.
+     */
+    type: z.literal('slack-auth-test'),
+    /** The Slack workspace (team) id the token must belong to. */
+    teamId: z.string().regex(/^T[A-Z0-9]{2,20}$/, 'check.teamId must be a Slack team id such as T01ABCDEF'),
+    /** The field of the secret's JSON document holding the bot token. */
+    field: z.string().min(1),
+    timeoutSeconds: z.number().int().positive().max(60).default(10),
+  }),
+  z.object({
     type: z.literal('none'),
     /** Why nothing can be probed, as the runbook and the rotation request say it. */
     reason: z.string().min(10, 'check.reason must say why the value cannot be probed'),
@@ -30,12 +42,31 @@ export const ownerSecretCheckSchema = z.discriminatedUnion('type', [
 ]);
 
 export type OwnerSecretCheck = z.infer<typeof ownerSecretCheckSchema>;
+
+/** Slack's Web API method that names the workspace and app a token belongs to (https://docs.slack.dev/reference/methods/auth.test). */
+export const SLACK_AUTH_TEST_URL = 'https://slack.com/api/auth.test';
+
+/** The kinds of secret their owner rotates, each with what the owner makes at the issuer and what they revoke after. */
+export const OWNER_KINDS = {
+  'api-key': { make: 'create a new API key', revoke: 'after the restart is reported, revoke the old value at the issuer' },
+  'oauth-token': { make: 'create a new OAuth credential', revoke: 'after the restart is reported, revoke the old value at the issuer' },
+  'slack-bot-token': {
+    make: 'get a new bot token (xoxb-...) for the app (OAuth & Permissions: reinstall; if Slack keeps the same token, revoke it first with auth.revoke and reinstall, and long runs are not followed up in Slack until the new one is stored) and store it with the other fields of the document unchanged',
+    revoke: 'once it is reported rotated, revoke the old token if it is still valid (POST https://slack.com/api/auth.revoke with it as the bearer token)',
+  },
+  'slack-signing-secret': {
+    make: 'have the command of step 2 ready, then regenerate the signing secret (Basic Information > App Credentials): Slack signs with the new one at once and /ops refuses requests until it is stored',
+    revoke: 'nothing to revoke: Slack signs with the new secret only',
+  },
+} as const;
+
+export type OwnerKind = keyof typeof OWNER_KINDS;
 export type OwnerSecretCheckInput = z.input<typeof ownerSecretCheckSchema>;
 
 export const ownerSecretSchema = z.object({
   /** The name under the environment's prefix: `financehub-<env>/<name>`. */
   name: z.string().regex(/^[a-z0-9-]+$/, 'name must be lower-case letters, digits and dashes'),
-  kind: z.enum(['api-key', 'oauth-token']),
+  kind: z.enum(Object.keys(OWNER_KINDS) as [OwnerKind, ...OwnerKind[]]),
   /** Who rotates it at the issuer: a Slack member id (U..., mentioned) or a handle (@name, written out). */
   owner: z.string().regex(/^([UW][A-Z0-9]{2,}|@[a-z0-9._-]+)$/, 'owner must be a Slack member id (U...) or a handle (@name)'),
   /** Where the owner makes a new value: the issuer's console page. */
@@ -79,7 +110,7 @@ export function newValueProblem(value: string, current: string | undefined, secr
   if (Buffer.byteLength(value, 'utf8') > MAX_SECRET_BYTES) return `the value is larger than Secrets Manager's ${MAX_SECRET_BYTES} bytes`;
   if (current !== undefined && value === current) return 'the value is the current one: make a new one at the issuer first';
   const currentDocument = current === undefined ? undefined : jsonObject(current);
-  const field = secret.check.type === 'https' ? secret.check.field : undefined;
+  const field = secret.check.type === 'none' ? undefined : secret.check.field;
   if (currentDocument === undefined && field === undefined) return undefined;
   const document = jsonObject(value);
   if (!document) return 'the value is not a JSON object like the current one (the services read its fields)';
@@ -90,7 +121,7 @@ export function newValueProblem(value: string, current: string | undefined, secr
 }
 
 /** The credential the check sends: the configured field of the document, or the whole value. */
-export function credentialOf(value: string, check: Extract<OwnerSecretCheck, { type: 'https' }>): string {
+export function credentialOf(value: string, check: Exclude<OwnerSecretCheck, { type: 'none' }>): string {
   if (!check.field) return value;
   const field = jsonObject(value)?.[check.field];
   if (typeof field !== 'string' || field.length === 0) throw new Error(`the value has no field ${check.field} to probe with`);

@@ -1,5 +1,6 @@
 import * as z from 'zod';
 import { envField } from './env.js';
+import type { OwnerKind } from './owner-secrets.js';
 
 /**
  * The secrets a function rotates, each with what follows its rotation. One description per kind, shared by the
@@ -49,12 +50,26 @@ export const SECRET_KINDS = {
     rollback:
       'The previous value is AWSPREVIOUS and stays valid at the issuer until its owner revokes it there. To roll back before that, move AWSCURRENT back (aws secretsmanager update-secret-version-stage --secret-id <secret> --version-stage AWSCURRENT --move-to-version-id <previous> --remove-from-version-id <current>) and restart the services.',
   },
+  'slack-bot-token': {
+    label: 'the Slack bot token',
+    rotatedBy: 'rotate-owner-secret',
+    strategy: 'new token issued at Slack by its owner, stored as AWSPENDING, proven by auth.test (ok for the workspace) before promotion',
+    rollback:
+      'The previous token is AWSPREVIOUS; it works only while Slack has not revoked it. If it still does and the new one misbehaves, move AWSCURRENT back (aws secretsmanager update-secret-version-stage --secret-id <secret> --version-stage AWSCURRENT --move-to-version-id <previous> --remove-from-version-id <current>); the ops functions read it again within 5 minutes.',
+  },
+  'slack-signing-secret': {
+    label: 'the Slack signing secret',
+    rotatedBy: 'rotate-owner-secret',
+    strategy: 'regenerated at Slack by its owner, stored as AWSPENDING (/ops accepts AWSCURRENT or AWSPENDING meanwhile), promoted without a probe (Slack offers none)',
+    rollback:
+      'Slack signs only with the new secret, so moving AWSCURRENT back would make /ops refuse every request. If the new one is suspect, regenerate it at Slack and rotate again: aws secretsmanager rotate-secret --secret-id <secret>.',
+  },
 } as const;
 
 export type SecretKind = keyof typeof SECRET_KINDS;
 
 /** The kinds a function mints a value for; the others' new value comes from their owner. */
-export type MintedKind = Exclude<SecretKind, 'api-key' | 'oauth-token'>;
+export type MintedKind = Exclude<SecretKind, OwnerKind>;
 
 export const isMinted = (kind: SecretKind): kind is MintedKind => SECRET_KINDS[kind].rotatedBy !== 'rotate-owner-secret';
 
@@ -99,8 +114,10 @@ export const secretKindSchema = z.enum(Object.keys(SECRET_KINDS) as [SecretKind,
 export const rotatedSecretSchema = z.object({
   secretArn: z.string().startsWith('arn:'),
   kind: secretKindSchema,
-  /** The services that read the secret at start and so restart after its rotation; none for the master. */
+  /** The services that read the secret at start and so restart after its rotation; none for the master and the Slack secrets. */
   services: z.array(z.string().min(1)),
+  /** When no service restarts: who reads the secret, and how they come to use the new value, as the report says it. */
+  readers: z.string().min(1).optional(),
 });
 
 export type RotatedSecret = z.infer<typeof rotatedSecretSchema>;

@@ -1,11 +1,15 @@
 import { DescribeSecretCommand, type DescribeSecretCommandOutput, type SecretsManagerClient, TagResourceCommand, UntagResourceCommand } from '@aws-sdk/client-secrets-manager';
 import type { EnvironmentName } from '../../contracts/environments.js';
 import type { OpsResultInput } from '../../contracts/ops-result.js';
-import { type OwnerSecret, ROTATION_TAGS, credentialOf, mention, newValueProblem, putCommand } from '../lib/owner-secrets.js';
+import * as z from 'zod';
+import { OWNER_KINDS, type OwnerSecret, type OwnerSecretCheck, ROTATION_TAGS, SLACK_AUTH_TEST_URL, credentialOf, mention, newValueProblem, putCommand } from '../lib/owner-secrets.js';
 import { type RotationEvent, RotationError, pendingString, runRotationStep, secretStringAt } from '../lib/rotation-contract.js';
 
 /** What `fetch` the probe needs, so tests answer without a network. */
-export type CheckFetch = (url: string, init: { method: string; headers: Record<string, string>; redirect: 'manual'; signal: AbortSignal }) => Promise<{ status: number }>;
+export type CheckFetch = (
+  url: string,
+  init: { method: string; headers: Record<string, string>; redirect: 'manual'; signal: AbortSignal },
+) => Promise<{ readonly status: number; readonly json: () => Promise<unknown> }>;
 
 export type ConfiguredOwnerSecret = OwnerSecret & { readonly secretArn: string };
 
@@ -140,7 +144,8 @@ async function awaitOwnerValue(event: RotationEvent, secret: ConfiguredOwnerSecr
 
 /** The request the owner reads in Slack: what to do, in order, and that nothing changes until they do it. */
 export function rotationRequest(secret: ConfiguredOwnerSecret, environment: EnvironmentName, token: string, now: Date): OpsResultInput {
-  const check = secret.check.type === 'https' ? `the new value is probed at ${secret.check.url} (expects HTTP ${secret.check.expectedStatus})` : `no automatic check (${secret.check.reason}): test it at the issuer yourself`;
+  const check = checkDescription(secret.check);
+  const steps = OWNER_KINDS[secret.kind];
   return {
     kind: 'OpsResult',
     workflow: WORKFLOW,
@@ -153,10 +158,10 @@ export function rotationRequest(secret: ConfiguredOwnerSecret, environment: Envi
     durationSeconds: 0,
     actionsTaken: [
       `Opened rotation request ${token} for ${secret.secretArn}: the new version is staged AWSPENDING with no value`,
-      `Steps: 1. create a new ${secret.kind === 'api-key' ? 'API key' : 'OAuth credential'} at ${secret.issuer}, keeping the old one valid`,
+      `Steps: 1. at ${secret.issuer}, ${steps.make}${secret.kind === 'api-key' || secret.kind === 'oauth-token' ? ', keeping the old one valid' : ''}`,
       `2. ${putCommand(secret, environment)} (the value from standard input; it is validated and read back)`,
       `3. the rotation resumes: ${check}; then it becomes AWSCURRENT and the services restart (reported here)`,
-      '4. after the restart is reported, revoke the old value at the issuer',
+      `4. ${steps.revoke}`,
     ],
     howToUndo: `Nothing to undo: AWSCURRENT is unchanged. Reminders follow daily and go to the incidents channel when overdue. Runbook: docs/runbooks/${WORKFLOW}.md`,
   };
@@ -174,6 +179,32 @@ async function testOwnerValue(event: RotationEvent, secret: ConfiguredOwnerSecre
   deps.log('testSecret: the new value passed its check', { secretId: secret.secretArn, check: secret.check.type });
 }
 
+/** What the test step does with the new value, as the rotation request says it. */
+function checkDescription(check: OwnerSecretCheck): string {
+  switch (check.type) {
+    case 'https':
+      return `the new value is probed at ${check.url} (expects HTTP ${check.expectedStatus})`;
+    case 'slack-auth-test':
+      return `the new token is proven with Slack's auth.test (expects ok: true for workspace ${check.teamId})`;
+    case 'none':
+      return `no automatic check (${check.reason}): test it at the issuer yourself`;
+  }
+}
+
+/** The fields of Slack's auth.test answer the check reads (https://docs.slack.dev/reference/methods/auth.test). */
+const authTestAnswerSchema = z.object({ ok: z.boolean(), error: z.string().optional(), team_id: z.string().optional() });
+
+/** Why Slack's auth.test answer does not prove the token for `teamId`, or undefined when it does. */
+export function authTestProblem(status: number, answer: unknown, teamId: string): string | undefined {
+  if (status !== 200) return `Slack's auth.test answered HTTP ${status} to the new token`;
+  const parsed = authTestAnswerSchema.safeParse(answer);
+  if (!parsed.success) return "Slack's auth.test answer is not the JSON Slack documents (no ok field), so the token is unproven";
+  // Slack answers 200 to a refused token too: only ok decides.
+  if (!parsed.data.ok) return `Slack's auth.test refused the new token: ${parsed.data.error ?? 'no error named'}`;
+  if (parsed.data.team_id !== teamId) return `the new token belongs to workspace ${parsed.data.team_id ?? 'unknown'}, not ${teamId}`;
+  return undefined;
+}
+
 /** Runs the configured check against the new value; the problem, or undefined when it passed (or there is none). */
 async function checkProblem(secret: ConfiguredOwnerSecret, value: string, deps: OwnerRotationDeps): Promise<string | undefined> {
   const { check } = secret;
@@ -187,16 +218,15 @@ async function checkProblem(secret: ConfiguredOwnerSecret, value: string, deps: 
   } catch (error) {
     return (error as Error).message;
   }
+  const url = check.type === 'https' ? check.url : SLACK_AUTH_TEST_URL;
+  const method = check.type === 'https' ? check.method : 'POST';
+  const headers = check.type === 'https' ? { [check.header]: check.scheme ? `${check.scheme} ${credential}` : credential } : { Authorization: `Bearer ${credential}` };
   try {
-    const response = await deps.fetch(check.url, {
-      method: check.method,
-      headers: { [check.header]: check.scheme ? `${check.scheme} ${credential}` : credential },
-      redirect: 'manual',
-      signal: AbortSignal.timeout(check.timeoutSeconds * 1000),
-    });
-    return response.status === check.expectedStatus ? undefined : `${check.method} ${check.url} answered HTTP ${response.status} with it, not ${check.expectedStatus}`;
+    const response = await deps.fetch(url, { method, headers, redirect: 'manual', signal: AbortSignal.timeout(check.timeoutSeconds * 1000) });
+    if (check.type === 'https') return response.status === check.expectedStatus ? undefined : `${method} ${url} answered HTTP ${response.status} with it, not ${check.expectedStatus}`;
+    return authTestProblem(response.status, response.status === 200 ? await response.json().catch(() => undefined) : undefined, check.teamId);
   } catch (error) {
-    return `${check.method} ${check.url} could not be reached (${error instanceof Error ? error.name : 'error'}), so the value is unproven`;
+    return `${method} ${url} could not be reached (${error instanceof Error ? error.name : 'error'}), so the value is unproven`;
   }
 }
 

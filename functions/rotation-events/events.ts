@@ -114,7 +114,7 @@ function failureResult(notice: RotationNotice, secret: RotatedSecret, descriptio
     durationSeconds: 0,
     actionsTaken: [
       ...(failedAt ? [`Read back ${secretId}: AWSCURRENT version ${current}, AWSPENDING version ${pending}, last completed step ${completedStep(description.Tags, pending ?? '') ?? 'none'}`] : [`Read back ${secretId}: AWSCURRENT version ${current}`]),
-      secret.services.length > 0 ? `Restarted nothing: ${secret.services.join(' and ')} keep the AWSCURRENT value` : 'Restarted nothing: no service reads it',
+      secret.services.length > 0 ? `Restarted nothing: ${secret.services.join(' and ')} keep the AWSCURRENT value` : `Restarted nothing: ${secret.readers ?? 'no service reads it'}`,
     ],
     howToUndo: pending
       ? `Nothing to undo. Read the ${kind.rotatedBy} logs and fix the cause, then run aws secretsmanager rotate-secret --secret-id ${secretId}: Secrets Manager reattempts this rotation with the same version (${pending}), and every step is safe to repeat.${giveUp}`
@@ -139,7 +139,7 @@ function noRestartResult(notice: RotationNotice, secret: RotatedSecret, current:
     environment: config.environment,
     outcome: 'succeeded',
     severity: 'info',
-    summary: `${kind.label.charAt(0).toUpperCase()}${kind.label.slice(1)} rotated (${kind.strategy}) at ${rotatedAt}: version ${current.versionId} is AWSCURRENT. Nothing restarted: no service reads them; the ops functions read them per connection.`,
+    summary: `${kind.label.charAt(0).toUpperCase()}${kind.label.slice(1)} rotated (${kind.strategy}) at ${rotatedAt}: version ${current.versionId} is AWSCURRENT. Nothing restarted: ${secret.readers ?? 'no service reads them; the ops functions read them per connection'}.`,
     startedAt: notice.time,
     finishedAt: notice.time,
     durationSeconds: 0,

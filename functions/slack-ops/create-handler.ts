@@ -1,7 +1,7 @@
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { S3Client } from '@aws-sdk/client-s3';
 import { SFNClient } from '@aws-sdk/client-sfn';
-import { getSecret } from '@aws-lambda-powertools/parameters/secrets';
+import { GetSecretValueCommand, ResourceNotFoundException, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { getParameter } from '@aws-lambda-powertools/parameters/ssm';
 import type { APIGatewayProxyEventV2 } from 'aws-lambda';
 import * as z from 'zod/mini';
@@ -11,6 +11,7 @@ import { type HandlerOverrides, opsHandler } from '../lib/handler.js';
 import { logger } from '../lib/powertools.js';
 import { postToResponseUrl } from '../lib/slack-response.js';
 import { parsePolicy } from './authorize.js';
+import { type SigningStage, signingSecretsReader } from './signing-secrets.js';
 import { type HttpResponse, type SlackOpsDeps, handleSlackRequest } from './slack-ops.js';
 
 const environmentSchema = z.object({
@@ -30,17 +31,38 @@ const environmentSchema = z.object({
   FOUR_EYES_WORKFLOWS: envField.list,
 });
 
+/** One stage's `signingSecret`; undefined when the stage has no value (AWSPENDING when no rotation is open, or before the owner stored it). */
+async function readSigningSecret(secrets: SecretsManagerClient, secretId: string, stage: SigningStage): Promise<string | undefined> {
+  let text: string | undefined;
+  try {
+    text = (await secrets.send(new GetSecretValueCommand({ SecretId: secretId, VersionStage: stage }))).SecretString;
+  } catch (error) {
+    if (error instanceof ResourceNotFoundException) return undefined;
+    throw error;
+  }
+  let value: unknown;
+  try {
+    value = JSON.parse(text ?? '');
+  } catch {
+    throw new Error(`The Slack signing secret's ${stage} version is not a JSON document { signingSecret }`);
+  }
+  const field = (value as { signingSecret?: unknown } | null)?.signingSecret;
+  if (typeof field !== 'string' || field.length === 0) throw new Error(`The Slack signing secret's ${stage} version has no signingSecret field`);
+  return field;
+}
+
 /** The handler with its configuration and clients: Lambda's environment and real clients unless `overrides` gives others. */
-export function createHandler(overrides: HandlerOverrides<{ readonly sfn: SFNClient; readonly ddb: DynamoDBClient; readonly s3: S3Client; readonly fetch: typeof fetch; readonly now: () => Date }> = {}) {
+export function createHandler(overrides: HandlerOverrides<{ readonly sfn: SFNClient; readonly ddb: DynamoDBClient; readonly s3: S3Client; readonly secrets: SecretsManagerClient; readonly fetch: typeof fetch; readonly now: () => Date }> = {}) {
   const env = readConfig(environmentSchema, overrides.environment);
   // Short SDK timeouts keep the whole answer inside Slack's 3 s window.
   const clientOptions = { requestHandler: { requestTimeout: 1500, connectionTimeout: 500 } };
   // Not traced by the X-Ray SDK: loading it and its async hooks cost the cold acknowledgement more than its whole
   // budget beside Slack's 3 s (npm run bench); Lambda's active tracing still records each invocation and its init.
-  const { sfn, ddb, s3, fetch: post, now } = {
+  const { sfn, ddb, s3, secrets, fetch: post, now } = {
     sfn: new SFNClient(clientOptions),
     ddb: new DynamoDBClient(clientOptions),
     s3: new S3Client(clientOptions),
+    secrets: new SecretsManagerClient(clientOptions),
     // Read when a button click answers through its response URL: reading globalThis.fetch loads undici, which the
     // slash command's acknowledgement never needs.
     fetch: ((input, init) => globalThis.fetch(input, init)) as typeof fetch,
@@ -63,11 +85,13 @@ export function createHandler(overrides: HandlerOverrides<{ readonly sfn: SFNCli
       approvalRecordDays: env.APPROVAL_RECORD_DAYS,
       fourEyesWorkflows: env.FOUR_EYES_WORKFLOWS,
     },
-    signingSecret: async () => {
-      const secret = await getSecret<{ signingSecret?: string }>(env.SLACK_SIGNING_SECRET_ARN, { transform: 'json', maxAge: 300 });
-      if (!secret?.signingSecret) throw new Error('The Slack signing secret has no signingSecret field');
-      return secret.signingSecret;
-    },
+    signingSecrets: signingSecretsReader({
+      read: (stage) => readSigningSecret(secrets, env.SLACK_SIGNING_SECRET_ARN, stage),
+      maxAgeMs: 300_000,
+      minRefreshMs: 10_000,
+      nowMs: () => now().getTime(),
+      onPendingError: (error) => logger.warn('The pending Slack signing secret could not be read; verifying with AWSCURRENT only', { error }),
+    }),
     policy: async () => parsePolicy((await getParameter(env.AUTHORIZATION_PARAMETER, { maxAge: 60 })) ?? '{}'),
     respond: (url, message) => postToResponseUrl(post, url, message),
     audit: async (entries) => {

@@ -10,7 +10,8 @@ import { rememberFollowUp } from './approvals.js';
 import { type AuthorizationPolicy, NotAuthorized, authorizeApproval, authorizeCommand, authorizeOrigin, personForAwsIdentity } from './authorize.js';
 import type { ScalingLimits } from '../../contracts/scaling.js';
 import { CommandError, type OpsCommand, describeCommand, needsApproval, parseCommand, usage, workflowFor } from './commands.js';
-import { SlackRequestRejected, verifySlackSignature } from './verify-signature.js';
+import type { SigningSecrets } from './signing-secrets.js';
+import { SignatureMismatch, SlackRequestRejected, verifySlackSignature } from './verify-signature.js';
 import type { EnvironmentName } from '../../contracts/environments.js';
 
 export interface SlackOpsConfig {
@@ -36,7 +37,8 @@ export interface SlackOpsDeps {
   readonly sfn: SFNClient;
   readonly ddb: DynamoDBClient;
   readonly config: SlackOpsConfig;
-  readonly signingSecret: () => Promise<string>;
+  /** AWSCURRENT's signing secret, and AWSPENDING's while a rotation is open; `fresh` reads them again (rate-limited). */
+  readonly signingSecrets: SigningSecrets;
   readonly policy: () => Promise<AuthorizationPolicy>;
   /** Posts a message to a Slack response_url (used for button clicks, whose HTTP answer Slack ignores). */
   readonly respond: (responseUrl: string, message: SlackMessage) => Promise<void>;
@@ -104,11 +106,16 @@ export async function handleSlackRequest(request: HttpRequest, deps: SlackOpsDep
   // failure surfaces where it is awaited, never as an unhandled rejection when the request is refused first.
   const policy = deps.policy();
   policy.catch(() => undefined);
+  const signed = { rawBody, timestamp: request.headers['x-slack-request-timestamp'], signature: request.headers['x-slack-signature'] };
+  const nowSeconds = Math.floor(deps.now().getTime() / 1000);
   try {
-    verifySlackSignature(
-      { rawBody, timestamp: request.headers['x-slack-request-timestamp'], signature: request.headers['x-slack-signature'] },
-      { signingSecret: await deps.signingSecret(), nowSeconds: Math.floor(deps.now().getTime() / 1000) },
-    );
+    try {
+      verifySlackSignature(signed, { signingSecrets: await deps.signingSecrets({ fresh: false }), nowSeconds });
+    } catch (error) {
+      // The owner regenerated the secret at Slack and stored it since the values were read: read them again once.
+      if (!(error instanceof SignatureMismatch)) throw error;
+      verifySlackSignature(signed, { signingSecrets: await deps.signingSecrets({ fresh: true }), nowSeconds });
+    }
   } catch (error) {
     if (error instanceof SlackRequestRejected) return { statusCode: 401, headers: { 'content-type': 'text/plain' }, body: error.message };
     throw error;

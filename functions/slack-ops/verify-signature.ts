@@ -8,6 +8,14 @@ export class SlackRequestRejected extends Error {
   }
 }
 
+/** The request is fresh and signed, but with none of the given secrets. */
+export class SignatureMismatch extends SlackRequestRejected {
+  constructor() {
+    super('Slack signature does not match');
+    this.name = 'SignatureMismatch';
+  }
+}
+
 export interface SignedRequest {
   readonly rawBody: string;
   readonly timestamp: string | undefined;
@@ -15,7 +23,8 @@ export interface SignedRequest {
 }
 
 export interface VerifyOptions {
-  readonly signingSecret: string;
+  /** The secrets a genuine request may be signed with: AWSCURRENT, and AWSPENDING while a rotation is open. */
+  readonly signingSecrets: readonly string[];
   readonly nowSeconds: number;
   /** Slack's guidance: reject anything older than five minutes, which also stops replays. */
   readonly toleranceSeconds?: number;
@@ -26,6 +35,7 @@ export function slackSignature(signingSecret: string, timestamp: string, rawBody
   return `v0=${createHmac('sha256', signingSecret).update(`v0:${timestamp}:${rawBody}`).digest('hex')}`;
 }
 
+/** Refuses (throws) a request that is not signed by Slack with one of the secrets within the time window. */
 export function verifySlackSignature(request: SignedRequest, options: VerifyOptions): void {
   const { timestamp, signature } = request;
   if (!timestamp || !signature) throw new SlackRequestRejected('Missing Slack signature headers');
@@ -34,9 +44,11 @@ export function verifySlackSignature(request: SignedRequest, options: VerifyOpti
   if (age > (options.toleranceSeconds ?? 300)) {
     throw new SlackRequestRejected(`Slack request timestamp is ${age} s away from now (limit 300 s)`);
   }
-  const expected = Buffer.from(slackSignature(options.signingSecret, timestamp, request.rawBody));
   const received = Buffer.from(signature);
-  if (expected.length !== received.length || !timingSafeEqual(expected, received)) {
-    throw new SlackRequestRejected('Slack signature does not match');
-  }
+  // Every secret is compared (no early return), each in constant time.
+  const matches = options.signingSecrets.map((secret) => {
+    const expected = Buffer.from(slackSignature(secret, timestamp, request.rawBody));
+    return expected.length === received.length && timingSafeEqual(expected, received);
+  });
+  if (!matches.includes(true)) throw new SignatureMismatch();
 }

@@ -21,7 +21,7 @@ import { OpsStateMachine } from '../constructs/ops-state-machine.js';
 import { grantSecretsKeyDecrypt, shareSecret } from '../constructs/shared-secret.js';
 import { addSdkRetry } from '../constructs/step-retries.js';
 import { acknowledge, acknowledgeWorkflowFindings } from '../nag/acknowledge.js';
-import { ROTATION_TAGS } from '../../functions/lib/owner-secrets.js';
+import { type OwnerKind, ROTATION_TAGS } from '../../functions/lib/owner-secrets.js';
 import { ROTATION_PROGRESS_TAG } from '../../functions/lib/rotation-contract.js';
 import { INGRESS_EVENTS, type RotatedSecret } from '../../functions/lib/rotated-secrets.js';
 import type { WorkflowProps } from '../constructs/workflow-props.js';
@@ -37,10 +37,15 @@ export interface PostRotationProps extends WorkflowProps {
   /** The Redis AUTH token (a plain string), rotated with its replication group. */
   readonly cacheAuthSecret: secretsmanager.ISecret;
   readonly cacheReplicationGroupId: string;
-  /** The third-party credentials their owners rotate (config.secrets.ownerRotated), by name. */
-  readonly ownerRotatedSecrets: Readonly<Record<string, secretsmanager.ISecret>>;
+  /**
+   * The third-party credentials their owners rotate (config.secrets.ownerRotated), by name; `readers` says who reads one
+   * no service reads (the Slack app's, read by ops functions only): nothing restarts after its rotation.
+   */
+  readonly ownerRotatedSecrets: Readonly<Record<string, { readonly secret: secretsmanager.ISecret; readonly readers?: string }>>;
   /** Encrypts the secrets. */
   readonly dataKey: kms.IKey;
+  /** Encrypts the ops stack's own secrets (the Slack app's). */
+  readonly opsKey: kms.IKey;
   readonly cluster: ecs.ICluster;
   /** The services that read the rotated secrets when they start: restarted after each rotation. */
   readonly secretReaders: readonly ecs.IBaseService[];
@@ -132,7 +137,9 @@ export class PostRotation extends Construct {
       { secretArn: props.masterSecret.secretArn, kind: 'database-master', services: [] },
       { secretArn: props.cacheAuthSecret.secretArn, kind: 'redis-auth', services: props.secretReaders.map((s) => s.serviceName) },
       { secretArn: props.djangoKeysSecret.secretArn, kind: 'django-secret-key', services: props.secretReaders.map((s) => s.serviceName) },
-      ...ownerRotated.map(({ secret, kind }) => ({ secretArn: secret.secretArn, kind, services: props.secretReaders.map((s) => s.serviceName) })),
+      ...ownerRotated.map(({ secret, kind, readers }) =>
+        readers ? { secretArn: secret.secretArn, kind, services: [], readers } : { secretArn: secret.secretArn, kind, services: props.secretReaders.map((s) => s.serviceName) },
+      ),
     ];
     const mintedArns = rotated.filter((s) => !ownerRotated.some((o) => o.secret.secretArn === s.secretArn)).map((s) => s.secretArn);
     const ingress = new OpsFunction(this, 'RotationEvents', {
@@ -270,12 +277,15 @@ export class PostRotation extends Construct {
    * value as AWSPENDING; the function checks it and promotes it. It reads, stages and tags only those secrets, and
    * writes no value (the owner does): no PutSecretValue, no GetRandomPassword.
    */
-  private createOwnerRotation(props: PostRotationProps, common: { config: EnvironmentConfig; vpc: ec2.IVpc; securityGroups: ec2.ISecurityGroup[]; encryptionKey: kms.IKey }): { secret: secretsmanager.ISecret; kind: 'api-key' | 'oauth-token' }[] {
+  private createOwnerRotation(
+    props: PostRotationProps,
+    common: { config: EnvironmentConfig; vpc: ec2.IVpc; securityGroups: ec2.ISecurityGroup[]; encryptionKey: kms.IKey },
+  ): { secret: secretsmanager.ISecret; kind: OwnerKind; readers?: string }[] {
     const { config } = props;
     const owned = config.secrets.ownerRotated.map((declared) => {
-      const secret = props.ownerRotatedSecrets[declared.name];
-      if (!secret) throw new Error(`config.secrets.ownerRotated names ${declared.name}, which the data stack does not provide`);
-      return { declared, secret };
+      const provided = props.ownerRotatedSecrets[declared.name];
+      if (!provided) throw new Error(`config.secrets.ownerRotated names ${declared.name}, which neither the data stack nor the ops stack provides`);
+      return { declared, ...provided };
     });
     if (owned.length === 0) return [];
     const fn = new OpsFunction(this, 'RotateOwnerSecret', {
@@ -301,6 +311,7 @@ export class PostRotation extends Construct {
       }),
     );
     grantSecretsKeyDecrypt(fn, props.dataKey);
+    if (owned.some(({ secret }) => secret.encryptionKey === props.opsKey)) grantSecretsKeyDecrypt(fn, props.opsKey);
     for (const { declared, secret } of owned) {
       const id = `${pascal(declared.name)}Every30Days`;
       fn.addPermission(`${id}Invoke`, {
@@ -321,7 +332,7 @@ export class PostRotation extends Construct {
       schedule.node.addDependency(fn);
     }
     if (fn.role) acknowledge(fn.role, 'Publishing the rotation request to the notification topic encrypts with its KMS key (GenerateDataKey*), as SNS grantPublish grants it.', ['AwsSolutions-IAM5[Action::kms:GenerateDataKey*]']);
-    return owned.map(({ declared, secret }) => ({ secret, kind: declared.kind }));
+    return owned.map(({ declared, secret, readers }) => ({ secret, kind: declared.kind, readers }));
   }
 
   /**

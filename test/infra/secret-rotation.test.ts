@@ -19,6 +19,13 @@ describe.each([
       .flatMap((p) => p.Properties.PolicyDocument.Statement as Statement[]);
   };
   const rotateId = () => fn('rotate-db-credentials')![0];
+  /** The owner-rotated secrets as the ops stack names them: the data stack's two by export, the Slack app's two by reference. */
+  const OWNER_ROTATED = [
+    { 'Fn::ImportValue': expect.stringContaining('ApiKeys') },
+    { 'Fn::ImportValue': expect.stringContaining('OAuthTokens') },
+    { Ref: expect.stringMatching(/^SlackSecret[0-9A-F]{8}$/) },
+    { Ref: expect.stringMatching(/^SlackSigningSecret[0-9A-F]{8}$/) },
+  ];
 
   it('rotates the application user and the master credentials every 30 days with the database rotation function', () => {
     // Act
@@ -111,11 +118,11 @@ describe.each([
     expect(byName[`${prefix}-db-secret-rotation`]?.additionalEventData.SecretId).toHaveLength(4);
     expect(byName[`${prefix}-rotate-owner-secret`]).toEqual({
       eventName: ['RotationSucceeded'],
-      additionalEventData: { SecretId: [{ 'Fn::ImportValue': expect.stringContaining('ApiKeys') }, { 'Fn::ImportValue': expect.stringContaining('OAuthTokens') }] },
+      additionalEventData: { SecretId: OWNER_ROTATED },
     });
   });
 
-  it('rotates the API keys and OAuth tokens every 30 days with their owner in the loop, the function told who owns what and how to check it', () => {
+  it('rotates the API keys, the OAuth tokens and the Slack bot token and signing secret every 30 days with their owner in the loop, the function told who owns what and how to check it', () => {
     // Prepare
     const [ownerFnId, ownerFn] = fn('rotate-owner-secret')!;
 
@@ -124,12 +131,15 @@ describe.each([
     const declared = JSON.stringify(ownerFn.Properties.Environment.Variables.OWNER_SECRETS);
 
     // Assess
-    expect(schedules).toHaveLength(2);
+    expect(schedules.map((schedule) => schedule.Properties.SecretId)).toEqual(OWNER_ROTATED);
     for (const schedule of schedules) expect(schedule.Properties).toMatchObject({ RotationRules: { ScheduleExpression: 'rate(30 days)' }, RotateImmediatelyOnUpdate: false });
     for (const expected of ['api-keys', 'oauth-tokens', '@financehub-payments', 'https://api.stripe.com/v1/balance', '\\"type\\":\\"none\\"']) expect(declared).toContain(expected);
+    for (const expected of ['\\"name\\":\\"slack\\"', '\\"type\\":\\"slack-auth-test\\"', `\\"teamId\\":\\"${stacks.config.slack.workspaceId}\\"`, '\\"field\\":\\"botToken\\"', '\\"name\\":\\"slack-signing\\"']) {
+      expect(declared).toContain(expected);
+    }
   });
 
-  it('lets the owner rotation function stage, read and tag only the two third-party secrets, and write no value', () => {
+  it('lets the owner rotation function stage, read and tag only the four owner-rotated secrets, and write no value', () => {
     // Act
     const statements = statementsOf('rotate-owner-secret').filter((s) => [s.Action].flat().some((a) => a.startsWith('secretsmanager:')));
     const actions = statements.flatMap((s) => [s.Action].flat());
@@ -139,11 +149,35 @@ describe.each([
     expect(actions).not.toContain('secretsmanager:GetRandomPassword');
     expect(statements).toHaveLength(2);
     for (const statement of statements) {
-      expect([statement.Resource].flat()).toEqual([{ 'Fn::ImportValue': expect.stringContaining('ApiKeys') }, { 'Fn::ImportValue': expect.stringContaining('OAuthTokens') }]);
+      expect([statement.Resource].flat()).toEqual(OWNER_ROTATED);
     }
     expect(statements.find((s) => [s.Action].flat().includes('secretsmanager:TagResource'))?.Condition).toEqual({
       'ForAllValues:StringEquals': { 'aws:TagKeys': ['rotation-requested-at', 'rotation-requested-version'] },
     });
+  });
+
+  it('lets the owner rotation function decrypt the data and the ops keys through Secrets Manager only', () => {
+    // Act
+    const decrypts = statementsOf('rotate-owner-secret').filter((s) => [s.Action].flat().includes('kms:Decrypt') && JSON.stringify(s.Condition ?? {}).includes('secretsmanager'));
+
+    // Assess
+    expect(decrypts).toEqual([
+      expect.objectContaining({
+        Action: 'kms:Decrypt',
+        Condition: { StringEquals: { 'kms:ViaService': 'secretsmanager.us-east-1.amazonaws.com' } },
+        Resource: [{ 'Fn::GetAtt': [expect.stringMatching(/^OpsKey/), 'Arn'] }, { 'Fn::ImportValue': expect.stringContaining('DataKey') }],
+      }),
+    ]);
+  });
+
+  it('restarts no service after a Slack secret rotates, and says who reads it instead', () => {
+    // Act
+    const [, ingress] = fn('rotation-events')!;
+    const rotated = JSON.stringify(ingress.Properties.Environment.Variables.ROTATED_SECRETS);
+
+    // Assess
+    expect(rotated).toContain('\\"kind\\":\\"slack-bot-token\\",\\"services\\":[],\\"readers\\":\\"only the ops functions notify-slack, announce-request and slack-followup');
+    expect(rotated).toContain('\\"kind\\":\\"slack-signing-secret\\",\\"services\\":[],\\"readers\\":\\"only slack-ops reads it');
   });
 
   it('lets each minted rotation function tag its own secrets with the rotation progress only', () => {
@@ -161,12 +195,12 @@ describe.each([
     // Act
     const permissions = Object.values(template.findResources('AWS::Lambda::Permission')).filter((p) => p.Properties.Principal === 'secretsmanager.amazonaws.com');
 
-    // Assess: one per rotated secret (application user, master, Redis, Django, API keys, OAuth tokens)
-    expect(permissions).toHaveLength(6);
-    for (const permission of permissions) {
-      expect(permission.Properties.SourceAccount).toBe(stacks.config.account);
-      expect(permission.Properties.SourceArn).toEqual({ 'Fn::ImportValue': expect.stringContaining('Data:ExportsOutputRef') });
-    }
+    // Assess: one per rotated secret (application user, master, Redis, Django, API keys, OAuth tokens, the two Slack secrets)
+    expect(permissions).toHaveLength(8);
+    for (const permission of permissions) expect(permission.Properties.SourceAccount).toBe(stacks.config.account);
+    const sources: Record<string, unknown>[] = permissions.map((p) => p.Properties.SourceArn);
+    expect(sources.filter((source) => JSON.stringify(source).includes('Data:ExportsOutputRef'))).toHaveLength(6);
+    expect(sources.filter((source) => 'Ref' in source)).toEqual(OWNER_ROTATED.slice(2));
   });
 });
 
@@ -178,6 +212,16 @@ describe('the third-party secrets', () => {
     // Assess
     for (const [name, owner] of [['api-keys', '@financehub-payments'], ['oauth-tokens', '@financehub-platform']]) {
       template.hasResourceProperties('AWS::SecretsManager::Secret', { Name: `financehub-staging/${name}`, Tags: Match.arrayWith([{ Key: 'owner', Value: owner }]) });
+    }
+  });
+
+  it('include the Slack app\'s bot token and signing secret, tagged with their owner in the ops stack', () => {
+    // Act
+    const template = Template.fromStack(app.staging.ops);
+
+    // Assess
+    for (const name of ['slack', 'slack-signing']) {
+      template.hasResourceProperties('AWS::SecretsManager::Secret', { Name: `financehub-staging/${name}`, Tags: Match.arrayWith([{ Key: 'owner', Value: '@financehub-platform' }]) });
     }
   });
 });

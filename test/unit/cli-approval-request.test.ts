@@ -95,7 +95,7 @@ async function click(action: 'approve' | 'deny', user: string): Promise<void> {
         approvalRecordDays: config.audit.retentionDays,
         fourEyesWorkflows: config.fourEyes.workflows,
       },
-      signingSecret: async () => SIGNING_SECRET,
+      signingSecrets: async () => [SIGNING_SECRET],
       policy: async () => POLICY,
       respond: async (_url, message) => void slackAnswers.push(message),
       audit: async (entries) => void audited.push(...entries),

@@ -15,10 +15,19 @@ const config = environmentConfig('staging');
 const API_KEYS = 'arn:aws:secretsmanager:us-east-1:111111111111:secret:financehub-staging/api-keys-AbCdEf';
 const OAUTH = 'arn:aws:secretsmanager:us-east-1:111111111111:secret:financehub-staging/oauth-tokens-GhIjKl';
 const declared = (name: string) => ownerSecretSchema.parse(config.secrets.ownerRotated.find((s) => s.name === name));
+const SLACK = 'arn:aws:secretsmanager:us-east-1:111111111111:secret:financehub-staging/slack-MnOpQr';
+const SIGNING = 'arn:aws:secretsmanager:us-east-1:111111111111:secret:financehub-staging/slack-signing-StUvWx';
 const OWNER_SECRETS: ConfiguredOwnerSecret[] = [
   { ...declared('api-keys'), secretArn: API_KEYS },
   { ...declared('oauth-tokens'), secretArn: OAUTH },
+  { ...declared('slack'), secretArn: SLACK },
+  { ...declared('slack-signing'), secretArn: SIGNING },
 ];
+const WEBHOOKS = { opsWebhookUrl: 'https://hooks.slack.com/services/T0/B0/ops', incidentsWebhookUrl: 'https://hooks.slack.com/services/T0/B0/incidents' };
+const OLD_SLACK = JSON.stringify({ ...WEBHOOKS, botToken: 'xoxb-old-0123456789' });
+const NEW_SLACK = JSON.stringify({ ...WEBHOOKS, botToken: 'xoxb-new-9876543210' });
+/** Slack's auth.test answer: HTTP 200 whether or not it accepts the token. */
+const authTest = (body: unknown, status = 200) => async () => ({ status, json: async () => body });
 const TOKEN = 'rotation-token-1';
 const OLD = JSON.stringify({ paymentsApiKey: 'sk_live_old', mapsApiKey: 'maps-old' });
 const NEW = JSON.stringify({ paymentsApiKey: 'sk_live_new', mapsApiKey: 'maps-new' });
@@ -26,7 +35,7 @@ const NEW = JSON.stringify({ paymentsApiKey: 'sk_live_new', mapsApiKey: 'maps-ne
 let fake: SecretsManagerFake;
 let published: OpsResultInput[];
 let probes: { url: string; headers: Record<string, string> }[];
-let answer: () => Promise<{ status: number }>;
+let answer: () => Promise<{ status: number; json: () => Promise<unknown> }>;
 
 const deps = (): OwnerRotationDeps => ({
   secrets: new SecretsManagerClient({ region: 'us-east-1' }),
@@ -61,7 +70,11 @@ beforeEach(() => {
   fake.stub.on(RotateSecretCommand).resolves({ ARN: API_KEYS });
   published = [];
   probes = [];
-  answer = async () => ({ status: 200 });
+  fake.create(SLACK, OLD_SLACK);
+  fake.secrets.set('financehub-staging/slack', fake.secrets.get(SLACK)!);
+  fake.create(SIGNING, JSON.stringify({ signingSecret: '11111111111111111111111111111111' }));
+  fake.secrets.set('financehub-staging/slack-signing', fake.secrets.get(SIGNING)!);
+  answer = async () => ({ status: 200, json: async () => ({}) });
 });
 
 afterEach(() => fake.stub.restore());
@@ -108,7 +121,7 @@ describe('owner rotation of a third-party secret', () => {
     // Prepare
     fake.announce(API_KEYS, TOKEN);
     await ownerPuts(NEW);
-    answer = async () => ({ status: 401 });
+    answer = async () => ({ status: 401, json: async () => ({}) });
 
     // Act
     await step('createSecret');
@@ -170,7 +183,84 @@ describe('owner rotation of a third-party secret', () => {
     const other = step('createSecret', 'arn:aws:secretsmanager:us-east-1:111111111111:secret:financehub-staging/db/app-XyZ123');
 
     // Assess
-    await expect(other).rejects.toThrow('is not one of the secrets its owner rotates (api-keys, oauth-tokens)');
+    await expect(other).rejects.toThrow('is not one of the secrets its owner rotates (api-keys, oauth-tokens, slack, slack-signing)');
+  });
+});
+
+describe('owner rotation of the Slack secrets', () => {
+  const teamId = environmentConfig('staging').slack.workspaceId;
+
+  it("proves the new bot token with Slack's auth.test for the workspace, then promotes the document", async () => {
+    // Prepare
+    fake.announce(SLACK, TOKEN);
+    await expect(step('createSecret', SLACK)).rejects.toThrow('Rotation request sent to @financehub-platform for slack');
+    await ownerPuts(NEW_SLACK, 'slack');
+    answer = authTest({ ok: true, team_id: teamId, team: 'FinanceHub', bot_id: 'B0OPS' });
+
+    // Act
+    await resumeRotation(SLACK);
+
+    // Assess
+    expect(probes).toEqual([{ url: 'https://slack.com/api/auth.test', headers: { Authorization: 'Bearer xoxb-new-9876543210' } }]);
+    expect(fake.currentString(SLACK)).toBe(NEW_SLACK);
+    expect(published[0]?.actionsTaken).toEqual(expect.arrayContaining([expect.stringContaining(`auth.test (expects ok: true for workspace ${teamId})`)]));
+  });
+
+  it.each([
+    ['a 200 with ok: false (a revoked or mistyped token)', authTest({ ok: false, error: 'invalid_auth' }), "Slack's auth.test refused the new token: invalid_auth"],
+    ['a token of another workspace', authTest({ ok: true, team_id: 'T0OTHERTEAM' }), 'the new token belongs to workspace T0OTHERTEAM, not'],
+    ['a rate limit', authTest({ ok: false, error: 'ratelimited' }, 429), "Slack's auth.test answered HTTP 429 to the new token"],
+    ['an answer that is not Slack JSON', async () => ({ status: 200, json: async () => Promise.reject(new SyntaxError('Unexpected token <')) }), 'is not the JSON Slack documents'],
+  ])('refuses a bot token when auth.test gives %s: not promoted, the owner told why', async (_case, slackAnswers, reason) => {
+    // Prepare
+    fake.announce(SLACK, TOKEN);
+    await ownerPuts(NEW_SLACK, 'slack');
+    answer = slackAnswers;
+
+    // Act
+    await step('createSecret', SLACK);
+    await step('setSecret', SLACK);
+    const tested = step('testSecret', SLACK);
+
+    // Assess
+    await expect(tested).rejects.toMatchObject({ name: 'ValueRefused', message: expect.stringContaining(reason) });
+    expect(published.at(-1)?.summary).toContain(reason);
+    expect(fake.currentString(SLACK)).toBe(OLD_SLACK);
+    expect(JSON.stringify(published)).not.toContain('xoxb-new');
+  });
+
+  it('refuses a Slack document without the bot token before calling Slack', async () => {
+    // Prepare
+    fake.announce(SLACK, TOKEN);
+
+    // Act
+    const put = ownerPuts(JSON.stringify(WEBHOOKS), 'slack');
+
+    // Assess
+    await expect(put).rejects.toThrow('value (standard input): field botToken is missing or not a non-empty string. Nothing was changed.');
+    expect(probes).toEqual([]);
+  });
+
+  it('promotes a regenerated signing secret without a probe (Slack offers none) and asks the owner to store it right after regenerating', async () => {
+    // Prepare
+    fake.announce(SIGNING, TOKEN);
+    await expect(step('createSecret', SIGNING)).rejects.toThrow('Rotation request sent');
+    const regenerated = JSON.stringify({ signingSecret: '22222222222222222222222222222222' });
+    await ownerPuts(regenerated, 'slack-signing');
+
+    // Act
+    await resumeRotation(SIGNING);
+
+    // Assess
+    expect(probes).toEqual([]);
+    expect(fake.currentString(SIGNING)).toBe(regenerated);
+    expect(published[0]?.actionsTaken).toEqual(
+      expect.arrayContaining([
+        expect.stringContaining('regenerate the signing secret (Basic Information > App Credentials): Slack signs with the new one at once'),
+        expect.stringContaining('no automatic check (Slack answers no call made with a signing secret'),
+        '4. nothing to revoke: Slack signs with the new secret only',
+      ]),
+    );
   });
 });
 

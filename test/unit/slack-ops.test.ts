@@ -52,7 +52,7 @@ function deps(environment: 'staging' | 'production'): SlackOpsDeps {
       approvalRecordDays: 365,
       fourEyesWorkflows: environmentConfig(environment).fourEyes.workflows,
     },
-    signingSecret: async () => SIGNING_SECRET,
+    signingSecrets: async () => [SIGNING_SECRET],
     policy: async () => policy,
     respond: async (url, message) => {
       responses.push({ url, message });
@@ -127,7 +127,7 @@ describe('verifySlackSignature', () => {
     const request = { rawBody: body, timestamp: NOW_SECONDS, signature: slackSignature(SIGNING_SECRET, NOW_SECONDS, body) };
 
     // Act
-    const verify = () => verifySlackSignature(request, { signingSecret: SIGNING_SECRET, nowSeconds: Number(NOW_SECONDS) });
+    const verify = () => verifySlackSignature(request, { signingSecrets: [SIGNING_SECRET], nowSeconds: Number(NOW_SECONDS) });
 
     // Assess
     expect(verify).not.toThrow();
@@ -144,7 +144,7 @@ describe('verifySlackSignature', () => {
     const request = { rawBody: body, timestamp: NOW_SECONDS, signature: slackSignature(SIGNING_SECRET, NOW_SECONDS, body), ...change };
 
     // Act
-    const verify = () => verifySlackSignature(request, { signingSecret: SIGNING_SECRET, nowSeconds: Number(NOW_SECONDS) });
+    const verify = () => verifySlackSignature(request, { signingSecrets: [SIGNING_SECRET], nowSeconds: Number(NOW_SECONDS) });
 
     // Assess
     expect(verify).toThrow(message);
@@ -248,10 +248,10 @@ describe('handleSlackRequest', () => {
     const secretHeld = new Promise<void>((resolve) => (releaseSecret = resolve));
     const tracked: SlackOpsDeps = {
       ...deps('staging'),
-      signingSecret: async () => {
+      signingSecrets: async () => {
         reads.push('secret');
         await secretHeld;
-        return SIGNING_SECRET;
+        return [SIGNING_SECRET];
       },
       policy: async () => {
         reads.push('policy');

@@ -90,7 +90,7 @@ function slackIngress(roster: object, answers: SlackMessage[]) {
             approvalRecordDays: config.audit.retentionDays,
             fourEyesWorkflows: config.fourEyes.workflows,
           },
-          signingSecret: async () => SIGNING_SECRET,
+          signingSecrets: async () => [SIGNING_SECRET],
           policy: async () => parsePolicy(JSON.stringify(roster)),
           respond: async (_url, message) => void answers.push(message),
           audit: async () => undefined,
