@@ -52,7 +52,7 @@ export const OWNER_KINDS = {
   'oauth-token': { make: 'create a new OAuth credential', revoke: 'after the restart is reported, revoke the old value at the issuer' },
   'slack-bot-token': {
     make: 'get a new bot token (xoxb-...) for the app (OAuth & Permissions: reinstall; if Slack keeps the same token, revoke it first with auth.revoke and reinstall, and long runs are not followed up in Slack until the new one is stored) and store it with the other fields of the document unchanged',
-    revoke: 'once it is reported rotated, revoke the old token if it is still valid (POST https://slack.com/api/auth.revoke with it as the bearer token)',
+    revoke: '5 minutes after it is reported rotated (the ops functions cache it that long), revoke the old token if it is still valid (POST https://slack.com/api/auth.revoke with it as the bearer token)',
   },
   'slack-signing-secret': {
     make: 'have the command of step 2 ready, then regenerate the signing secret (Basic Information > App Credentials): Slack signs with the new one at once and /ops refuses requests until it is stored',

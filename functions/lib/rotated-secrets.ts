@@ -55,7 +55,7 @@ export const SECRET_KINDS = {
     rotatedBy: 'rotate-owner-secret',
     strategy: 'new token issued at Slack by its owner, stored as AWSPENDING, proven by auth.test (ok for the workspace) before promotion',
     rollback:
-      'The previous token is AWSPREVIOUS; it works only while Slack has not revoked it. If it still does and the new one misbehaves, move AWSCURRENT back (aws secretsmanager update-secret-version-stage --secret-id <secret> --version-stage AWSCURRENT --move-to-version-id <previous> --remove-from-version-id <current>); the ops functions read it again within 5 minutes.',
+      'The previous token is AWSPREVIOUS; it works only while Slack has not revoked it. To roll back while it still works, move AWSCURRENT back (aws secretsmanager update-secret-version-stage --secret-id <secret> --version-stage AWSCURRENT --move-to-version-id <previous> --remove-from-version-id <current>); the ops functions read it again within 5 minutes.',
   },
   'slack-signing-secret': {
     label: 'the Slack signing secret',

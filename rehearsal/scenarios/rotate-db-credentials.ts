@@ -81,6 +81,7 @@ export const rotateDbCredentialsScenarios: readonly Scenario[] = [
       setSecret: 'ALTER ROLE is refused (read-only transaction): the master password is unchanged',
       testSecret: 'the test query times out after the password changed: only AWSPENDING logs in as the master',
       finishSecret: 'UpdateSecretVersionStage fails after the database took the new password: only AWSPENDING logs in',
+      report: 'the notification topic refuses the report of the rotated master: the rotation-events ingress fails every delivery, and its alarm tells on-call',
     },
     script: databaseWorld('database-master'),
   }),

@@ -1,3 +1,4 @@
+import { isMinted } from '../../functions/lib/rotated-secrets.js';
 import { rehearse } from '../../rehearsal/rehearse.js';
 import { SCENARIOS } from '../../rehearsal/scenarios/index.js';
 import type { Scenario } from '../../rehearsal/scenarios/scenario.js';
@@ -12,6 +13,8 @@ import type { SimulatedSecretsManager } from '../../rehearsal/simulated/secrets-
 const rotations = SCENARIOS.filter((s): s is Scenario & { rotation: NonNullable<Scenario['rotation']> } => s.rotation !== undefined);
 const STEPS = ['createSecret', 'setSecret', 'testSecret', 'finishSecret'];
 const named = (name: string) => rotations.find((s) => s.name === name)!;
+/** The kinds no service reads: nothing restarts after their rotation. */
+const NO_RESTART: readonly string[] = ['database-master', 'slack-bot-token', 'slack-signing-secret'];
 
 async function rehearsed(scenario: Scenario) {
   const rehearsal = await rehearse(scenario, 'staging');
@@ -26,9 +29,11 @@ describe('secret rotations, rehearsed', () => {
     // Assess
     const points = (kind: string) => rotations.filter((s) => s.rotation.kind === kind).map((s) => s.rotation.failure ?? 'rotated');
     for (const kind of ['database-app', 'redis-auth', 'django-secret-key']) expect(points(kind)).toEqual(expect.arrayContaining(['rotated', ...STEPS, 'restart', 'report']));
-    expect(points('database-master')).toEqual(['rotated', ...STEPS]);
-    // An owner's createSecret fails until they act: every api-keys scenario goes through that first.
+    expect(points('database-master')).toEqual(['rotated', ...STEPS, 'report']);
+    // An owner's createSecret fails until they act: every api-keys scenario goes through that first. The Slack
+    // secrets restart nothing (only ops functions read them, with a 5-minute cache).
     expect(points('api-key')).toEqual(['rotated', 'setSecret', 'testSecret', 'finishSecret', 'restart', 'report']);
+    for (const kind of ['slack-bot-token', 'slack-signing-secret']) expect(points(kind)).toEqual(['rotated', 'setSecret', 'testSecret', 'finishSecret', 'report']);
   });
 
   it.each(rotations.filter((s) => !s.rotation.failure).map((s) => [s.name, s] as const))('%s: all four steps with one token, AWSCURRENT moved, and a report of what rotated, what restarted and how to roll back', async (_name, scenario) => {
@@ -46,7 +51,7 @@ describe('secret rotations, rehearsed', () => {
     for (const call of calls.filter((c) => /SecretsManager:(PutSecretValue|TagResource) /.test(c) && !c.includes('rotation-requested'))) expect(call).toContain(String(current));
     expect(last?.outcome).toBe('succeeded');
     expect(last?.summary).toMatch(/rotated/);
-    expect(last?.actionsTaken.join(' ')).toMatch(scenario.rotation.kind === 'database-master' ? /Restarted nothing/ : /Forced new deployments of financehub-staging-backend and financehub-staging-worker/);
+    expect(last?.actionsTaken.join(' ')).toMatch(NO_RESTART.includes(scenario.rotation.kind) ? /Restarted nothing/ : /Forced new deployments of financehub-staging-backend and financehub-staging-worker/);
     expect(last?.howToUndo).toMatch(/roll back|rotate again|rotate-secret/i);
   }, 60_000);
 
@@ -66,7 +71,7 @@ describe('secret rotations, rehearsed', () => {
     expect(text).toContain(String(pending));
   }, 60_000);
 
-  const minted = rotations.filter((s) => STEPS.includes(s.rotation.failure ?? '') && s.rotation.kind !== 'api-key');
+  const minted = rotations.filter((s) => STEPS.includes(s.rotation.failure ?? '') && isMinted(s.rotation.kind));
   it.each(minted.map((s) => [s.name, s] as const))('%s: the critical report names the failed step, both versions read back, how to reattempt, and restarts nothing', async (_name, scenario) => {
     // Act
     const { secretsManager, secretId, text, last } = await rehearsed(scenario);
@@ -144,6 +149,54 @@ describe('secret rotations, rehearsed', () => {
     expect(report.published).toEqual([]);
     expect(report.run).toMatchObject({ status: 'FAILED', error: 'PostRotationReportFailed' });
     expect(report.calls.filter((call) => call.startsWith('SNS:Publish')).length).toBeGreaterThan(0);
+  }, 60_000);
+
+  it('reports a rotated Slack bot token as proven by auth.test, restarting nothing and saying who reads it', async () => {
+    // Act
+    const { run, last, published } = await rehearsed(named('slack-bot-token-rotated'));
+
+    // Assess
+    expect(run.status).toBe('SUCCEEDED');
+    expect(published[0]?.actionsTaken.join(' ')).toContain("proven with Slack's auth.test");
+    expect(last).toMatchObject({ workflow: 'secret-rotation', outcome: 'succeeded' });
+    expect(last?.summary).toContain('The Slack bot token rotated');
+    expect(last?.summary).toContain('Nothing restarted: only the ops functions notify-slack, announce-request and slack-followup read it');
+    expect(last?.actionsTaken).toContain('Restarted nothing');
+  }, 60_000);
+
+  it("refuses a bot token Slack's auth.test answers ok: false to, naming Slack's error, and tells the owner", async () => {
+    // Act
+    const { run, last, secretsManager, secretId } = await rehearsed(named('slack-bot-token-fails-at-testSecret'));
+
+    // Assess
+    expect(run.path.at(-1)).toBe('Secrets Manager: testSecret (failed)');
+    expect(last).toMatchObject({ workflow: 'rotate-owner-secret', outcome: 'failed' });
+    expect(last?.summary).toContain("Slack's auth.test refused the new token: invalid_auth");
+    expect(last?.summary).not.toContain('xoxb-');
+    expect(secretsManager.versionAt(secretId, 'AWSCURRENT')).not.toBe(secretsManager.pendingVersion(secretId));
+  }, 60_000);
+
+  it('promotes a regenerated signing secret without a probe, and says Slack signs only with it, so moving AWSCURRENT back would break /ops', async () => {
+    // Act
+    const { run, last } = await rehearsed(named('slack-signing-secret-rotated'));
+
+    // Assess
+    expect(run.status).toBe('SUCCEEDED');
+    expect(last?.summary).toContain('Nothing restarted: only slack-ops reads it');
+    expect(last?.howToUndo).toContain('moving AWSCURRENT back would make /ops refuse every request');
+  }, 60_000);
+
+  it('fails a rotated master whose report Slack never got, and the ingress failing is what tells on-call', async () => {
+    // Act
+    const { run, published, calls, secretsManager, secretId } = await rehearsed(named('db-master-fails-at-report'));
+
+    // Assess
+    expect(run).toMatchObject({ status: 'FAILED', error: 'IngressFailed' });
+    expect(run.path.filter((state) => state === 'EventBridge: RotationSucceeded to rotation-events')).toHaveLength(3);
+    expect(published).toEqual([]);
+    expect(calls.filter((call) => call.startsWith('SNS:Publish')).length).toBeGreaterThan(0);
+    // The rotation itself completed: the new master password is AWSCURRENT.
+    expect(secretsManager.pendingVersion(secretId)).toBeUndefined();
   }, 60_000);
 
   it('asks the owner first, then rotates with the same token once they stored the value', async () => {
