@@ -42,26 +42,34 @@ export const ownerSecretCheckSchema = z.discriminatedUnion('type', [
 ]);
 
 export type OwnerSecretCheck = z.infer<typeof ownerSecretCheckSchema>;
+export type OwnerSecretCheckInput = z.input<typeof ownerSecretCheckSchema>;
 
 /** Slack's Web API method that names the workspace and app a token belongs to (https://docs.slack.dev/reference/methods/auth.test). */
 export const SLACK_AUTH_TEST_URL = 'https://slack.com/api/auth.test';
 
-/** The kinds of secret their owner rotates, each with what the owner makes at the issuer and what they revoke after. */
+const RESTARTED = 'the services restart (reported here)';
+const READ_BY_OPS_FUNCTIONS = 'the ops functions that read it use it within 5 minutes; nothing restarts (reported here)';
+
+/**
+ * The kinds of secret their owner rotates, each with what the owner makes at the issuer, what follows the promotion,
+ * and what they revoke after.
+ */
 export const OWNER_KINDS = {
-  'api-key': { make: 'create a new API key', revoke: 'after the restart is reported, revoke the old value at the issuer' },
-  'oauth-token': { make: 'create a new OAuth credential', revoke: 'after the restart is reported, revoke the old value at the issuer' },
+  'api-key': { make: 'create a new API key', promoted: RESTARTED, revoke: 'after the restart is reported, revoke the old value at the issuer' },
+  'oauth-token': { make: 'create a new OAuth credential', promoted: RESTARTED, revoke: 'after the restart is reported, revoke the old value at the issuer' },
   'slack-bot-token': {
+    promoted: READ_BY_OPS_FUNCTIONS,
     make: 'get a new bot token (xoxb-...) for the app (OAuth & Permissions: reinstall; if Slack keeps the same token, revoke it first with auth.revoke and reinstall, and long runs are not followed up in Slack until the new one is stored) and store it with the other fields of the document unchanged',
     revoke: '5 minutes after it is reported rotated (the ops functions cache it that long), revoke the old token if it is still valid (POST https://slack.com/api/auth.revoke with it as the bearer token)',
   },
   'slack-signing-secret': {
+    promoted: READ_BY_OPS_FUNCTIONS,
     make: 'have the command of step 2 ready, then regenerate the signing secret (Basic Information > App Credentials): Slack signs with the new one at once and /ops refuses requests until it is stored',
     revoke: 'nothing to revoke: Slack signs with the new secret only',
   },
 } as const;
 
 export type OwnerKind = keyof typeof OWNER_KINDS;
-export type OwnerSecretCheckInput = z.input<typeof ownerSecretCheckSchema>;
 
 export const ownerSecretSchema = z.object({
   /** The name under the environment's prefix: `financehub-<env>/<name>`. */

@@ -1,7 +1,7 @@
 import { DescribeSecretCommand, type DescribeSecretCommandOutput, type SecretsManagerClient, TagResourceCommand, UntagResourceCommand } from '@aws-sdk/client-secrets-manager';
+import * as z from 'zod';
 import type { EnvironmentName } from '../../contracts/environments.js';
 import type { OpsResultInput } from '../../contracts/ops-result.js';
-import * as z from 'zod';
 import { OWNER_KINDS, type OwnerSecret, type OwnerSecretCheck, ROTATION_TAGS, SLACK_AUTH_TEST_URL, credentialOf, mention, newValueProblem, putCommand } from '../lib/owner-secrets.js';
 import { type RotationEvent, RotationError, pendingString, runRotationStep, secretStringAt } from '../lib/rotation-contract.js';
 
@@ -160,7 +160,7 @@ export function rotationRequest(secret: ConfiguredOwnerSecret, environment: Envi
       `Opened rotation request ${token} for ${secret.secretArn}: the new version is staged AWSPENDING with no value`,
       `Steps: 1. at ${secret.issuer}, ${steps.make}${secret.kind === 'api-key' || secret.kind === 'oauth-token' ? ', keeping the old one valid' : ''}`,
       `2. ${putCommand(secret, environment)} (the value from standard input; it is validated and read back)`,
-      `3. the rotation resumes: ${check}; then it becomes AWSCURRENT and the services restart (reported here)`,
+      `3. the rotation resumes: ${check}; then it becomes AWSCURRENT and ${steps.promoted}`,
       `4. ${steps.revoke}`,
     ],
     howToUndo: `Nothing to undo: AWSCURRENT is unchanged. Reminders follow daily and go to the incidents channel when overdue. Runbook: docs/runbooks/${WORKFLOW}.md`,

@@ -6,6 +6,17 @@ import { type RotationFailurePoint, type Scenario, awsRefusal, simulatedCluster,
 export const CURRENT_API_KEYS = JSON.stringify({ paymentsApiKey: 'sk_rehearsal_current_0123456789' });
 export const NEW_API_KEYS = JSON.stringify({ paymentsApiKey: 'sk_rehearsal_new_9876543210' });
 
+/** The step failures every owner rotation shares: a throttled DescribeSecret at setSecret, a 500 at the promotion. */
+function sharedRefusals(secretsManager: SimulatedSecretsManager, failure: RotationFailurePoint | undefined): void {
+  if (failure === 'setSecret') secretsManager.refuse({ command: 'DescribeSecret', during: 'setSecret', error: awsRefusal('ThrottlingException', 'Rate exceeded') });
+  if (failure === 'finishSecret') secretsManager.refuse({ command: 'UpdateSecretVersionStage', during: 'finishSecret', error: awsRefusal('InternalServiceError', 'An error occurred on the server side.', 500) });
+}
+
+/** The owner's `fhops secret put`: the new value on the open request's version, through the API. */
+const ownerStores = (arn: string, secretsManager: SimulatedSecretsManager, value: string) => async () => {
+  await new SecretsManagerClient({}).send(new PutSecretValueCommand({ SecretId: arn, ClientRequestToken: secretsManager.pendingVersion(arn), SecretString: value, VersionStages: ['AWSPENDING'] }));
+};
+
 /**
  * The payment provider's API key, rotated by its owner: the first attempt asks them (createSecret fails until they
  * act, as it should), they store the new value on the pending version as `fhops secret put` does, and Secrets Manager
@@ -26,15 +37,11 @@ const apiKeys = rotationScenarios({
   script: (account, environment, world, failure) => {
     const arn = world.rotated?.secretArn ?? '';
     const secretsManager = new SimulatedSecretsManager(account, [{ arn, value: CURRENT_API_KEYS, tags: { owner: '@financehub-payments' } }]);
-    if (failure === 'setSecret') secretsManager.refuse({ command: 'DescribeSecret', during: 'setSecret', error: awsRefusal('ThrottlingException', 'Rate exceeded') });
-    if (failure === 'finishSecret') secretsManager.refuse({ command: 'UpdateSecretVersionStage', during: 'finishSecret', error: awsRefusal('InternalServiceError', 'An error occurred on the server side.', 500) });
+    sharedRefusals(secretsManager, failure);
     simulatedCluster(account, environment, { backend: { rolloutFails: failure === 'restart' } });
     return {
       secretsManager,
-      // The owner's `fhops secret put`: the new value on the open request's version, through the API.
-      beforeReattempt: async () => {
-        await new SecretsManagerClient({}).send(new PutSecretValueCommand({ SecretId: arn, ClientRequestToken: secretsManager.pendingVersion(arn), SecretString: NEW_API_KEYS, VersionStages: ['AWSPENDING'] }));
-      },
+      beforeReattempt: ownerStores(arn, secretsManager, NEW_API_KEYS),
       // The provider's balance endpoint: 200 to a valid key; the refused key gets 401.
       clients: { fetch: async () => ({ status: failure === 'testSecret' ? 401 : 200, json: async () => ({}) }), now: () => new Date() },
     };
@@ -44,16 +51,6 @@ const apiKeys = rotationScenarios({
 const WEBHOOKS = { opsWebhookUrl: 'https://hooks.slack.com/services/T0REHEARSE/B0OPS/rehearsal', incidentsWebhookUrl: 'https://hooks.slack.com/services/T0REHEARSE/B0INC/rehearsal' };
 export const CURRENT_SLACK = JSON.stringify({ ...WEBHOOKS, botToken: 'xoxb-rehearsal-current-0123456789' });
 export const NEW_SLACK = JSON.stringify({ ...WEBHOOKS, botToken: 'xoxb-rehearsal-new-9876543210' });
-
-function sharedRefusals(secretsManager: SimulatedSecretsManager, failure: RotationFailurePoint | undefined): void {
-  if (failure === 'setSecret') secretsManager.refuse({ command: 'DescribeSecret', during: 'setSecret', error: awsRefusal('ThrottlingException', 'Rate exceeded') });
-  if (failure === 'finishSecret') secretsManager.refuse({ command: 'UpdateSecretVersionStage', during: 'finishSecret', error: awsRefusal('InternalServiceError', 'An error occurred on the server side.', 500) });
-}
-
-/** The owner's `fhops secret put`: the new value on the open request's version, through the API. */
-const ownerStores = (arn: string, secretsManager: SimulatedSecretsManager, value: string) => async () => {
-  await new SecretsManagerClient({}).send(new PutSecretValueCommand({ SecretId: arn, ClientRequestToken: secretsManager.pendingVersion(arn), SecretString: value, VersionStages: ['AWSPENDING'] }));
-};
 
 /**
  * The Slack app's bot token, rotated by its owner: they get a new token at Slack and store the whole document (the

@@ -203,7 +203,9 @@ describe('owner rotation of the Slack secrets', () => {
     // Assess
     expect(probes).toEqual([{ url: 'https://slack.com/api/auth.test', headers: { Authorization: 'Bearer xoxb-new-9876543210' } }]);
     expect(fake.currentString(SLACK)).toBe(NEW_SLACK);
-    expect(published[0]?.actionsTaken).toEqual(expect.arrayContaining([expect.stringContaining(`auth.test (expects ok: true for workspace ${teamId})`)]));
+    expect(published[0]?.actionsTaken).toEqual(
+      expect.arrayContaining([expect.stringContaining(`auth.test (expects ok: true for workspace ${teamId}); then it becomes AWSCURRENT and the ops functions that read it use it within 5 minutes; nothing restarts`)]),
+    );
   });
 
   it.each([
