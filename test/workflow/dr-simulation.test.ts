@@ -1,20 +1,19 @@
 import { DeleteDBInstanceCommand, InvalidDBInstanceStateFault, RDSClient, RestoreDBInstanceToPointInTimeCommand } from '@aws-sdk/client-rds';
 import { PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
-import { PublishCommand, SNSClient } from '@aws-sdk/client-sns';
 import type { OpsResult } from '../../contracts/ops-result.js';
 import { DR_SIMULATION_STATES as S } from '../../infra/workflows/dr-simulation.js';
 import { SimulatedAccount, publishedResults } from '../../rehearsal/simulated/account.js';
 import { SimulatedClock } from '../../rehearsal/simulated/clock.js';
-import { SimulatedDynamoDb, holdDrillLock } from '../../rehearsal/simulated/dynamodb.js';
+import type { SimulatedDynamoDb } from '../../rehearsal/simulated/dynamodb.js';
 import { DRILL_LOCK_KEY } from '../../functions/lib/drill-lock.js';
-import { type SimulatedDrRecoveryOptions, SimulatedDrRecovery } from '../../rehearsal/simulated/dr-recovery.js';
-import { type SimulatedPostgres, simulatePostgres } from '../../rehearsal/simulated/postgres.js';
+import type { SimulatedDrRecovery } from '../../rehearsal/simulated/dr-recovery.js';
+import { type DrSimulationWorldOptions, drSimulationWorld } from '../../rehearsal/scenarios/dr-simulation.js';
+import type { SimulatedPostgres } from '../../rehearsal/simulated/postgres.js';
 import { SimulatedStepFunctions } from '../../rehearsal/simulated/step-functions.js';
 import { type DeployedHandler, type WorkflowRun, functionEnvironment, inProcess, loadStateMachine, quietEmptyMetricsWarnings, quietPowertools, runWorkflow } from './support/workflow.js';
 
 const START = Date.parse('2027-03-10T14:00:00Z');
 const EXECUTION = 'dr-simulation-2027';
-const minutesBefore = (minutes: number) => new Date(START - minutes * 60_000);
 
 let account: SimulatedAccount;
 let clock: SimulatedClock;
@@ -24,35 +23,15 @@ const LOCK_TABLE = 'financehub-staging-remediation-guardrails';
 const RESTORE_DRILL = 'arn:aws:states:us-east-1:111111111111:execution:financehub-staging-restore-drill:scheduled-2027-03';
 let postgres: SimulatedPostgres | undefined;
 let createHandler: (overrides: { environment?: Record<string, string>; clients?: Record<string, unknown> }) => DeployedHandler;
-let createAgentHandler: typeof createHandler;
 
-/** The DR region of staging at the simulation's start, with the restored database holding data up to 6 minutes before it. */
-function world(options: Partial<SimulatedDrRecoveryOptions> = {}, lockHeldBy?: string): void {
+/** The DR region of staging at the simulation's start (rehearsal/scenarios/dr-simulation.ts), with one test's variant. */
+function world(options: DrSimulationWorldOptions = {}): void {
   account = new SimulatedAccount();
   clock = new SimulatedClock(START);
   const stepFunctions = new SimulatedStepFunctions(account);
   const definition = loadStateMachine('staging', 'dr-simulation');
   stepFunctions.add({ stateMachineArn: definition.stateMachineArn, name: EXECUTION, input: '{}' });
-  // The drill lock: a conditional write to the remediation guardrails table; another drill may hold it.
-  lockTable = new SimulatedDynamoDb(account);
-  if (lockHeldBy) holdDrillLock(lockTable, 'staging', lockHeldBy, 'restore-drill', new Date(START + 3_600_000));
-  dr = new SimulatedDrRecovery(account, clock, {
-    environment: 'staging',
-    ...options,
-    agent: async () => inProcess(createAgentHandler({ environment: functionEnvironment('staging', 'dr-simulation-agent'), clients: { fetch: dr.fetch, now: () => clock.now() } }), 'dr-simulation-agent'),
-  });
-  account.mock(SNSClient).on(PublishCommand).resolves({ MessageId: 'message-1' });
-  postgres = simulatePostgres({
-    '-drsim-': {
-      schemas: {
-        public: {
-          accounts_user: { rows: 1200, timestamps: { date_joined: [minutesBefore(600), minutesBefore(120)] } },
-          ledger_transaction: { rows: 50_000, timestamps: { created_at: [minutesBefore(60), minutesBefore(7)] } },
-          ledger_account: { rows: 300, timestamps: { updated_at: [minutesBefore(3 * 24 * 60)] } },
-        },
-      },
-    },
-  });
+  ({ dr, lockTable, postgres } = drSimulationWorld(account, 'staging', { clock, agentEnvironment: functionEnvironment('staging', 'dr-simulation-agent') }, options));
 }
 
 async function simulate(input: unknown = { requestedBy: 'schedule', environment: 'staging' }): Promise<WorkflowRun> {
@@ -72,7 +51,6 @@ beforeAll(async () => {
   quietPowertools();
   quietEmptyMetricsWarnings();
   ({ createHandler } = (await import('../../functions/dr-simulation/create-handler.js')) as unknown as { createHandler: typeof createHandler });
-  ({ createAgentHandler } = (await import('../../functions/dr-simulation/create-agent-handler.js')) as unknown as { createAgentHandler: typeof createHandler });
 });
 
 afterEach(() => {
@@ -167,7 +145,7 @@ describe('the DR simulation', () => {
 
   it('refuses to start while another drill holds the drill lock, creates nothing and leaves that lock alone', async () => {
     // Prepare
-    world({}, RESTORE_DRILL);
+    world({ lockHeldBy: { execution: RESTORE_DRILL, drill: 'restore-drill' } });
 
     // Act
     const run = await simulate();
