@@ -99,7 +99,7 @@ export const FAILED_ROTATION_STATE: Record<MintedKind, Record<'setSecret' | 'tes
   },
   'redis-auth': {
     setSecret: 'setSecret failed before it confirmed the change: ElastiCache may or may not accept the AWSPENDING token beside the current one (ROTATE). The current token (AWSCURRENT, version {current}) stays valid either way; nothing was revoked and the services were not touched.',
-    testSecret: 'setSecret completed: ElastiCache accepts the AWSPENDING token beside the current one (ROTATE), and testSecret refused it. The current token (AWSCURRENT, version {current}) stays valid; nothing was revoked and the services were not touched.',
+    testSecret: 'setSecret completed (ElastiCache took the ROTATE of the AWSPENDING token), but testSecret could not confirm that ElastiCache applied it: the AWSPENDING token may or may not be valid. The current token (AWSCURRENT, version {current}) stays valid; nothing was revoked and the services were not touched.',
     finishSecret: 'AWSPENDING (version {pending}) holds the new token, which ElastiCache accepts beside the current one (testSecret verified it); AWSCURRENT is still version {current}. Both tokens stay valid; nothing was revoked and the services were not touched.',
   },
   'django-secret-key': {

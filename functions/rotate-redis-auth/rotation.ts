@@ -86,15 +86,29 @@ async function pendingToken(secretId: string, token: string, deps: CacheRotation
   return pending;
 }
 
+/** Whether ElastiCache's AUTH token changed after the pending version was created: the ROTATE of this rotation applied. */
+async function changedSincePending(secretId: string, token: string, group: ReplicationGroup, deps: CacheRotationDeps): Promise<{ changed: boolean; created?: Date; modified?: Date }> {
+  const { Versions = [] } = await deps.secrets.send(new ListSecretVersionIdsCommand({ SecretId: secretId }));
+  const created = Versions.find((v) => v.VersionId === token)?.CreatedDate;
+  const modified = group.AuthTokenLastModifiedDate;
+  return { changed: created !== undefined && modified !== undefined && modified.getTime() >= created.getTime(), created, modified };
+}
+
 /**
- * setSecret: ROTATE adds the pending token beside the current one. Repeating it (a run that timed out after
- * ElastiCache accepted it) asks for the same two tokens again; a change already under way is waited for, not redone.
+ * setSecret: ROTATE adds the pending token beside the current one. ElastiCache holds two tokens at most, so a second
+ * ROTATE would drop the current one while the services still use it: a repeat (Secrets Manager's reattempt, or a run
+ * that timed out after ElastiCache accepted it) waits for a change under way and does not ROTATE again once the
+ * token changed after the pending version was created.
  */
 async function addPendingToken(secretId: string, token: string, deps: CacheRotationDeps): Promise<void> {
   const pending = await pendingToken(secretId, token, deps);
   const group = await waitUntilSettled(deps, 'before the new token can be added');
   if (!group.TransitEncryptionEnabled || !group.AuthTokenEnabled) {
     throw new RotationError(`${deps.replicationGroupId} has no AUTH token to rotate (AUTH and in-transit encryption must be enabled)`);
+  }
+  if ((await changedSincePending(secretId, token, group, deps)).changed) {
+    deps.log('setSecret: ElastiCache applied the ROTATE of this rotation already; not repeating it', { replicationGroupId: deps.replicationGroupId });
+    return;
   }
   try {
     await deps.elasticache.send(
@@ -117,10 +131,8 @@ async function testPendingToken(secretId: string, token: string, deps: CacheRota
   await pendingToken(secretId, token, deps);
   const group = await describeGroup(deps);
   if (!settled(group)) throw new RotationError(`${deps.replicationGroupId} is ${group.Status} with AUTH token ${group.PendingModifiedValues?.AuthTokenStatus ?? 'unchanged'}: not ready`);
-  const { Versions = [] } = await deps.secrets.send(new ListSecretVersionIdsCommand({ SecretId: secretId }));
-  const created = Versions.find((v) => v.VersionId === token)?.CreatedDate;
-  const modified = group.AuthTokenLastModifiedDate;
-  if (!created || !modified || modified.getTime() < created.getTime()) {
+  const { changed, created, modified } = await changedSincePending(secretId, token, group, deps);
+  if (!changed) {
     throw new RotationError(
       `ElastiCache's AUTH token last changed ${modified?.toISOString() ?? 'never'}, before the pending token was created (${created?.toISOString() ?? 'unknown'}): setSecret did not apply it`,
     );

@@ -211,6 +211,8 @@ describe('Redis AUTH token rotation against Redis 7 (ROTATE, restart, SET)', () 
     // Assess
     expect(first.state).toBe('revoked');
     expect(second).toMatchObject({ state: 'revoked', note: expect.stringContaining('refused another SET') });
+    // A second ROTATE would make ElastiCache drop the oldest of its two tokens, the one the services still use.
+    expect(cache.requests.filter((r) => r.AuthTokenUpdateStrategy === 'ROTATE')).toHaveLength(1);
     expect(await logsIn(secrets.currentString(SECRET))).toBe(true);
     expect(await logsIn(INITIAL_TOKEN)).toBe(false);
     expect(cache.tokens).toEqual([secrets.currentString(SECRET)]);
