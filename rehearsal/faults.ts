@@ -2,6 +2,7 @@ import type { EnvironmentName } from '../contracts/environments.js';
 import type { LambdaInvocation } from './executor.js';
 import { violations } from './fault-checks.js';
 import { rehearse } from './rehearse.js';
+import { rotationViolations } from './rotation-checks.js';
 import { type Scenario, rehearsalExecutionName } from './scenarios/scenario.js';
 import { StatesTaskError } from './sdk-dispatcher.js';
 import type { RecordedCall, SimulatedAccount } from './simulated/account.js';
@@ -121,11 +122,27 @@ export async function rehearseWithFault(scenario: Scenario, environment: Environ
     run: rehearsal.run,
     published: rehearsal.published,
     calls: observed.calls,
-    executionName: rehearsalExecutionName(scenario),
+    // A rotation's execution is the post-rotation one its ingress starts, named after the rotation's event.
+    executionName: scenario.rotation ? (observed.calls.find((call) => call.applied && call.command === 'StartExecution')?.input as { name?: string } | undefined)?.name ?? '' : rehearsalExecutionName(scenario),
     killSwitchOn: scenario.name === 'kill-switch',
     baseline: baseline && { status: baseline.rehearsal.run.status, outcome: baseline.rehearsal.published.at(-1)?.outcome },
     fault: observed.injected,
   });
+  const { rotated } = rehearsal.world;
+  if (rotated && rehearsal.scripted.secretsManager) {
+    found.push(
+      ...rotationViolations({
+        secret: rotated,
+        secretsManager: rehearsal.scripted.secretsManager,
+        attempts: rehearsal.run.attempts ?? [],
+        run: rehearsal.run,
+        published: rehearsal.published,
+        calls: observed.calls,
+        authenticates: rehearsal.scripted.authenticates,
+        previousValueLoggedIn: rehearsal.run.previousValueLoggedIn,
+      }),
+    );
+  }
   return { fault, injected: observed.injected, rehearsal, calls: observed.calls, invocations: observed.invocations, violations: found };
 }
 

@@ -10,7 +10,7 @@ import { SimulatedClock } from './simulated/clock.js';
 import { SimulatedStepFunctions } from './simulated/step-functions.js';
 import { SimulatedAccount, type WrittenObject, publishedResults, writtenObjects } from './simulated/account.js';
 import { type RehearsalWorld, type Scenario, type ScriptedAccount, lastWednesdayAfternoon, rehearsalExecutionName } from './scenarios/scenario.js';
-import { type RotationFunction, rotatedSecrets, runRotation } from './rotation.js';
+import { type RotationFunction, type RotationWorkflowRun, rotatedSecrets, runRotation } from './rotation.js';
 import type { RotatedSecret } from '../functions/lib/rotated-secrets.js';
 
 const repositoryRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
@@ -22,7 +22,8 @@ export interface Rehearsal {
   /** What the scenario scripted, as the rehearsal left it: a rotation's Secrets Manager and databases. */
   readonly scripted: ScriptedAccount;
   readonly environment: EnvironmentName;
-  readonly run: WorkflowRun;
+  /** A rotation's run lists every attempt Secrets Manager made. */
+  readonly run: WorkflowRun & Partial<Pick<RotationWorkflowRun, 'attempts' | 'previousValueLoggedIn'>>;
   /** Every call that reached the simulated account, in order: `RDS:DescribeDBInstances {...}`. */
   readonly calls: string[];
   /** The results the workflow published to the notification topic: what on-call reads in Slack. */
@@ -163,6 +164,7 @@ export async function rehearse(scenario: Scenario, environment: EnvironmentName,
             world,
             invoke: options.invoke,
             beforeReattempt: scripted.beforeReattempt,
+            authenticates: scripted.authenticates,
           })
         : await runWorkflow({ definition, input, lambdas, executionName, clock, invoke: options.invoke });
       return { scenario, scripted, environment, run, calls: account.callLog(), published: publishedResults(account), written: writtenObjects(account), world, account };

@@ -38,10 +38,22 @@ export interface RotationRun {
   readonly invoke?: LambdaInvoker;
   /** What a person does after a failed attempt before Secrets Manager reattempts (the owner stores the new value); none ends the rotation there. */
   readonly beforeReattempt?: () => Promise<void>;
+  /** Whether a value of the secret logs in to what it guards (the scenario's simulated database or Redis). */
+  readonly authenticates?: (secretString: string) => boolean;
 }
 
-/** One attempt, each step an invocation of the rotation function (through the fault harness when there is one). */
-async function attempt(run: RotationRun, again: boolean): Promise<RotationAttempt> {
+/** A rehearsed rotation: its run, every attempt Secrets Manager made, and what the rehearsal saw in between. */
+export type RotationWorkflowRun = WorkflowRun & {
+  readonly attempts: readonly RotationAttempt[];
+  /**
+   * Whether the value AWSCURRENT held before the rotation still logged in once Secrets Manager's attempts ended: the
+   * services run on it until they restart, so anything else is an outage (undefined where nothing checks a value).
+   */
+  readonly previousValueLoggedIn?: boolean;
+}
+
+/** A rotation (or the reattempt a person starts), each step an invocation of the rotation function (through the fault harness when there is one), with Secrets Manager's own reattempts. */
+async function attempt(run: RotationRun, again: boolean): Promise<RotationAttempt[]> {
   const { secretsManager, secret, rotationFunction } = run;
   const lambda = run.lambdas[rotationFunction];
   if (!lambda) throw new Error(`The rotation of ${secret.secretArn} needs the ${rotationFunction} handler`);
@@ -55,16 +67,17 @@ async function attempt(run: RotationRun, again: boolean): Promise<RotationAttemp
 const delivered = (kind: SecretKind, eventName: string) => (INGRESS_EVENTS[isMinted(kind) ? 'minted' : 'owner'] as readonly string[]).includes(eventName);
 
 /** Rotates the secret, delivers the outcome, runs the post-rotation execution it started; never throws for a failure. */
-export async function runRotation(run: RotationRun): Promise<WorkflowRun & { readonly attempts: readonly RotationAttempt[] }> {
+export async function runRotation(run: RotationRun): Promise<RotationWorkflowRun> {
   const path: string[] = [];
-  const attempts: RotationAttempt[] = [];
-  let last = await attempt(run, false);
-  attempts.push(last);
-  if (last.failedAt && run.beforeReattempt) {
-    await run.beforeReattempt();
-    last = await attempt(run, true);
-    attempts.push(last);
+  const before = run.secretsManager.valueAt(run.secret.secretArn, 'AWSCURRENT');
+  const attempts = await attempt(run, false);
+  if (attempts.at(-1)?.failedAt && run.beforeReattempt) {
+    // A person whose command failed (a throttle, a 5xx) runs it again; the owner's put is idempotent with the same token and value.
+    await run.beforeReattempt().catch(() => run.beforeReattempt?.());
+    attempts.push(...(await attempt(run, true)));
   }
+  const last = attempts.at(-1)!;
+  const previousValueLoggedIn = run.authenticates && before !== undefined ? run.authenticates(before) : undefined;
   for (const made of attempts) path.push(...made.steps.map((step, i) => `Secrets Manager: ${step}${made.failedAt && i === made.steps.length - 1 ? ' (failed)' : ''}`));
 
   const ingress = run.lambdas['rotation-events'];
@@ -97,6 +110,7 @@ export async function runRotation(run: RotationRun): Promise<WorkflowRun & { rea
       retries: 0,
       taskCalls: [],
       attempts,
+      previousValueLoggedIn,
     };
   }
   const workflow = await runWorkflow({
@@ -107,5 +121,5 @@ export async function runRotation(run: RotationRun): Promise<WorkflowRun & { rea
     clock: run.world.clock,
     invoke: run.invoke,
   });
-  return { ...workflow, path: [...path, ...workflow.path], attempts };
+  return { ...workflow, path: [...path, ...workflow.path], attempts, previousValueLoggedIn };
 }

@@ -51,7 +51,12 @@ function databaseWorld(kind: 'database-app' | 'database-master') {
     const databases = { [host]: database(refusals, !(kind === 'database-app' && failure === 'setSecret')) };
     const postgres = simulatePostgres(databases);
     if (kind === 'database-app') simulatedCluster(account, environment, { backend: { rolloutFails: failure === 'restart' } });
-    return { secretsManager, databases, undo: () => postgres.restore() };
+    // The password the database holds for the user the value names (a login's pg_hba refusal is the scenario's, not the value's).
+    const authenticates = (value: string) => {
+      const { username, password } = JSON.parse(value) as { username?: string; password?: string };
+      return username !== undefined && databases[host]?.roles?.[username]?.password === password;
+    };
+    return { secretsManager, databases, authenticates, undo: () => postgres.restore() };
   };
 }
 

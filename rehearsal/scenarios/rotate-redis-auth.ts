@@ -31,6 +31,6 @@ export const rotateRedisAuthScenarios: readonly Scenario[] = rotationScenarios({
     if (failure === 'revoke') group.refuseModify(denied, 1);
     simulatedCluster(account, environment, { backend: { rolloutFails: failure === 'restart' } });
     // A step's waits between looks at the group pass on the simulated clock.
-    return { secretsManager, clients: { sleep: async (ms: number) => world.clock.advance(ms / 1000) } };
+    return { secretsManager, clients: { sleep: async (ms: number) => world.clock.advance(ms / 1000) }, authenticates: (token: string) => group.tokens.includes(token) };
   },
 });

@@ -72,6 +72,8 @@ export interface ScriptedAccount {
   readonly secretsManager?: SimulatedSecretsManager;
   /** What a person does after a failed rotation attempt before Secrets Manager reattempts it (the owner stores the new value). */
   readonly beforeReattempt?: () => Promise<void>;
+  /** Whether a value of the rotated secret logs in to what it guards, as the simulated database or Redis holds it now. */
+  readonly authenticates?: (secretString: string) => boolean;
 }
 
 /** Names the execution after its scenario, so the call log says which rehearsal made it. */

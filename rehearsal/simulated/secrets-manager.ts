@@ -37,8 +37,9 @@ import type { SimulatedAccount } from './account.js';
  * - GetSecretValue with a VersionId and a VersionStage needs both to name the same version with a value
  *   (ResourceNotFoundException otherwise, as for the empty version a rotation starts with);
  * - RotateSecret stages AWSPENDING on a new, empty version named by the token and invokes the four steps with that same
- *   token; it is refused (InvalidRequestException) while AWSPENDING is on a version other than AWSCURRENT, and that
- *   rotation is reattempted instead, with its own token, from createSecret.
+ *   token; a failed attempt is reattempted with that token (`AUTOMATIC_REATTEMPTS`); RotateSecret is refused
+ *   (InvalidRequestException) while AWSPENDING is on a version other than AWSCURRENT, and that rotation is
+ *   reattempted instead, with its own token, from createSecret.
  */
 
 export interface SimulatedSecretInit {
@@ -94,6 +95,16 @@ export interface RotationOutcomeEvent {
     readonly errorMessage?: string;
   };
 }
+
+/**
+ * "If any rotation step fails, Secrets Manager retries the entire rotation process multiple times" (AWS Secrets Manager
+ * User Guide, "Rotation by Lambda function"). The failed rotation stays in progress ("When rotation is unsuccessful,
+ * the AWSPENDING staging label might be attached to an empty secret version", API reference, RotateSecret), so a
+ * reattempt invokes every step again from createSecret with the same ClientRequestToken. How many times and how long
+ * after is not documented: the rehearsal reattempts twice, at once, and only the last attempt's outcome reaches
+ * EventBridge, so one fault in one attempt must be absorbed by the next and a failure that persists is reported once.
+ */
+export const AUTOMATIC_REATTEMPTS = 2;
 
 const STEPS: readonly RotationStepName[] = ['createSecret', 'setSecret', 'testSecret', 'finishSecret'];
 const meta = { $metadata: { httpStatusCode: 400, requestId: 'simulated' } };
@@ -292,20 +303,32 @@ export class SimulatedSecretsManager {
 
   /**
    * Rotates a secret as its schedule (or `aws secretsmanager rotate-secret`) does: a new pending version, then the four
-   * steps with its token, stopping at the first that throws. RotateSecret's refusal while a rotation is in progress is
-   * thrown; `reattempt` goes on with that one.
+   * steps with its token, stopping at the first that throws, then Secrets Manager's own reattempts of a failed one
+   * (`AUTOMATIC_REATTEMPTS`). RotateSecret's refusal while a rotation is in progress is thrown; `reattempt` goes on
+   * with that one.
    */
-  async rotate(secretId: string, invoke: RotationStepInvoker): Promise<RotationAttempt> {
+  async rotate(secretId: string, invoke: RotationStepInvoker): Promise<RotationAttempt[]> {
     const secret = this.find(secretId);
-    return this.runSteps(secret, this.startRotation(secret).id, invoke);
+    return this.attempts(secret, this.startRotation(secret).id, invoke);
   }
 
-  /** Secrets Manager reattempting the rotation in progress: the same token, every step again from createSecret. */
-  async reattempt(secretId: string, invoke: RotationStepInvoker): Promise<RotationAttempt> {
+  /** Secrets Manager reattempting the rotation in progress (`rotate-secret` while one is): the same token, every step again from createSecret. */
+  async reattempt(secretId: string, invoke: RotationStepInvoker): Promise<RotationAttempt[]> {
     const secret = this.find(secretId);
     const token = this.pendingVersion(secret.arn);
     if (!token) throw new Error(`No rotation of ${secret.name} is in progress to reattempt`);
-    return this.runSteps(secret, token, invoke);
+    return this.attempts(secret, token, invoke);
+  }
+
+  /**
+   * An attempt, then as many of Secrets Manager's reattempts as it takes: with the same token, whatever the failed
+   * attempt left staged (its version may already be AWSCURRENT when finishSecret failed after promoting it, and the
+   * steps then have nothing to do).
+   */
+  private async attempts(secret: StoredSecret, token: string, invoke: RotationStepInvoker): Promise<RotationAttempt[]> {
+    const made = [await this.runSteps(secret, token, invoke)];
+    while (made.at(-1)?.failedAt && made.length <= AUTOMATIC_REATTEMPTS) made.push(await this.runSteps(secret, token, invoke));
+    return made;
   }
 
   private async runSteps(secret: StoredSecret, token: string, invoke: RotationStepInvoker): Promise<RotationAttempt> {
