@@ -9,8 +9,8 @@ import type { Scenario } from '../../../rehearsal/scenarios/scenario.js';
 const PRODUCTION_EVERY = 3;
 
 /** Each scenario in each environment, named for the test, with its position (the production sample's offset). */
-export const faultRunsOf = (scenarios: readonly Scenario[]) =>
-  ENVIRONMENTS.flatMap((environment) => scenarios.map((scenario, index) => [`${scenario.workflow} (${scenario.name}) in ${environment}`, scenario, environment, index] as const));
+export const faultRunsOf = (scenarios: readonly Scenario[], environments: readonly EnvironmentName[] = ENVIRONMENTS) =>
+  environments.flatMap((environment) => scenarios.map((scenario, index) => [`${scenario.workflow} (${scenario.name}) in ${environment}`, scenario, environment, index] as const));
 
 /**
  * The scenario with one fault at a time: each AWS-call fault (throttle, 5xx, denied, applied-then-5xx) at each of its
