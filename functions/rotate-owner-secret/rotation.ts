@@ -95,7 +95,7 @@ async function reportStepFailure(event: RotationEvent, secret: ConfiguredOwnerSe
         : `AWSCURRENT is still the previous value, which the services keep using; version ${token} is ${stages.join(', ') || 'no longer staged'}.`;
   const recover = stages?.includes('AWSCURRENT')
     ? `Restart the services (fhops start post-rotation, or aws ecs update-service --force-new-deployment), then revoke the old value at ${secret.issuer}.`
-    : `Fix the cause, then aws secretsmanager rotate-secret --secret-id ${secret.secretArn}: Secrets Manager reattempts this rotation with version ${token}; the value need not be stored again.`;
+    : `Secrets Manager reattempts a failed rotation by itself a few times; if no success follows, fix the cause, then aws secretsmanager rotate-secret --secret-id ${secret.secretArn}: Secrets Manager reattempts this rotation with version ${token}; the value need not be stored again.`;
   const now = deps.now();
   try {
     await deps.publish({
