@@ -17,7 +17,7 @@ import { TransientError } from '../lib/transient-error.js';
 import { classifyAwsError } from '../restore-drill/errors.js';
 import { runSimulationAction } from './actions.js';
 import { SimulationError } from './errors.js';
-import type { AgentAnswer, AgentRequest, SimulationConfig } from './simulation.js';
+import type { AgentAnswer, AgentRequest, SimulationConfig, SimulationDependencies } from './simulation.js';
 
 const price = z.coerce.number().nonnegative();
 const environmentSchema = z.object({
@@ -57,13 +57,8 @@ const environmentSchema = z.object({
   TEARDOWN_WAIT_CAP_MINUTES: envField.positiveInt,
 });
 
-interface SimulationClients {
-  readonly ssm: SSMClient;
-  readonly rds: RDSClient;
-  readonly backup: BackupClient;
-  readonly efs: EFSClient;
-  readonly ecs: ECSClient;
-  readonly ecr: ECRClient;
+/** The simulation's own clients (its dependencies but the agent and the config), and what the handler adds. */
+interface SimulationClients extends Omit<SimulationDependencies, 'agent' | 'config'> {
   readonly lambda: LambdaClient;
   readonly reports: S3Client;
   readonly sns: SNSClient;
